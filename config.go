@@ -1,0 +1,222 @@
+package waffle
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// MissingFlagMode says what [Store.Get] returns for a string flag that has no
+// row, or whose stored value is NULL. The modes are flagday's.
+type MissingFlagMode string
+
+const (
+	// ReturnFalse makes a missing string flag read as false. It is the default.
+	ReturnFalse MissingFlagMode = "return_false"
+	// ReturnEmpty makes a missing string flag read as the empty string.
+	ReturnEmpty MissingFlagMode = "return_empty"
+	// ReturnNone makes a missing string flag read as nil.
+	ReturnNone MissingFlagMode = "return_none"
+	// Exception makes [Store.Get] return an error that matches [ErrNoSuchFlag].
+	Exception MissingFlagMode = "exception"
+)
+
+// Config configures a [Store]. A nil *Config and the zero Config are valid:
+// every field documents the default its zero value stands for.
+type Config struct {
+	// Cookie configures the cookies written by [Store.Middleware].
+	//
+	// Defaults to django-waffle's cookies: "dwf_%s" and "dwft_%s", a max age
+	// of 30 days, Secure, path "/", no Domain, no SameSite, not HttpOnly.
+	Cookie CookieConfig
+
+	// CreateMissingFlags makes an evaluation of a flag that does not exist
+	// create it, with everyone set to FlagDefault.
+	//
+	// Defaults to false.
+	CreateMissingFlags bool
+
+	// CreateMissingSamples makes a read of a sample that does not exist create
+	// it, with percent 100 when SampleDefault is true and 0 otherwise.
+	//
+	// Defaults to false.
+	CreateMissingSamples bool
+
+	// CreateMissingSwitches makes a read of a switch that does not exist
+	// create it, with active set to SwitchDefault.
+	//
+	// Defaults to false.
+	CreateMissingSwitches bool
+
+	// FlagDefault is what [Store.FlagIsActive] returns for a flag that does
+	// not exist.
+	//
+	// Defaults to false.
+	FlagDefault bool
+
+	// Logger receives the library's log records: missing objects (see the
+	// LogMissing fields) and background work such as [Store.SyncLoop].
+	//
+	// Defaults to [slog.Default].
+	Logger *slog.Logger
+
+	// LogMissingFlags, when set, logs every evaluation of a flag that does not
+	// exist at this level, as django-waffle's WAFFLE_LOG_MISSING_FLAGS does.
+	//
+	// Defaults to nil: missing flags are not logged.
+	LogMissingFlags slog.Leveler
+
+	// LogMissingSamples, when set, logs every read of a sample that does not
+	// exist at this level.
+	//
+	// Defaults to nil: missing samples are not logged.
+	LogMissingSamples slog.Leveler
+
+	// LogMissingSwitches, when set, logs every read of a switch that does not
+	// exist at this level.
+	//
+	// Defaults to nil: missing switches are not logged.
+	LogMissingSwitches slog.Leveler
+
+	// MissingFlagHandling is what [Store.Get] returns for a string flag that is
+	// missing or NULL. An unknown mode makes [New] fail.
+	//
+	// Defaults to [ReturnFalse].
+	MissingFlagHandling MissingFlagMode
+
+	// Now is the clock: time windows are active when start <= Now() < end, and
+	// created and modified times come from it.
+	//
+	// Defaults to [time.Now].
+	Now func() time.Time
+
+	// Override lets a query parameter named after a flag force it: ?name=1
+	// turns it on and any other value turns it off (django-waffle's
+	// WAFFLE_OVERRIDE). It needs [Store.Middleware] to see the request.
+	//
+	// Defaults to false.
+	Override bool
+
+	// Rand returns a number in [0, 1) for sample draws and anonymous percent
+	// draws. It must be safe for concurrent use.
+	//
+	// Defaults to [rand.Float64] from math/rand/v2.
+	Rand func() float64
+
+	// SampleDefault is what [Store.SampleIsActive] returns for a sample that
+	// does not exist.
+	//
+	// Defaults to false.
+	SampleDefault bool
+
+	// SwitchDefault is what [Store.SwitchIsActive] returns for a switch that
+	// does not exist.
+	//
+	// Defaults to false.
+	SwitchDefault bool
+}
+
+// CookieConfig configures the percent and testing cookies. The zero value is
+// django-waffle's behaviour plus the attributes it never had.
+type CookieConfig struct {
+	// Domain is the cookie's Domain attribute.
+	//
+	// Defaults to "": no Domain attribute, the cookie belongs to the host.
+	Domain string
+
+	// HTTPOnly sets the HttpOnly attribute on both cookies.
+	//
+	// Defaults to false, as django-waffle (scripts may read the cookies).
+	HTTPOnly bool
+
+	// Insecure drops the Secure attribute from percent cookies, for
+	// development over plain http. Testing cookies are never Secure, as in
+	// django-waffle.
+	//
+	// Defaults to false: percent cookies are Secure (WAFFLE_SECURE=True).
+	Insecure bool
+
+	// MaxAge is how long a percent cookie lives. Negative values are invalid.
+	//
+	// Defaults to 30 days (WAFFLE_MAX_AGE).
+	MaxAge time.Duration
+
+	// NameFormat is the percent cookie's name, with one %s for the flag name.
+	//
+	// Defaults to "dwf_%s" (WAFFLE_COOKIE).
+	NameFormat string
+
+	// Path is the cookie's Path attribute.
+	//
+	// Defaults to "/".
+	Path string
+
+	// SameSite is the cookie's SameSite attribute.
+	//
+	// Defaults to 0: no SameSite attribute, as django-waffle.
+	SameSite http.SameSite
+
+	// TestNameFormat is the testing cookie's name, with one %s for the flag
+	// name. It is also the testing query parameter, and with "_" replaced by
+	// "-" the testing header.
+	//
+	// Defaults to "dwft_%s" (WAFFLE_TEST_COOKIE).
+	TestNameFormat string
+}
+
+const defaultCookieMaxAge = 30 * 24 * time.Hour
+
+// withDefaults returns a copy of cfg with every zero field replaced by its
+// default, or a *ConfigError naming the first field that is invalid.
+func (cfg *Config) withDefaults() (Config, error) {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	switch c.MissingFlagHandling {
+	case "":
+		c.MissingFlagHandling = ReturnFalse
+	case ReturnFalse, ReturnEmpty, ReturnNone, Exception:
+	default:
+		return c, &ConfigError{Field: "MissingFlagHandling", Reason: "unknown mode " + quote(string(c.MissingFlagHandling)) +
+			` (use "return_false", "return_empty", "return_none" or "exception")`}
+	}
+	if c.Cookie.MaxAge < 0 {
+		return c, &ConfigError{Field: "Cookie.MaxAge", Reason: "must not be negative, got " + c.Cookie.MaxAge.String()}
+	}
+	if c.Cookie.MaxAge == 0 {
+		c.Cookie.MaxAge = defaultCookieMaxAge
+	}
+	if c.Cookie.NameFormat == "" {
+		c.Cookie.NameFormat = "dwf_%s"
+	}
+	if c.Cookie.TestNameFormat == "" {
+		c.Cookie.TestNameFormat = "dwft_%s"
+	}
+	for _, f := range []struct{ field, format string }{
+		{"Cookie.NameFormat", c.Cookie.NameFormat},
+		{"Cookie.TestNameFormat", c.Cookie.TestNameFormat},
+	} {
+		if strings.Count(f.format, "%s") != 1 || strings.Count(f.format, "%") != 1 {
+			return c, &ConfigError{Field: f.field, Reason: "must contain exactly one %s and no other verb, got " + quote(f.format)}
+		}
+	}
+	if c.Cookie.Path == "" {
+		c.Cookie.Path = "/"
+	}
+	if c.Cookie.SameSite < 0 || c.Cookie.SameSite > http.SameSiteNoneMode {
+		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
+	}
+	return c, nil
+}

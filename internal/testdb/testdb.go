@@ -1,0 +1,164 @@
+// Package testdb gives tests isolated databases: a SQLite file in the test's
+// temporary directory, or a schema of its own on the PostgreSQL server named
+// by WAFFLE_TEST_POSTGRES_DSN (`make test` starts one). Without that variable
+// PostgreSQL tests are skipped with a message saying how to run them, except
+// under CI=true, where they fail.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+
+	"github.com/gowaffle/waffle/internal/dbopen"
+)
+
+// EnvPostgresDSN names the PostgreSQL server tests use.
+const EnvPostgresDSN = "WAFFLE_TEST_POSTGRES_DSN"
+
+// Kinds of database.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Kinds lists every kind, in the order tests run them.
+var Kinds = []string{SQLite, Postgres}
+
+// DB is one isolated database of a test.
+type DB struct {
+	Kind string
+	DSN  string // what Open connects to
+}
+
+// Name returns the subtest name for the kind: "SQLite" or "Postgres".
+func (d *DB) Name() string { return KindName(d.Kind) }
+
+// KindName returns the subtest name for kind.
+func KindName(kind string) string {
+	if kind == Postgres {
+		return "Postgres"
+	}
+	return "SQLite"
+}
+
+// Each runs fn once per kind of database, as parallel subtests named "SQLite"
+// and "Postgres", each with a new, empty, isolated database.
+func Each(t *testing.T, fn func(t *testing.T, db *DB)) {
+	t.Helper()
+	for _, kind := range Kinds {
+		t.Run(KindName(kind), func(t *testing.T) {
+			t.Parallel()
+			fn(t, New(t, kind))
+		})
+	}
+}
+
+// New returns a new, empty database of kind, removed when the test ends.
+func New(tb testing.TB, kind string) *DB {
+	tb.Helper()
+	switch kind {
+	case SQLite:
+		return &DB{Kind: SQLite, DSN: filepath.Join(tb.TempDir(), "waffle.db")}
+	case Postgres:
+		return newPostgres(tb)
+	}
+	tb.Fatalf("testdb: unknown kind %q", kind)
+	return nil
+}
+
+// Open opens a new handle, with its own connection pool, on the database: as
+// another process would. It is closed when the test ends.
+func (d *DB) Open(tb testing.TB) *gorm.DB {
+	tb.Helper()
+	var dialector gorm.Dialector
+	if d.Kind == Postgres {
+		dialector = postgres.New(postgres.Config{DSN: d.DSN})
+	} else {
+		dialector = sqlite.Open(dbopen.SQLiteDSN(d.DSN))
+	}
+	db, err := gorm.Open(dialector, dbopen.Config())
+	if err != nil {
+		tb.Fatalf("testdb: opening %s: %v", d.Kind, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	sqlDB.SetMaxOpenConns(20)
+	tb.Cleanup(func() { _ = sqlDB.Close() })
+	return db
+}
+
+// PostgresDSN returns the server DSN from the environment. When it is unset
+// the test is skipped with a message, or fails under CI=true.
+func PostgresDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv(EnvPostgresDSN)
+	if dsn == "" {
+		msg := "PostgreSQL tests need " + EnvPostgresDSN + ": run `make test`, which starts a throwaway server, or set it to a server's URL"
+		if os.Getenv("CI") == "true" {
+			tb.Fatal(msg + " (CI=true: a missing PostgreSQL is a failure)")
+		}
+		tb.Skip(msg)
+	}
+	return dsn
+}
+
+var (
+	adminOnce sync.Once
+	admin     *sql.DB
+	adminErr  error
+)
+
+func newPostgres(tb testing.TB) *DB {
+	tb.Helper()
+	dsn := PostgresDSN(tb)
+	adminOnce.Do(func() {
+		admin, adminErr = sql.Open("pgx", dsn)
+		if adminErr == nil {
+			admin.SetMaxOpenConns(4)
+			adminErr = admin.Ping()
+		}
+	})
+	if adminErr != nil {
+		tb.Fatalf("testdb: connecting to %s: %v", EnvPostgresDSN, adminErr)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "waffle_test_" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("testdb: creating schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("testdb: dropping schema %s: %v", schema, err)
+		}
+	})
+	return &DB{Kind: Postgres, DSN: WithSearchPath(dsn, schema)}
+}
+
+// WithSearchPath returns dsn with its search_path set to schema.
+func WithSearchPath(dsn, schema string) string {
+	if strings.Contains(dsn, "://") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		return dsn + sep + "search_path=" + schema
+	}
+	return fmt.Sprintf("%s search_path=%s", dsn, schema)
+}

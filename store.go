@@ -1,0 +1,234 @@
+package waffle
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/gowaffle/waffle/internal/query"
+)
+
+// Store reads and writes flags, switches, samples, string flags and time
+// windows in the application's database. It is safe for concurrent use. It
+// holds no cache: every read is one fresh statement, so every process sees a
+// change at its next read.
+type Store struct {
+	db    *gorm.DB // the application's handle, or its transaction (WithTx)
+	cfg   Config   // with defaults applied
+	q     *query.Set
+	stmts *stmtCache // prepared reads, shared with every WithTx copy
+}
+
+// New returns a Store on db, which the application opened with a PostgreSQL or
+// SQLite gorm driver. cfg may be nil. New validates cfg (a *ConfigError names
+// a bad field), runs no statement and starts no goroutine: call
+// [Store.Migrate] to create the schema.
+//
+// On SQLite, open db with a busy timeout, foreign keys on and WAL, for
+// example "file:app.db?_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL"
+// with gorm.io/driver/sqlite.
+func New(db *gorm.DB, cfg *Config) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("waffle: New: db is nil (pass the *gorm.DB your application opened)")
+	}
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	name := ""
+	if db.Dialector != nil {
+		name = db.Dialector.Name()
+	}
+	q := query.For(name)
+	if q == nil {
+		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, name)
+	}
+	return &Store{db: db, cfg: c, q: q, stmts: &stmtCache{}}, nil
+}
+
+// WithTx returns a Store that runs every call inside tx, a transaction the
+// application began on the same database (db.Begin or db.Transaction). Its
+// changes commit or roll back with the application's own, and its reads see
+// the transaction's writes. A nil tx returns s.
+func (s *Store) WithTx(tx *gorm.DB) *Store {
+	if tx == nil {
+		return s
+	}
+	c := *s
+	c.db = tx
+	return &c
+}
+
+// Dialect returns "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.q.Dialect }
+
+// now returns the configured clock's time in UTC at the database's precision,
+// so that times compare equal after a round trip and, on SQLite, as text.
+func (s *Store) now() time.Time { return dbTime(s.cfg.Now()) }
+
+// dbTime converts t to what the library stores: UTC, microseconds.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// execer is what statements run on: the pool, a transaction or a connection.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// pool returns where statements of this Store go: the *gorm.DB's connection
+// pool, or its transaction.
+func (s *Store) pool() gorm.ConnPool { return s.db.Statement.ConnPool }
+
+// inAppTx reports whether the Store is bound to the application's transaction.
+func (s *Store) inAppTx() bool {
+	_, ok := s.pool().(gorm.TxCommitter)
+	return ok
+}
+
+// queryRow runs the read statement called name and returns its row. Outside a
+// transaction the statement is prepared once per Store and reused: one round
+// trip per read.
+func (s *Store) queryRow(ctx context.Context, name string, args ...any) *sql.Row {
+	pool := s.pool()
+	if db, ok := pool.(*sql.DB); ok {
+		stmt, err := s.stmts.get(ctx, db, name, s.q)
+		if err == nil {
+			return stmt.QueryRowContext(ctx, args...)
+		}
+		// Prepare failed (a cancelled context, a schema not migrated yet):
+		// run the statement unprepared so the caller sees the real error.
+	}
+	return pool.QueryRowContext(ctx, s.q.SQL(name), args...)
+}
+
+// query runs the statement called name and returns its rows, unprepared.
+func (s *Store) query(ctx context.Context, ex execer, name string, args ...any) (*sql.Rows, error) {
+	return ex.QueryContext(ctx, s.q.SQL(name), args...)
+}
+
+// exec runs the statement called name on ex.
+func (s *Store) exec(ctx context.Context, ex execer, name string, args ...any) (sql.Result, error) {
+	return ex.ExecContext(ctx, s.q.SQL(name), args...)
+}
+
+// writeTx runs fn in a write transaction: the application's, when the Store
+// is bound to one (fn's statements then commit or roll back with it), or a new
+// one that holds the database's write lock from its first statement (BEGIN
+// IMMEDIATE on SQLite), committed when fn returns nil and rolled back
+// otherwise.
+func (s *Store) writeTx(ctx context.Context, fn func(ex execer) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.inAppTx() {
+		return fn(s.pool())
+	}
+	db, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := s.begin(ctx, conn); err != nil {
+		return err
+	}
+	if err := fn(conn); err != nil {
+		s.rollback(conn)
+		return err
+	}
+	if _, err := s.exec(ctx, conn, "tx_commit"); err != nil {
+		s.rollback(conn)
+		return err
+	}
+	return nil
+}
+
+// begin starts a transaction on conn, waiting while another writer holds the
+// lock even when the application's DSN sets no busy timeout.
+func (s *Store) begin(ctx context.Context, conn *sql.Conn) error {
+	delay := time.Millisecond
+	for {
+		_, err := s.exec(ctx, conn, "tx_begin")
+		if err == nil || !isBusy(err) {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(ctx.Err(), err)
+		case <-t.C:
+		}
+		delay = min(2*delay, 100*time.Millisecond)
+	}
+}
+
+// rollback ends a failed transaction. It runs even when ctx was cancelled; a
+// connection whose rollback fails is discarded rather than returned to the
+// pool with a transaction open.
+func (s *Store) rollback(conn *sql.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := s.exec(ctx, conn, "tx_rollback"); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
+}
+
+// stmtCache holds the read statements prepared on one *sql.DB. Lookups take
+// no lock, so nothing here serialises readers.
+type stmtCache struct {
+	mu sync.Mutex // serialises Prepare only
+	m  sync.Map   // name -> *cachedStmt
+}
+
+type cachedStmt struct {
+	db   *sql.DB
+	stmt *sql.Stmt
+}
+
+func (c *stmtCache) get(ctx context.Context, db *sql.DB, name string, q *query.Set) (*sql.Stmt, error) {
+	if v, ok := c.m.Load(name); ok {
+		if cs := v.(*cachedStmt); cs.db == db {
+			return cs.stmt, nil
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.m.Load(name); ok {
+		if cs := v.(*cachedStmt); cs.db == db {
+			return cs.stmt, nil
+		}
+	}
+	stmt, err := db.PrepareContext(ctx, q.SQL(name))
+	if err != nil {
+		return nil, err
+	}
+	c.m.Store(name, &cachedStmt{db: db, stmt: stmt})
+	return stmt, nil
+}
+
+// logMissing logs a read of an object that does not exist, when configured.
+func (s *Store) logMissing(ctx context.Context, level slog.Leveler, kind, name string) {
+	if level == nil {
+		return
+	}
+	s.cfg.Logger.Log(ctx, level.Level(), "waffle: "+kind+" not found", "kind", kind, "name", name)
+}

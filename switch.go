@@ -1,0 +1,117 @@
+package waffle
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Switch is a global on/off toggle (django-waffle's Switch): on or off for
+// everyone, no request needed. Embed it in a struct of your own to add
+// columns (see [Model]).
+type Switch struct {
+	ID       int64     `json:"id"`
+	Name     string    `json:"name"`
+	Active   bool      `json:"active"`
+	Note     string    `json:"note"`
+	Created  time.Time `json:"created"`
+	Modified time.Time `json:"modified"`
+}
+
+// TableName is the switches' table, for gorm.
+func (Switch) TableName() string { return "waffle_switch" }
+
+func (sw *Switch) record() record { return sw }
+func (sw *Switch) kind() string   { return "switch" }
+func (sw *Switch) name() string   { return sw.Name }
+func (sw *Switch) validate() error {
+	return ValidateName("switch", sw.Name)
+}
+func (sw *Switch) touch(now time.Time)                            { touch(&sw.Created, &sw.Modified, now) }
+func (sw *Switch) saved(context.Context, *Store, *gorm.DB) error  { return nil }
+func (sw *Switch) loaded(context.Context, *Store, *gorm.DB) error { return nil }
+
+// touch sets modified to now, and created too when it is zero.
+func touch(created, modified *time.Time, now time.Time) {
+	if created.IsZero() {
+		*created = now
+	}
+	*modified = now
+}
+
+// SwitchIsActive reports whether the switch called name is on. A switch that
+// does not exist is logged (Config.LogMissingSwitches), created
+// (Config.CreateMissingSwitches) and read as Config.SwitchDefault. One
+// statement per call; an invalid name sends none.
+func (s *Store) SwitchIsActive(ctx context.Context, name string) (bool, error) {
+	if err := ValidateName("switch", name); err != nil {
+		return false, err
+	}
+	var active bool
+	err := s.queryRow(ctx, "switch_active", name).Scan(&active)
+	if err == nil {
+		return active, nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.missingSwitch(ctx, name)
+	}
+	return false, opError("reading", "switch", name, err)
+}
+
+func (s *Store) missingSwitch(ctx context.Context, name string) (bool, error) {
+	s.logMissing(ctx, s.cfg.LogMissingSwitches, "switch", name)
+	if s.cfg.CreateMissingSwitches {
+		now := s.now()
+		if _, err := s.exec(ctx, s.pool(), "switch_create_missing", name, s.cfg.SwitchDefault, now); err != nil {
+			return s.cfg.SwitchDefault, opError("creating missing", "switch", name, err)
+		}
+	}
+	return s.cfg.SwitchDefault, nil
+}
+
+// SetSwitch turns the switch called name on or off, creating it when it does
+// not exist, in one statement. Its note, and any column the application
+// added, are left as they are.
+func (s *Store) SetSwitch(ctx context.Context, name string, active bool) error {
+	if err := ValidateName("switch", name); err != nil {
+		return err
+	}
+	if _, err := s.exec(ctx, s.pool(), "switch_set", name, active, s.now()); err != nil {
+		return opError("setting", "switch", name, err)
+	}
+	return nil
+}
+
+// GetSwitch returns the switch called name, or a *NotFoundError.
+func (s *Store) GetSwitch(ctx context.Context, name string) (*Switch, error) {
+	return Load[Switch](ctx, s, name)
+}
+
+// ListSwitches returns every switch, ordered by name.
+func (s *Store) ListSwitches(ctx context.Context) ([]Switch, error) {
+	return List[Switch](ctx, s)
+}
+
+// DeleteSwitch deletes the switch called name, or returns a *NotFoundError.
+func (s *Store) DeleteSwitch(ctx context.Context, name string) error {
+	return s.deleteByName(ctx, "switch", "switch_delete", name)
+}
+
+// deleteByName runs the delete statement stmt for the object called name and
+// reports a *NotFoundError when no row went.
+func (s *Store) deleteByName(ctx context.Context, kind, stmt, name string) error {
+	if err := ValidateName(kind, name); err != nil {
+		return err
+	}
+	res, err := s.exec(ctx, s.pool(), stmt, name)
+	if err != nil {
+		return opError("deleting", kind, name, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return &NotFoundError{Kind: kind, Name: name}
+	}
+	return nil
+}
