@@ -55,3 +55,13 @@ func cancelled() context.Context {
 	cancel()
 	return ctx
 }
+
+// countingStore returns a Store whose statements are counted, on the
+// harness's database.
+func (h *harness) countingStore(tb testing.TB, cfg *Config) (*Store, *testdb.Counter) {
+	tb.Helper()
+	db, c := h.db.OpenCounting(tb)
+	s, err := New(db, cfg)
+	require.NoError(tb, err)
+	return s, c
+}

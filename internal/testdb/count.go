@@ -1,0 +1,219 @@
+package testdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/mattn/go-sqlite3"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+
+	"github.com/gowaffle/waffle/internal/dbopen"
+)
+
+// Counter counts the statements a handle sends to the database: every query
+// and exec, prepared or not. Preparing a statement is not counted: it is not
+// an evaluation's work but a once-per-connection cost.
+type Counter struct {
+	n       atomic.Int64
+	mu      sync.Mutex
+	queries []string
+}
+
+// Count returns the number of statements sent since the last Reset.
+func (c *Counter) Count() int64 { return c.n.Load() }
+
+// Statements returns the text of the statements sent since the last Reset.
+func (c *Counter) Statements() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.queries...)
+}
+
+// Reset sets the count to zero.
+func (c *Counter) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n.Store(0)
+	c.queries = nil
+}
+
+func (c *Counter) add(query string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n.Add(1)
+	c.queries = append(c.queries, query)
+}
+
+var (
+	countingMu  sync.Mutex
+	countingSeq int
+)
+
+// OpenCounting is Open with a Counter of the statements the handle sends.
+func (d *DB) OpenCounting(tb testing.TB) (*gorm.DB, *Counter) {
+	tb.Helper()
+	c := &Counter{}
+	var base driver.Driver
+	if d.Kind == Postgres {
+		base = stdlib.GetDefaultDriver()
+	} else {
+		base = &sqlite3.SQLiteDriver{}
+	}
+	countingMu.Lock()
+	countingSeq++
+	name := fmt.Sprintf("waffle-counting-%s-%d", d.Kind, countingSeq)
+	countingMu.Unlock()
+	sql.Register(name, &countingDriver{base: base, c: c})
+
+	var dialector gorm.Dialector
+	if d.Kind == Postgres {
+		dialector = postgres.New(postgres.Config{DriverName: name, DSN: d.DSN})
+	} else {
+		dialector = &sqlite.Dialector{DriverName: name, DSN: dbopen.SQLiteDSN(d.DSN)}
+	}
+	db, err := gorm.Open(dialector, dbopen.Config())
+	if err != nil {
+		tb.Fatalf("testdb: opening counting %s: %v", d.Kind, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	tb.Cleanup(func() { _ = sqlDB.Close() })
+	c.Reset() // opening may have run statements (gorm's version check)
+	return db, c
+}
+
+type countingDriver struct {
+	base driver.Driver
+	c    *Counter
+}
+
+func (d *countingDriver) Open(dsn string) (driver.Conn, error) {
+	conn, err := d.base.Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: conn, c: d.c}, nil
+}
+
+// countingConn passes every call through to the driver's connection,
+// counting queries and execs.
+type countingConn struct {
+	driver.Conn
+	c *Counter
+}
+
+func (cc *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	var st driver.Stmt
+	var err error
+	if p, ok := cc.Conn.(driver.ConnPrepareContext); ok {
+		st, err = p.PrepareContext(ctx, query)
+	} else {
+		st, err = cc.Conn.Prepare(query)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &countingStmt{Stmt: st, conn: cc, query: query}, nil
+}
+
+func (cc *countingConn) Prepare(query string) (driver.Stmt, error) {
+	return cc.PrepareContext(context.Background(), query)
+}
+
+func (cc *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if b, ok := cc.Conn.(driver.ConnBeginTx); ok {
+		return b.BeginTx(ctx, opts)
+	}
+	return cc.Conn.Begin() //nolint:staticcheck // fallback for drivers without BeginTx
+}
+
+func (cc *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	e, ok := cc.Conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	res, err := e.ExecContext(ctx, query, args)
+	if err != driver.ErrSkip {
+		cc.c.add(query)
+	}
+	return res, err
+}
+
+func (cc *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	q, ok := cc.Conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	rows, err := q.QueryContext(ctx, query, args)
+	if err != driver.ErrSkip {
+		cc.c.add(query)
+	}
+	return rows, err
+}
+
+func (cc *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if c, ok := cc.Conn.(driver.NamedValueChecker); ok {
+		return c.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
+}
+
+func (cc *countingConn) Ping(ctx context.Context) error {
+	if p, ok := cc.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (cc *countingConn) ResetSession(ctx context.Context) error {
+	if r, ok := cc.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (cc *countingConn) IsValid() bool {
+	if v, ok := cc.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+type countingStmt struct {
+	driver.Stmt
+	conn  *countingConn
+	query string
+}
+
+func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.conn.c.add(s.query)
+	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
+		return e.ExecContext(ctx, args)
+	}
+	return nil, fmt.Errorf("testdb: statement does not support ExecContext")
+}
+
+func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.conn.c.add(s.query)
+	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
+		return q.QueryContext(ctx, args)
+	}
+	return nil, fmt.Errorf("testdb: statement does not support QueryContext")
+}
+
+func (s *countingStmt) CheckNamedValue(nv *driver.NamedValue) error {
+	if c, ok := s.Stmt.(driver.NamedValueChecker); ok {
+		return c.CheckNamedValue(nv)
+	}
+	return s.conn.CheckNamedValue(nv)
+}

@@ -1,0 +1,73 @@
+package waffle
+
+import (
+	"context"
+	"net/http"
+	"sync"
+)
+
+// requestState is what [Store.Middleware] puts in a request's context: the
+// request that flag evaluations read (query, headers, cookies), the
+// per-request memo of percent decisions, and the decisions whose cookies the
+// middleware writes before the response header. Without the middleware there
+// is none: evaluation still works, without request input and without cookies.
+type requestState struct {
+	req *http.Request
+
+	mu sync.Mutex
+	// percent holds the flags whose percent step decided in this request
+	// (a draw, or a dwf_ cookie read): the memo, and the dwf_ cookies to
+	// write.
+	percent map[string]percentDecision
+	// tests holds testing-mode decisions taken from the query string or a
+	// header: the dwft_ cookies to write.
+	tests map[string]bool
+}
+
+// percentDecision is one flag's percent result in a request.
+type percentDecision struct {
+	active  bool
+	rollout bool // an off result is then a session cookie
+}
+
+type requestKey struct{}
+
+// withRequestState returns ctx carrying st.
+func withRequestState(ctx context.Context, st *requestState) context.Context {
+	return context.WithValue(ctx, requestKey{}, st)
+}
+
+// requestStateFrom returns the request state the middleware put in ctx, or
+// nil.
+func requestStateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(requestKey{}).(*requestState)
+	return st
+}
+
+// recordPercent remembers a percent decision for the memo and the cookie.
+func (st *requestState) recordPercent(name string, active, rollout bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.percent == nil {
+		st.percent = map[string]percentDecision{}
+	}
+	st.percent[name] = percentDecision{active: active, rollout: rollout}
+}
+
+// memo returns the percent decision already taken for name in this request.
+func (st *requestState) memo(name string) (active, ok bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d, ok := st.percent[name]
+	return d.active, ok
+}
+
+// recordTest remembers a testing-mode decision from the query or a header.
+func (st *requestState) recordTest(name string, active bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.tests == nil {
+		st.tests = map[string]bool{}
+	}
+	st.tests[name] = active
+}
