@@ -1,0 +1,384 @@
+package waffle
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// evalCase is one evaluation: a flag as stored, a request, and the answer
+// with the decisions the middleware would turn into cookies.
+type evalCase struct {
+	name     string
+	flag     Flag     // Name is set from the case name
+	user     *User    // nil: no WithUser
+	lang     string   // "": no WithLanguage
+	query    string   // raw query; {f} is the flag name
+	headers  []string // "Name: value" lines; {f} is the flag name
+	override bool     // Config.Override
+	noState  bool     // no middleware: no request state
+	want     bool
+	percent  *bool // the percent decision recorded, if any
+	test     *bool // the testing decision recorded, if any
+}
+
+func TestFlagIsActiveOrder(t *testing.T) {
+	t.Parallel()
+	on, off := ptr(true), ptr(false)
+	cases := []evalCase{
+		// 2. Override.
+		{name: "OverrideOn", flag: Flag{Everyone: off}, query: "{f}=1", override: true, want: true},
+		{name: "OverrideTrueIsOff", flag: Flag{Everyone: on}, query: "{f}=true", override: true, want: false},
+		{name: "OverrideEmptyIsOff", flag: Flag{Everyone: on}, query: "{f}", override: true, want: false},
+		{name: "OverrideLastValueWins", flag: Flag{Everyone: on}, query: "{f}=1&{f}=0", override: true, want: false},
+		{name: "OverrideLastValueWinsOn", flag: Flag{}, query: "{f}=0&{f}=1", override: true, want: true},
+		{name: "OverrideDisabled", flag: Flag{Everyone: off}, query: "{f}=1", want: false},
+		{name: "OverrideOtherParam", flag: Flag{Everyone: on}, query: "x{f}=0", override: true, want: true},
+		{name: "OverrideBeatsTesting", flag: Flag{Testing: true}, query: "{f}=1&dwft_{f}=0", override: true, want: true},
+
+		// 3. Everyone.
+		{name: "EveryoneOn", flag: Flag{Everyone: on, Percent: ptr(50.0)}, headers: []string{"Cookie: dwf_{f}=False"}, want: true},
+		{name: "EveryoneOffBeatsUser", flag: Flag{Everyone: off, Users: []string{"u1"}, Authenticated: true},
+			user: &User{ID: "u1", Authenticated: true}, want: false},
+		{name: "EveryoneOffBeatsPercentCookie", flag: Flag{Everyone: off, Percent: ptr(100.0)},
+			headers: []string{"Cookie: dwf_{f}=True"}, want: false},
+		{name: "EveryoneOffBeatsTesting", flag: Flag{Everyone: off, Testing: true}, query: "dwft_{f}=1", want: false},
+		{name: "EveryoneOffBeatsLanguage", flag: Flag{Everyone: off, Languages: []string{"en"}}, lang: "en", want: false},
+
+		// 4. Testing.
+		{name: "TestingQueryOn", flag: Flag{Testing: true}, query: "dwft_{f}=1", want: true, test: on},
+		{name: "TestingQueryYesIsOff", flag: Flag{Testing: true, Authenticated: true}, user: &User{Authenticated: true},
+			query: "dwft_{f}=yes", want: false, test: off},
+		{name: "TestingHeaderOn", flag: Flag{Testing: true}, headers: []string{"DWFT-{F}: 1"}, want: true, test: on},
+		{name: "TestingHeaderZero", flag: Flag{Testing: true, Everyone: nil, Staff: true}, user: &User{Staff: true},
+			headers: []string{"dwft-{f}: 0", "Cookie: dwft_{f}=True"}, want: false, test: off},
+		{name: "TestingQueryBeatsHeader", flag: Flag{Testing: true}, query: "dwft_{f}=1", headers: []string{"DWFT-{F}: 0"}, want: true, test: on},
+		{name: "TestingQueryBeatsCookie", flag: Flag{Testing: true}, query: "dwft_{f}=0",
+			headers: []string{"Cookie: dwft_{f}=True"}, want: false, test: off},
+		{name: "TestingCookieTrue", flag: Flag{Testing: true}, headers: []string{"Cookie: dwft_{f}=True"}, want: true},
+		{name: "TestingCookieGarbageStops", flag: Flag{Testing: true, Authenticated: true}, user: &User{Authenticated: true},
+			headers: []string{"Cookie: dwft_{f}=garbage"}, want: false},
+		{name: "TestingCookieDuplicatedIsAbsent", flag: Flag{Testing: true, Authenticated: true}, user: &User{Authenticated: true},
+			headers: []string{"Cookie: dwft_{f}=False; dwft_{f}=False"}, want: true},
+		{name: "TestingDisabled", flag: Flag{Testing: false}, query: "dwft_{f}=1", headers: []string{"DWFT-{F}: 1", "Cookie: dwft_{f}=True"}, want: false},
+		{name: "TestingNoInputContinues", flag: Flag{Testing: true, Staff: true}, user: &User{Staff: true}, want: true},
+		{name: "TestingWithoutMiddleware", flag: Flag{Testing: true}, noState: true, want: false},
+
+		// 5. Languages.
+		{name: "LanguageListed", flag: Flag{Languages: []string{"en", "fr", "de-at"}}, lang: "de-at", want: true},
+		{name: "LanguageCaseSensitive", flag: Flag{Languages: []string{"en", "fr"}}, lang: "EN", want: false},
+		{name: "LanguageNoPrefix", flag: Flag{Languages: []string{"de-at"}}, lang: "de", want: false},
+		{name: "LanguageNone", flag: Flag{Languages: []string{"en"}}, want: false},
+		{name: "LanguageNeverOff", flag: Flag{Languages: []string{"en"}, Staff: true}, lang: "fr", user: &User{Staff: true}, want: true},
+
+		// 6. User rules.
+		{name: "AuthenticatedOn", flag: Flag{Authenticated: true}, user: &User{ID: "u", Authenticated: true}, want: true},
+		{name: "AuthenticatedAnonymous", flag: Flag{Authenticated: true}, user: &User{}, want: false},
+		{name: "AuthenticatedNoUser", flag: Flag{Authenticated: true}, want: false},
+		{name: "StaffOn", flag: Flag{Staff: true}, user: &User{ID: "u", Staff: true}, want: true},
+		{name: "StaffOff", flag: Flag{Staff: true}, user: &User{ID: "u", Authenticated: true, Superuser: true}, want: false},
+		{name: "SuperusersOn", flag: Flag{Superusers: true}, user: &User{ID: "u", Superuser: true}, want: true},
+		{name: "SuperusersDefaultOff", flag: Flag{}, user: &User{ID: "u", Superuser: true}, want: false},
+		{name: "UserListed", flag: Flag{Users: []string{"u1", "u2"}}, user: &User{ID: "u2"}, want: true},
+		{name: "UserNotListed", flag: Flag{Users: []string{"u1", "u2"}}, user: &User{ID: "u3"}, want: false},
+		{name: "UserListedWithoutMiddleware", flag: Flag{Users: []string{"u1"}}, user: &User{ID: "u1"}, noState: true, want: true},
+		{name: "GroupStoredMember", flag: Flag{Groups: []string{"staffers", "testers"}}, user: &User{ID: "member"}, want: true},
+		{name: "GroupStoredNonMember", flag: Flag{Groups: []string{"staffers"}}, user: &User{ID: "stranger"}, want: false},
+		{name: "GroupMemberOfUnlistedGroup", flag: Flag{Groups: []string{"staffers"}}, user: &User{ID: "outsider"}, want: false},
+		{name: "GroupByName", flag: Flag{Groups: []string{"admins"}}, user: &User{ID: "u9", Groups: []string{"x", "admins"}}, want: true},
+		{name: "GroupByNameAnonymous", flag: Flag{Groups: []string{"admins"}}, user: &User{Groups: []string{"admins"}}, want: true},
+		{name: "GroupByNameNotListed", flag: Flag{Groups: []string{"admins"}}, user: &User{ID: "u9", Groups: []string{"testers", `a"b`, "\xff"}}, want: false},
+
+		// 7. Percent.
+		{name: "PercentZeroIgnoresCookie", flag: Flag{Percent: ptr(0.0)}, headers: []string{"Cookie: dwf_{f}=True"}, want: false},
+		{name: "PercentUnsetIgnoresCookie", flag: Flag{}, headers: []string{"Cookie: dwf_{f}=True"}, want: false},
+		{name: "Percent100Anonymous", flag: Flag{Percent: ptr(100.0)}, want: true, percent: on},
+		{name: "Percent100User", flag: Flag{Percent: ptr(100.0)}, user: &User{ID: "u1"}, want: true},
+		{name: "PercentCookieTrue", flag: Flag{Percent: ptr(0.1)}, headers: []string{"Cookie: dwf_{f}=True"}, want: true, percent: on},
+		{name: "PercentCookieFalse", flag: Flag{Percent: ptr(99.9)}, headers: []string{"Cookie: dwf_{f}=False"}, want: false, percent: off},
+		{name: "PercentCookieGarbage", flag: Flag{Percent: ptr(99.9)}, headers: []string{"Cookie: dwf_{f}=yes"}, want: false, percent: off},
+		{name: "PercentCookieQuoted", flag: Flag{Percent: ptr(0.1)}, headers: []string{`Cookie: dwf_{f}="True"`}, want: true, percent: on},
+		{name: "PercentCookieIgnoredForUser", flag: Flag{Percent: ptr(100.0)}, user: &User{ID: "u1"},
+			headers: []string{"Cookie: dwf_{f}=False"}, want: true},
+		{name: "PercentDrawOff", flag: Flag{Percent: ptr(49.9)}, want: false, percent: off}, // Rand is 0.5
+		{name: "PercentDrawOn", flag: Flag{Percent: ptr(50.1)}, want: true, percent: on},
+		{name: "PercentDrawWithoutMiddleware", flag: Flag{Percent: ptr(50.1)}, noState: true, want: true},
+		{name: "PercentDuplicatedCookieRedraws", flag: Flag{Percent: ptr(50.1)},
+			headers: []string{"Cookie: dwf_{f}=False; dwf_{f}=False"}, want: true, percent: on},
+
+		// 8.
+		{name: "NothingMatches", flag: Flag{}, user: &User{ID: "u1", Authenticated: true, Staff: true, Superuser: true}, lang: "en", want: false},
+	}
+
+	eachDB(t, func(t *testing.T, h *harness) {
+		cases := append([]evalCase(nil), cases...)
+		ctx := context.Background()
+		half := func() float64 { return 0.5 }
+		plain := h.store(t, &Config{Rand: half})
+		withOverride := h.store(t, &Config{Override: true, Rand: half})
+		require.NoError(t, plain.AddGroupMembers(ctx, "staffers", "member"))
+		require.NoError(t, plain.AddGroupMembers(ctx, "testers", "member"))
+		require.NoError(t, plain.AddGroupMembers(ctx, "others", "outsider"))
+		for i := range cases {
+			cases[i].flag.Name = strings.ToLower(cases[i].name)
+			require.NoError(t, plain.SaveFlag(ctx, &cases[i].flag), cases[i].name)
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				s := plain
+				if c.override {
+					s = withOverride
+				}
+				got, st := evaluate(t, s, c, c.flag.Name)
+				require.Equal(t, c.want, got)
+				if st == nil {
+					return
+				}
+				d, ok := st.percent[c.flag.Name]
+				if c.percent == nil {
+					require.False(t, ok, "no percent decision recorded")
+				} else {
+					require.True(t, ok, "a percent decision is recorded")
+					require.Equal(t, *c.percent, d.active)
+					require.Equal(t, c.flag.Rollout, d.rollout)
+				}
+				tv, ok := st.tests[c.flag.Name]
+				if c.test == nil {
+					require.False(t, ok, "no test decision recorded")
+				} else {
+					require.True(t, ok, "a test decision is recorded")
+					require.Equal(t, *c.test, tv)
+				}
+			})
+		}
+	})
+}
+
+// evaluate runs c against flag with a request state built as the middleware
+// does, and returns the answer and the state.
+func evaluate(t *testing.T, s *Store, c evalCase, flag string) (bool, *requestState) {
+	t.Helper()
+	expand := func(v string) string {
+		v = strings.ReplaceAll(v, "{f}", flag)
+		return strings.ReplaceAll(v, "{F}", strings.ToUpper(flag))
+	}
+	target := "/"
+	if c.query != "" {
+		target += "?" + expand(c.query)
+	}
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	for _, hl := range c.headers {
+		k, v, _ := strings.Cut(expand(hl), ": ")
+		r.Header[k] = append(r.Header[k], v) // as sent, not canonicalised
+	}
+	ctx := r.Context()
+	var st *requestState
+	if !c.noState {
+		st = &requestState{req: r}
+		ctx = withRequestState(ctx, st)
+	}
+	if c.user != nil {
+		ctx = WithUser(ctx, *c.user)
+	}
+	if c.lang != "" {
+		ctx = WithLanguage(ctx, c.lang)
+	}
+	got, err := s.FlagIsActive(ctx, flag)
+	require.NoError(t, err)
+	return got, st
+}
+
+// The stored text "en, fr ,de-at" (as django-waffle's admin writes it)
+// matches en, fr and de-at exactly.
+func TestFlagLanguagesStoredText(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := h.store(t, nil)
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "intl"}))
+		sqlDB, err := s.db.DB()
+		require.NoError(t, err)
+		_, err = sqlDB.ExecContext(ctx, rebind(s, "UPDATE waffle_flag SET languages = ? WHERE name = 'intl'"), "en, fr ,de-at")
+		require.NoError(t, err)
+		for lang, want := range map[string]bool{"en": true, "fr": true, "de-at": true, "EN": false, "de": false, "": false, " fr ": false, "en, fr": false} {
+			on, err := s.FlagIsActive(WithLanguage(ctx, lang), "intl")
+			require.NoError(t, err)
+			require.Equal(t, want, on, "%q", lang)
+		}
+		f, err := s.GetFlag(ctx, "intl")
+		require.NoError(t, err)
+		require.Equal(t, LanguageList{"en", "fr", "de-at"}, f.Languages)
+	})
+}
+
+func TestFlagMissing(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		for _, def := range []bool{false, true} {
+			t.Run(strconv.FormatBool(def), func(t *testing.T) {
+				var logs bytes.Buffer
+				s := h.store(t, &Config{
+					FlagDefault: def, Override: true,
+					LogMissingFlags: slog.LevelWarn,
+					Logger:          slog.New(slog.NewTextHandler(&logs, nil)),
+				})
+				name := "ghost-" + strconv.FormatBool(def)
+				r := httptest.NewRequest(http.MethodGet, "/?"+name+"=1&dwft_"+name+"=1", nil)
+				r.Header.Set("Cookie", "dwf_"+name+"=True")
+				st := &requestState{req: r}
+				on, err := s.FlagIsActive(withRequestState(ctx, st), name)
+				require.NoError(t, err)
+				require.Equal(t, def, on, "FlagDefault; override and testing not consulted")
+				require.Empty(t, st.percent)
+				require.Empty(t, st.tests)
+				require.Contains(t, logs.String(), "level=WARN")
+				require.Contains(t, logs.String(), "name="+name)
+				_, err = s.GetFlag(ctx, name)
+				require.ErrorIs(t, err, ErrNotFound, "not created by default")
+
+				creating := h.store(t, &Config{FlagDefault: def, CreateMissingFlags: true})
+				on, err = creating.FlagIsActive(ctx, name)
+				require.NoError(t, err)
+				require.Equal(t, def, on)
+				f, err := s.GetFlag(ctx, name)
+				require.NoError(t, err, "created")
+				require.NotNil(t, f.Everyone)
+				require.Equal(t, def, *f.Everyone, "created with everyone = FlagDefault")
+				on, err = creating.FlagIsActive(ctx, name)
+				require.NoError(t, err)
+				require.Equal(t, def, on, "now read from the row")
+			})
+		}
+
+		s := h.store(t, nil)
+		_, err := s.FlagIsActive(ctx, "_bad")
+		require.ErrorIs(t, err, ErrInvalidName)
+	})
+}
+
+// Within a request the first percent decision stands: a second evaluation
+// does not draw again.
+func TestFlagPercentMemo(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		var mu sync.Mutex
+		draws := []float64{0.1, 0.9}
+		s := h.store(t, &Config{Rand: func() float64 {
+			mu.Lock()
+			defer mu.Unlock()
+			d := draws[0]
+			draws = draws[1:]
+			return d
+		}})
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "half", Percent: ptr(50.0), Rollout: true}))
+		st := &requestState{req: httptest.NewRequest(http.MethodGet, "/", nil)}
+		rctx := withRequestState(ctx, st)
+		for range 3 {
+			on, err := s.FlagIsActive(rctx, "half")
+			require.NoError(t, err)
+			require.True(t, on, "0.1*100 < 50, then the memo")
+		}
+		require.Len(t, draws, 1, "one draw")
+		require.Equal(t, percentDecision{active: true, rollout: true}, st.percent["half"])
+
+		// A new request draws again.
+		st2 := &requestState{req: httptest.NewRequest(http.MethodGet, "/", nil)}
+		on, err := s.FlagIsActive(withRequestState(ctx, st2), "half")
+		require.NoError(t, err)
+		require.False(t, on, "0.9*100 >= 50")
+		require.Equal(t, percentDecision{active: false, rollout: true}, st2.percent["half"])
+	})
+}
+
+// An identified user gets the same answer from every store, and raising the
+// percent keeps everyone who was on.
+func TestFlagPercentIdentifiedUsers(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		never := func() float64 { panic("identified users are not drawn") }
+		a := h.store(t, &Config{Rand: never})
+		b := h.store(t, &Config{Rand: never})
+		const users = 1000
+		onAt := func(s *Store, percent float64) map[string]bool {
+			require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "gradual", Percent: ptr(percent)}))
+			out := map[string]bool{}
+			for i := range users {
+				id := "user-" + strconv.Itoa(i)
+				st := &requestState{req: httptest.NewRequest(http.MethodGet, "/", nil)}
+				on, err := s.FlagIsActive(withRequestState(WithUser(ctx, User{ID: id}), st), "gradual")
+				require.NoError(t, err)
+				require.Empty(t, st.percent, "no cookie for identified users")
+				if on {
+					out[id] = true
+				}
+			}
+			return out
+		}
+		at10a := onAt(a, 10)
+		at10b := onAt(b, 10)
+		require.Equal(t, at10a, at10b, "two stores agree")
+		at20 := onAt(b, 20)
+		for id := range at10a {
+			require.True(t, at20[id], "%s was on at 10%% and must stay on at 20%%", id)
+		}
+		require.InDelta(t, 100, len(at10a), 35)
+		require.InDelta(t, 200, len(at20), 50)
+		// The answers are the documented bucket.
+		for i := range users {
+			id := "user-" + strconv.Itoa(i)
+			require.Equal(t, percentBucket("gradual", id) < 20, at20[id], id)
+		}
+	})
+}
+
+// A flag whose name cannot be a cookie name as is works with its encoded
+// cookie and header names, and its raw query parameter.
+func TestFlagEncodedCookieNames(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := h.store(t, &Config{Override: true})
+		name := "new checkout/é"
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: name, Testing: true, Percent: ptr(0.1)}))
+		cases := []struct {
+			label  string
+			query  string
+			header [2]string
+			want   bool
+		}{
+			{"Query", "dwft_new+checkout%2F%C3%A9=1", [2]string{}, true},
+			{"Header", "", [2]string{"Dwft-~new%20checkout%2F%C3%A9", "1"}, true},
+			{"TestCookie", "", [2]string{"Cookie", "dwft_~new%20checkout%2F%C3%A9=True"}, true},
+			{"PercentCookie", "", [2]string{"Cookie", "dwf_~new%20checkout%2F%C3%A9=True"}, true},
+			{"Override", "new%20checkout%2F%C3%A9=1", [2]string{}, true},
+			{"RawNameCookieIsNotIt", "", [2]string{"Cookie", "dwf_new checkout/é=True"}, false},
+		}
+		for _, c := range cases {
+			t.Run(c.label, func(t *testing.T) {
+				r := httptest.NewRequest(http.MethodGet, "/?"+c.query, nil)
+				if c.header[0] != "" {
+					r.Header.Set(c.header[0], c.header[1])
+				}
+				st := &requestState{req: r}
+				s2 := s
+				if c.label == "RawNameCookieIsNotIt" {
+					s2 = h.store(t, &Config{Rand: func() float64 { return 0.99 }})
+				}
+				on, err := s2.FlagIsActive(withRequestState(ctx, st), name)
+				require.NoError(t, err)
+				require.Equal(t, c.want, on)
+			})
+		}
+	})
+}
