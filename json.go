@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gowaffle/waffle/internal/query"
@@ -141,6 +142,13 @@ func parseStringFlags(blob []byte) (*stringFlags, error) {
 		}
 		return nil, &JSONError{Offset: p.base + int64(i), Reason: "invalid UTF-8"}
 	}
+	// Check the syntax of the whole input first: the scanner behind Unmarshal
+	// reports exact offsets (the Decoder's token errors do not), and rejects
+	// data after the top-level value.
+	var raw json.RawMessage
+	if err := json.Unmarshal(p.blob, &raw); err != nil {
+		return nil, p.syntaxError(err)
+	}
 	p.dec = json.NewDecoder(bytes.NewReader(p.blob))
 	p.dec.UseNumber()
 	f := &stringFlags{index: map[string]int{}}
@@ -189,21 +197,34 @@ type flagParser struct {
 	dec  *json.Decoder
 }
 
-// token returns the next token, turning a syntax error into a *JSONError.
+// syntaxError turns an error of json.Unmarshal into a *JSONError at the
+// offset of the offending byte, or at the end for input that stops short.
+func (p *flagParser) syntaxError(err error) error {
+	var syn *json.SyntaxError
+	if !errors.As(err, &syn) {
+		return &JSONError{Offset: -1, Reason: err.Error(), Err: err}
+	}
+	at := syn.Offset // the scanner's count of bytes read, the offending one included
+	if at >= int64(len(p.blob)) && strings.HasPrefix(syn.Error(), "unexpected end") {
+		return &JSONError{Offset: p.base + int64(len(p.blob)), Reason: "unexpected end of input", Err: err}
+	}
+	if at > 0 {
+		at--
+	}
+	return &JSONError{Offset: p.base + at, Reason: syn.Error(), Err: err}
+}
+
+// token returns the next token. The syntax was checked before: an error here
+// is unexpected, reported where the decoder stands.
 func (p *flagParser) token() (json.Token, error) {
 	tok, err := p.dec.Token()
-	if err == nil {
-		return tok, nil
-	}
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &syn):
-		return nil, &JSONError{Offset: p.base + syn.Offset, Reason: syn.Error(), Err: err}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, &JSONError{Offset: p.base + int64(len(p.blob)), Reason: "unexpected end of input", Err: io.ErrUnexpectedEOF}
-	default:
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, &JSONError{Offset: p.base + p.dec.InputOffset(), Reason: err.Error(), Err: err}
 	}
+	return tok, nil
 }
 
 // skip returns the offset of the next byte at or after at that is not JSON
