@@ -437,14 +437,14 @@ func jsonStringArray(values []string) string {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendJSONString(b, v)
+		b = appendJSONStringBytes(b, v)
 	}
 	b = append(b, ']')
 	return string(b)
 }
 
-// appendJSONString appends v as a JSON string literal.
-func appendJSONString(b []byte, v string) []byte {
+// appendJSONStringBytes appends v as a JSON string literal.
+func appendJSONStringBytes(b []byte, v string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	for i := 0; i < len(v); i++ {
