@@ -62,7 +62,6 @@ func TestSetFromJSON(t *testing.T) {
 	})
 }
 
-
 func TestSetFromJSONRejects(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("é", MaxNameLength+1)
