@@ -1,6 +1,7 @@
 package waffle
 
 import (
+	"bytes"
 	"context"
 	"html/template"
 	"net/http"
@@ -174,11 +175,12 @@ func TestJSInBrowser(t *testing.T) {
 				mux := http.NewServeMux()
 				mux.Handle("GET /wafflejs", s.JSHandler())
 				mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-					page := template.Must(browserPage.Clone())
-					w.Header().Set("Content-Type", "text/html; charset=utf-8")
-					if err := page.Funcs(s.FuncMap(r)).Execute(w, nil); err != nil {
+					var b bytes.Buffer
+					if err := template.Must(browserPage.Clone()).Funcs(s.FuncMap(r)).Execute(&b, nil); err != nil {
 						t.Errorf("rendering the page: %v", err)
 					}
+					w.Header().Set("Content-Type", "text/html; charset=utf-8")
+					_, _ = b.WriteTo(w)
 				})
 				srv := httptest.NewServer(s.Middleware(mux))
 				t.Cleanup(srv.Close)

@@ -28,15 +28,23 @@ import (
 // Functions must be known when a template is parsed: parse with
 // FuncMap(nil), whose functions use context.Background and no request, then
 // bind a clone to each request, since a template's functions are shared by
-// every execution:
+// every execution. Render into a buffer: Execute writes to w as it goes, and
+// once the first text is written the response header, and with it the
+// cookies, is gone, so a flag evaluated later in the template could not set
+// its cookie (see [Store.Middleware]):
 //
 //	var page = template.Must(template.New("page").Funcs(store.FuncMap(nil)).Parse(
 //		`{{if flag "beta"}}Try the new checkout.{{else}}Checkout.{{end}} ` +
 //			`Banner: {{value "banner"}}`))
 //
 //	func handler(w http.ResponseWriter, r *http.Request) {
+//		var buf bytes.Buffer
 //		t := template.Must(page.Clone())
-//		_ = t.Funcs(store.FuncMap(r)).Execute(w, nil)
+//		if err := t.Funcs(store.FuncMap(r)).Execute(&buf, nil); err != nil {
+//			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+//			return
+//		}
+//		buf.WriteTo(w)
 //	}
 //
 // With "beta" active and the string flag "banner" set to "Sale <today>", the
