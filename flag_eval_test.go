@@ -3,8 +3,10 @@ package waffle
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -137,11 +139,25 @@ func TestFlagIsActiveOrder(t *testing.T) {
 				if c.override {
 					s = withOverride
 				}
-				got, st := evaluate(t, s, c, c.flag.Name)
+				got, st, cookies := evaluate(t, s, c, c.flag.Name)
 				require.Equal(t, c.want, got)
 				if st == nil {
+					require.Empty(t, cookies)
 					return
 				}
+				var want []string
+				if c.percent != nil {
+					want = append(want, s.percentCookieName(c.flag.Name)+"="+pyBool(*c.percent))
+				}
+				if c.test != nil {
+					want = append(want, s.testCookieName(c.flag.Name)+"="+pyBool(*c.test))
+				}
+				var sent []string
+				for _, ck := range cookies {
+					nv, _, _ := strings.Cut(ck, ";")
+					sent = append(sent, nv)
+				}
+				require.ElementsMatch(t, want, sent, "Set-Cookie: %q", cookies)
 				d, ok := st.percent[c.flag.Name]
 				if c.percent == nil {
 					require.False(t, ok, "no percent decision recorded")
@@ -162,9 +178,10 @@ func TestFlagIsActiveOrder(t *testing.T) {
 	})
 }
 
-// evaluate runs c against flag with a request state built as the middleware
-// does, and returns the answer and the state.
-func evaluate(t *testing.T, s *Store, c evalCase, flag string) (bool, *requestState) {
+// evaluate runs c against flag in a handler behind s.Middleware (or with no
+// middleware for noState cases), with an httptest round trip, and returns the
+// answer, the request state the handler saw and the Set-Cookie lines.
+func evaluate(t *testing.T, s *Store, c evalCase, flag string) (bool, *requestState, []string) {
 	t.Helper()
 	expand := func(v string) string {
 		v = strings.ReplaceAll(v, "{f}", flag)
@@ -179,21 +196,36 @@ func evaluate(t *testing.T, s *Store, c evalCase, flag string) (bool, *requestSt
 		k, v, _ := strings.Cut(expand(hl), ": ")
 		r.Header[k] = append(r.Header[k], v) // as sent, not canonicalised
 	}
-	ctx := r.Context()
-	var st *requestState
+	var (
+		got bool
+		st  *requestState
+		err error
+	)
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		st = requestStateFrom(ctx)
+		if c.user != nil {
+			ctx = WithUser(ctx, *c.user)
+		}
+		if c.lang != "" {
+			ctx = WithLanguage(ctx, c.lang)
+		}
+		got, err = s.FlagIsActive(ctx, flag)
+		_, _ = w.Write([]byte("ok"))
+	})
 	if !c.noState {
-		st = &requestState{req: r}
-		ctx = withRequestState(ctx, st)
+		h = s.Middleware(h)
 	}
-	if c.user != nil {
-		ctx = WithUser(ctx, *c.user)
-	}
-	if c.lang != "" {
-		ctx = WithLanguage(ctx, c.lang)
-	}
-	got, err := s.FlagIsActive(ctx, flag)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
 	require.NoError(t, err)
-	return got, st
+	require.Equal(t, http.StatusOK, rec.Code)
+	if c.noState {
+		require.Nil(t, st)
+	} else {
+		require.NotNil(t, st)
+	}
+	return got, st, rec.Result().Header.Values("Set-Cookie")
 }
 
 // The stored text "en, fr ,de-at" (as django-waffle's admin writes it)
@@ -232,17 +264,13 @@ func TestFlagMissing(t *testing.T) {
 					Logger:          slog.New(slog.NewTextHandler(&logs, nil)),
 				})
 				name := "ghost-" + strconv.FormatBool(def)
-				r := httptest.NewRequest(http.MethodGet, "/?"+name+"=1&dwft_"+name+"=1", nil)
-				r.Header.Set("Cookie", "dwf_"+name+"=True")
-				st := &requestState{req: r}
-				on, err := s.FlagIsActive(withRequestState(ctx, st), name)
-				require.NoError(t, err)
+				c := evalCase{query: "{f}=1&dwft_{f}=1", headers: []string{"Cookie: dwf_{f}=True; dwft_{f}=True", "Dwft-{f}: 1"}}
+				on, _, cookies := evaluate(t, s, c, name)
 				require.Equal(t, def, on, "FlagDefault; override and testing not consulted")
-				require.Empty(t, st.percent)
-				require.Empty(t, st.tests)
+				require.Empty(t, cookies, "no cookie for a missing flag")
 				require.Contains(t, logs.String(), "level=WARN")
 				require.Contains(t, logs.String(), "name="+name)
-				_, err = s.GetFlag(ctx, name)
+				_, err := s.GetFlag(ctx, name)
 				require.ErrorIs(t, err, ErrNotFound, "not created by default")
 
 				creating := h.store(t, &Config{FlagDefault: def, CreateMissingFlags: true})
@@ -265,9 +293,10 @@ func TestFlagMissing(t *testing.T) {
 	})
 }
 
-// Within a request the first percent decision stands: a second evaluation
-// does not draw again.
-func TestFlagPercentMemo(t *testing.T) {
+// An anonymous visitor's percent decision: drawn once per request (the
+// memo), remembered in a cookie that the next request sends back, and drawn
+// again when the cookie is gone. Over real HTTPS with a cookie jar.
+func TestFlagPercentMemoAndCookie(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -280,23 +309,55 @@ func TestFlagPercentMemo(t *testing.T) {
 			draws = draws[1:]
 			return d
 		}})
-		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "half", Percent: ptr(50.0), Rollout: true}))
-		st := &requestState{req: httptest.NewRequest(http.MethodGet, "/", nil)}
-		rctx := withRequestState(ctx, st)
-		for range 3 {
-			on, err := s.FlagIsActive(rctx, "half")
-			require.NoError(t, err)
-			require.True(t, on, "0.1*100 < 50, then the memo")
+		left := func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(draws)
 		}
-		require.Len(t, draws, 1, "one draw")
-		require.Equal(t, percentDecision{active: true, rollout: true}, st.percent["half"])
-
-		// A new request draws again.
-		st2 := &requestState{req: httptest.NewRequest(http.MethodGet, "/", nil)}
-		on, err := s.FlagIsActive(withRequestState(ctx, st2), "half")
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "half", Percent: ptr(50.0)}))
+		srv := httptest.NewTLSServer(s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for range 3 {
+				on, err := s.FlagIsActive(r.Context(), "half")
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+				_, _ = w.Write([]byte(strconv.FormatBool(on) + " "))
+			}
+		})))
+		t.Cleanup(srv.Close)
+		client := srv.Client()
+		jar, err := cookiejar.New(nil)
 		require.NoError(t, err)
-		require.False(t, on, "0.9*100 >= 50")
-		require.Equal(t, percentDecision{active: false, rollout: true}, st2.percent["half"])
+		client.Jar = jar
+		visit := func() (string, []string) {
+			t.Helper()
+			resp, err := client.Get(srv.URL + "/")
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+			return string(body), resp.Header.Values("Set-Cookie")
+		}
+
+		body, cookies := visit()
+		require.Equal(t, "true true true ", body, "0.1*100 < 50, then the memo")
+		require.Equal(t, 1, left(), "one draw for three evaluations")
+		require.Len(t, cookies, 1)
+		require.True(t, strings.HasPrefix(cookies[0], "dwf_half=True;"), cookies[0])
+
+		body, cookies = visit()
+		require.Equal(t, "true true true ", body, "the cookie decides")
+		require.Equal(t, 1, left(), "no draw")
+		require.Len(t, cookies, 1, "the cookie is refreshed")
+
+		client.Jar, err = cookiejar.New(nil)
+		require.NoError(t, err)
+		body, cookies = visit()
+		require.Equal(t, "false false false ", body, "a new visitor: 0.9*100 >= 50")
+		require.Equal(t, 0, left())
+		require.True(t, strings.HasPrefix(cookies[0], "dwf_half=False;"), cookies[0])
 	})
 }
 
@@ -315,10 +376,9 @@ func TestFlagPercentIdentifiedUsers(t *testing.T) {
 			out := map[string]bool{}
 			for i := range users {
 				id := "user-" + strconv.Itoa(i)
-				st := &requestState{req: httptest.NewRequest(http.MethodGet, "/", nil)}
-				on, err := s.FlagIsActive(withRequestState(WithUser(ctx, User{ID: id}), st), "gradual")
-				require.NoError(t, err)
-				require.Empty(t, st.percent, "no cookie for identified users")
+				on, st, cookies := evaluate(t, s, evalCase{user: &User{ID: id}}, "gradual")
+				require.Empty(t, st.percent, "no memo entry for identified users")
+				require.Empty(t, cookies, "no cookie for identified users")
 				if on {
 					out[id] = true
 				}
@@ -348,37 +408,49 @@ func TestFlagEncodedCookieNames(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		s := h.store(t, &Config{Override: true})
+		s := h.store(t, &Config{Override: true, Rand: func() float64 { return 0.99 }})
 		name := "new checkout/é"
 		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: name, Testing: true, Percent: ptr(0.1)}))
+		const form = "~new%20checkout%2F%C3%A9"
 		cases := []struct {
-			label  string
-			query  string
-			header [2]string
-			want   bool
+			label string
+			c     evalCase
+			want  bool
 		}{
-			{"Query", "dwft_new+checkout%2F%C3%A9=1", [2]string{}, true},
-			{"Header", "", [2]string{"Dwft-~new%20checkout%2F%C3%A9", "1"}, true},
-			{"TestCookie", "", [2]string{"Cookie", "dwft_~new%20checkout%2F%C3%A9=True"}, true},
-			{"PercentCookie", "", [2]string{"Cookie", "dwf_~new%20checkout%2F%C3%A9=True"}, true},
-			{"Override", "new%20checkout%2F%C3%A9=1", [2]string{}, true},
-			{"RawNameCookieIsNotIt", "", [2]string{"Cookie", "dwf_new checkout/é=True"}, false},
+			{"Query", evalCase{query: "dwft_new+checkout%2F%C3%A9=1", test: ptr(true)}, true},
+			{"Header", evalCase{headers: []string{"Dwft-" + form + ": 1"}, test: ptr(true)}, true},
+			{"HeaderCanonical", evalCase{headers: []string{"Dwft-~new%20checkout%2f%c3%a9: 1"}, test: ptr(true)}, true},
+			{"TestCookie", evalCase{headers: []string{"Cookie: dwft_" + form + "=True"}}, true},
+			{"PercentCookie", evalCase{headers: []string{"Cookie: dwf_" + form + "=True"}, percent: ptr(true)}, true},
+			{"Override", evalCase{query: "new%20checkout%2F%C3%A9=1"}, true},
+			{"RawNameCookieIsNotIt", evalCase{headers: []string{"Cookie: dwf_new checkout/é=True"}, percent: ptr(false)}, false},
 		}
 		for _, c := range cases {
 			t.Run(c.label, func(t *testing.T) {
-				r := httptest.NewRequest(http.MethodGet, "/?"+c.query, nil)
-				if c.header[0] != "" {
-					r.Header.Set(c.header[0], c.header[1])
-				}
-				st := &requestState{req: r}
-				s2 := s
-				if c.label == "RawNameCookieIsNotIt" {
-					s2 = h.store(t, &Config{Rand: func() float64 { return 0.99 }})
-				}
-				on, err := s2.FlagIsActive(withRequestState(ctx, st), name)
-				require.NoError(t, err)
+				on, _, cookies := evaluate(t, s, c.c, name)
 				require.Equal(t, c.want, on)
+				var want []string
+				if c.c.percent != nil {
+					want = append(want, "dwf_"+form+"="+pyBool(*c.c.percent))
+				}
+				if c.c.test != nil {
+					want = append(want, "dwft_"+form+"="+pyBool(*c.c.test))
+				}
+				var sent []string
+				for _, ck := range cookies {
+					nv, _, _ := strings.Cut(ck, ";")
+					sent = append(sent, nv)
+				}
+				require.ElementsMatch(t, want, sent)
 			})
 		}
 	})
+}
+
+// pyBool is a cookie value: "True" or "False", as django-waffle writes them.
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
 }
