@@ -113,7 +113,7 @@ func (f *Flag) validate() error {
 // saved replaces the flag's users and groups inside Save's transaction.
 func (f *Flag) saved(ctx context.Context, s *Store, tx *gorm.DB) error {
 	ex := tx.Statement.ConnPool
-	users := jsonStringArray(f.Users)
+	users := jsonStringArray(f.Users, false)
 	if _, err := s.exec(ctx, ex, "flag_users_keep_only", f.ID, users); err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (f *Flag) saved(ctx context.Context, s *Store, tx *gorm.DB) error {
 			own = append(own, g)
 		}
 	}
-	groups := jsonStringArray(own)
+	groups := jsonStringArray(own, false)
 	if _, err := s.exec(ctx, ex, "flag_groups_keep_only", f.ID, groups); err != nil {
 		return err
 	}
@@ -384,7 +384,7 @@ func (s *Store) changeFlagList(ctx context.Context, doing, name string, values [
 	if err := check(name, values); err != nil {
 		return err
 	}
-	list := jsonStringArray(values)
+	list := jsonStringArray(values, false)
 	now := s.now()
 	err := s.writeTx(ctx, func(ex execer) error {
 		var id int64
@@ -417,8 +417,10 @@ func (s *Store) changeFlagList(ctx context.Context, doing, name string, values [
 // lists reach SQL on both databases (json_each on SQLite,
 // jsonb_array_elements_text on PostgreSQL): one encoder, no reflection, and
 // no dependence on a driver's array support. Values that are not valid
-// UTF-8 or contain NUL are left out: no stored name or ID can equal them.
-func jsonStringArray(values []string) string {
+// UTF-8 or contain NUL are left out (PostgreSQL refuses them), and with
+// onlyNames those that break the name rule: no stored name or ID can equal
+// them.
+func jsonStringArray(values []string, onlyNames bool) string {
 	if len(values) == 0 {
 		return "[]"
 	}
@@ -430,7 +432,7 @@ func jsonStringArray(values []string) string {
 	b = append(b, '[')
 	first := true
 	for _, v := range values {
-		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 || onlyNames && nameProblem(v) != "" {
 			continue
 		}
 		if !first {

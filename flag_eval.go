@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FlagIsActive reports whether the flag called name is on for the request
@@ -45,8 +47,13 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	u := userFrom(ctx)
 	var userID, groups string
 	if u != nil {
-		userID = u.ID
-		groups = jsonStringArray(u.Groups)
+		// An ID or group name the library could never have stored cannot
+		// match a stored one: leave it out rather than send it (PostgreSQL
+		// refuses invalid UTF-8 and NUL in text).
+		if storableUserID(u.ID) {
+			userID = u.ID
+		}
+		groups = jsonStringArray(u.Groups, true)
 	} else {
 		groups = "[]"
 	}
@@ -201,4 +208,20 @@ func (s *Store) missingFlag(ctx context.Context, name string) (bool, error) {
 		}
 	}
 	return s.cfg.FlagDefault, nil
+}
+
+// storableUserID reports whether id passes validateUserID, without
+// allocating.
+func storableUserID(id string) bool {
+	if id == "" || !utf8.ValidString(id) {
+		return false
+	}
+	n := 0
+	for _, r := range id {
+		if unicode.IsControl(r) {
+			return false
+		}
+		n++
+	}
+	return n <= MaxUserIDLength
 }

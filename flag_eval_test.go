@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle/internal/testdb"
 )
 
 // evalCase is one evaluation: a flag as stored, a request, and the answer
@@ -453,4 +456,107 @@ func pyBool(b bool) string {
 		return "True"
 	}
 	return "False"
+}
+
+// BenchmarkFlagIsActive measures one evaluation on SQLite, with what each
+// step needs in the context.
+func BenchmarkFlagIsActive(b *testing.B) {
+	ctx := context.Background()
+	db := testdb.New(b, testdb.SQLite)
+	s, err := New(db.Open(b), nil)
+	require.NoError(b, err)
+	require.NoError(b, s.Migrate(ctx))
+	require.NoError(b, s.SaveFlag(ctx, &Flag{Name: "everyone", Everyone: ptr(true)}))
+	require.NoError(b, s.SaveFlag(ctx, &Flag{Name: "rules", Percent: ptr(30.0), Testing: true, Languages: []string{"en", "fr"},
+		Users: []string{"u1", "u2", "u3"}, Groups: []string{"g1", "g2"}}))
+	require.NoError(b, s.AddGroupMembers(ctx, "g1", "m1"))
+	r := httptest.NewRequest(http.MethodGet, "/?page=2", nil)
+	r.Header.Set("Cookie", "session=abc; dwf_rules=True")
+	r.Header.Set("Accept", "text/html")
+	anon := withRequestState(ctx, &requestState{req: r})
+	cases := []struct {
+		name string
+		ctx  context.Context
+		flag string
+	}{
+		{"Everyone", ctx, "everyone"},
+		{"UserListed", WithUser(ctx, User{ID: "u2"}), "rules"},
+		{"GroupMember", WithUser(ctx, User{ID: "m1"}), "rules"},
+		{"UserGroupsByName", WithUser(ctx, User{ID: "x", Groups: []string{"g2", "g9"}}), "rules"},
+		{"PercentUserBucket", WithLanguage(WithUser(ctx, User{ID: "u9"}), "de"), "rules"},
+		{"PercentAnonymousCookie", anon, "rules"},
+		{"Missing", ctx, "missing"},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.FlagIsActive(c.ctx, c.flag); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// Whatever the request carries, evaluation answers without an error or a
+// panic, and writes only well-formed cookies.
+func FuzzFlagIsActiveRequest(f *testing.F) {
+	ctx := context.Background()
+	kinds := []string{testdb.SQLite}
+	if os.Getenv(testdb.EnvPostgresDSN) != "" {
+		kinds = append(kinds, testdb.Postgres)
+	}
+	var stores []*Store
+	for _, kind := range kinds {
+		s, err := New(testdb.New(f, kind).Open(f), &Config{Override: true})
+		require.NoError(f, err)
+		require.NoError(f, s.Migrate(ctx))
+		for _, fl := range []Flag{
+			{Name: "beta", Percent: ptr(50.0), Testing: true, Languages: []string{"en"}, Users: []string{"u1"}, Groups: []string{"g1"}},
+			{Name: "new checkout", Percent: ptr(50.0), Testing: true, Rollout: true},
+		} {
+			require.NoError(f, s.SaveFlag(ctx, &fl))
+		}
+		stores = append(stores, s)
+	}
+	f.Add("beta", "beta=1&dwft_beta=0", "dwf_beta=True; dwft_beta=x", "1", "u1", "g1", "en")
+	f.Add("new checkout", "new+checkout=%zz&dwft_new%20checkout=1", `dwf_~new%20checkout="True"`, "", "", "", "")
+	f.Add("beta", "%;&=&&==", ";;;=;dwf_beta", "\x00", "\xff", "a\"b", "EN")
+	f.Add("beta", "", "", "", "u\x00\xff", "g\x00", "")
+	f.Fuzz(func(t *testing.T, flag, query, cookie, header, user, group, lang string) {
+		for _, s := range stores {
+			fuzzEvaluate(t, s, flag, query, cookie, header, user, group, lang)
+		}
+	})
+}
+
+func fuzzEvaluate(t *testing.T, s *Store, flag, query, cookie, header, user, group, lang string) {
+	{
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.URL.RawQuery = query
+		r.Header["Cookie"] = []string{cookie}
+		r.Header["Dwft-Beta"] = []string{header}
+		var got error
+		h := s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c := WithLanguage(WithUser(r.Context(), User{ID: user, Groups: []string{group}}), lang)
+			_, got = s.FlagIsActive(c, flag)
+		}))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if ValidateName("flag", flag) == nil {
+			require.NoError(t, got)
+		} else {
+			require.ErrorIs(t, got, ErrInvalidName)
+		}
+		for _, line := range rec.Result().Header.Values("Set-Cookie") {
+			nv, _, _ := strings.Cut(line, ";")
+			name, value, ok := strings.Cut(nv, "=")
+			require.True(t, ok, line)
+			require.Contains(t, []string{"True", "False"}, value, line)
+			for i := 0; i < len(name); i++ {
+				require.True(t, isTokenChar(name[i]), line)
+			}
+		}
+	}
 }

@@ -121,7 +121,10 @@ func TestFlagValidation(t *testing.T) {
 		require.Empty(t, list, "nothing was written")
 
 		// 255 runes of user ID are fine; 0 and 100 percent too.
-		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "x", Percent: ptr(0.0), Users: []string{strings.Repeat("é", 255), "_u"}}))
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "x", Percent: ptr(0.0), Users: []string{strings.Repeat("é", 255), "_u", "set_from_json"}}))
+		x, err := s.GetFlag(ctx, "x")
+		require.NoError(t, err)
+		require.ElementsMatch(t, []string{strings.Repeat("é", 255), "_u", "set_from_json"}, x.Users, "user IDs are opaque")
 		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "y", Percent: ptr(100.0)}))
 	})
 }

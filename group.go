@@ -116,7 +116,7 @@ func (s *Store) AddGroupMembers(ctx context.Context, group string, users ...stri
 		if err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, ex, "group_members_add", id, jsonStringArray(users))
+		_, err = s.exec(ctx, ex, "group_members_add", id, jsonStringArray(users, false))
 		return err
 	})
 	return groupError("adding members to", group, err)
@@ -134,7 +134,7 @@ func (s *Store) RemoveGroupMembers(ctx context.Context, group string, users ...s
 		if err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, ex, "group_members_remove", id, jsonStringArray(users))
+		_, err = s.exec(ctx, ex, "group_members_remove", id, jsonStringArray(users, false))
 		return err
 	})
 	return groupError("removing members from", group, err)
