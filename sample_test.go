@@ -206,13 +206,14 @@ func TestSampleSeenByAnotherStore(t *testing.T) {
 func TestSampleCancelledContext(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
-		s := h.store(t, nil)
+		s, counter := h.countingStore(t, &Config{CreateMissingSamples: true})
 		_, err := s.SampleIsActive(cancelled(), "x")
 		require.ErrorIs(t, err, context.Canceled)
-		require.Contains(t, err.Error(), `reading sample "x"`)
+		require.Contains(t, err.Error(), `reading sample "x": context canceled`)
 		err = s.SetSample(cancelled(), "x", 100)
 		require.ErrorIs(t, err, context.Canceled)
-		require.Contains(t, err.Error(), `setting sample "x"`)
+		require.Contains(t, err.Error(), `setting sample "x": context canceled`)
+		require.Zero(t, counter.Count(), "a cancelled context runs no statement: %v", counter.Statements())
 		_, err = s.GetSample(context.Background(), "x")
 		require.ErrorIs(t, err, ErrNotFound, "the cancelled SetSample wrote nothing")
 	})
