@@ -22,56 +22,56 @@ import (
 // (undecided), no percent, no user rules. Unlike django-waffle, Superusers
 // defaults to false.
 type Flag struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
+	ID   int64  `json:"id" gorm:"-:migration"`
+	Name string `json:"name" gorm:"-:migration"`
 
 	// Everyone is the master switch: true turns the flag on for every
 	// request, false turns it off for every request (no other rule can turn
 	// it on, except Config.Override), nil leaves the decision to the other
 	// rules. Stored as NULL when nil.
-	Everyone *bool `json:"everyone"`
+	Everyone *bool `json:"everyone" gorm:"-:migration"`
 
 	// Percent, when set and above 0, turns the flag on for that share of
 	// users and visitors (0 to 100 inclusive). nil means no percent rule.
-	Percent *float64 `json:"percent"`
+	Percent *float64 `json:"percent" gorm:"-:migration"`
 
 	// Testing lets a request turn the flag on or off for itself with the
 	// dwft_<name> query parameter or header, remembered in a dwft_<name>
 	// cookie.
-	Testing bool `json:"testing"`
+	Testing bool `json:"testing" gorm:"-:migration"`
 
 	// Superusers turns the flag on for users with User.Superuser.
-	Superusers bool `json:"superusers"`
+	Superusers bool `json:"superusers" gorm:"-:migration"`
 
 	// Staff turns the flag on for users with User.Staff.
-	Staff bool `json:"staff"`
+	Staff bool `json:"staff" gorm:"-:migration"`
 
 	// Authenticated turns the flag on for users with User.Authenticated.
-	Authenticated bool `json:"authenticated"`
+	Authenticated bool `json:"authenticated" gorm:"-:migration"`
 
 	// Languages turns the flag on for requests whose language (see
 	// [WithLanguage]) is exactly one of these, case-sensitively.
-	Languages LanguageList `json:"languages"`
+	Languages LanguageList `json:"languages" gorm:"-:migration"`
 
 	// Rollout makes an "off" percent cookie last only for the browser
 	// session, so that visitors who are off are drawn again next session.
-	Rollout bool `json:"rollout"`
+	Rollout bool `json:"rollout" gorm:"-:migration"`
 
-	Note string `json:"note"`
+	Note string `json:"note" gorm:"-:migration"`
 
 	// Users are the application's user IDs the flag is on for. Stored in
 	// waffle_flag_user; [Save] replaces them.
-	Users []string `gorm:"-" json:"users"`
+	Users []string `json:"users" gorm:"-"`
 
 	// Groups are the names of groups whose members the flag is on for.
 	// Stored in waffle_flag_group; [Save] replaces them, creating groups that
 	// do not exist yet. Groups named "WAFFLE_..." belong to
 	// [Store.SyncMembership]: Save neither attaches nor detaches them, and
 	// [Load] lists them.
-	Groups []string `gorm:"-" json:"groups"`
+	Groups []string `json:"groups" gorm:"-"`
 
-	Created  time.Time `json:"created"`
-	Modified time.Time `json:"modified"`
+	Created  time.Time `json:"created" gorm:"-:migration"`
+	Modified time.Time `json:"modified" gorm:"-:migration"`
 }
 
 // TableName is the flags' table, for gorm.

@@ -140,7 +140,17 @@ func TestCustomFlagModel(t *testing.T) {
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
 		s := h.store(t, nil)
-		require.NoError(t, s.db.Migrator().AddColumn(&OwnedFlag{}, "Owner"))
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "before", Users: []string{"u0"}}))
+		// The application's migration: AutoMigrate adds its column and leaves
+		// the library's alone.
+		require.NoError(t, s.db.AutoMigrate(&OwnedFlag{}))
+		require.NoError(t, s.db.AutoMigrate(&OwnedFlag{}), "twice")
+		require.True(t, s.db.Migrator().HasColumn(&OwnedFlag{}, "owner"))
+		require.Error(t, s.db.Exec("INSERT INTO waffle_flag (name) VALUES ('before')").Error, "unique name")
+		require.Error(t, s.db.Exec("INSERT INTO waffle_flag (name, percent) VALUES ('p', 101)").Error, "percent check")
+		before, err := s.GetFlag(ctx, "before")
+		require.NoError(t, err)
+		require.Equal(t, []string{"u0"}, before.Users)
 
 		rec := &OwnedFlag{Flag: Flag{Name: "checkout", Staff: true, Users: []string{"u1"}, Groups: []string{"ops"}}, Owner: "payments"}
 		require.NoError(t, Save(ctx, s, rec))
@@ -165,10 +175,13 @@ func TestCustomFlagModel(t *testing.T) {
 		require.NoError(t, Save(ctx, s, got))
 		all, err := List[OwnedFlag](ctx, s)
 		require.NoError(t, err)
-		require.Len(t, all, 1)
-		require.Equal(t, "growth", all[0].Owner)
-		require.Equal(t, []string{"ops"}, all[0].Groups)
-		require.Equal(t, rec.ID, all[0].ID)
+		require.Len(t, all, 2)
+		require.Equal(t, "before", all[0].Name)
+		require.Equal(t, "", all[0].Owner)
+		require.Equal(t, []string{"u0"}, all[0].Users)
+		require.Equal(t, "growth", all[1].Owner)
+		require.Equal(t, []string{"ops"}, all[1].Groups)
+		require.Equal(t, rec.ID, all[1].ID)
 
 		// Evaluation ignores the extra column.
 		on, err := s.FlagIsActive(WithUser(ctx, User{ID: "u1"}), "checkout")
