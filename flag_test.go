@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -382,5 +383,49 @@ func TestDeleteFlag(t *testing.T) {
 
 		require.ErrorIs(t, s.DeleteFlag(ctx, "beta"), ErrNotFound)
 		require.ErrorIs(t, s.DeleteFlag(ctx, "_bad"), ErrInvalidName)
+	})
+}
+
+// Flag writes through WithTx commit or roll back with the application's
+// transaction, and evaluation inside it sees them.
+func TestFlagWithTx(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := h.store(t, nil)
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "kept", Users: []string{"u1"}}))
+		user := WithUser(ctx, User{ID: "u2"})
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			ts := s.WithTx(tx)
+			require.NoError(t, ts.SaveFlag(ctx, &Flag{Name: "new", Groups: []string{"g"}}))
+			require.NoError(t, ts.AddGroupMembers(ctx, "g", "u2"))
+			require.NoError(t, ts.AddFlagUsers(ctx, "kept", "u2"))
+			on, err := ts.FlagIsActive(user, "new")
+			require.NoError(t, err)
+			require.True(t, on, "the transaction sees its writes")
+			on, err = ts.FlagIsActive(user, "kept")
+			require.NoError(t, err)
+			require.True(t, on)
+			require.NoError(t, ts.DeleteFlag(ctx, "kept"))
+			return errRollback
+		})
+		require.ErrorIs(t, err, errRollback)
+
+		_, err = s.GetFlag(ctx, "new")
+		require.ErrorIs(t, err, ErrNotFound)
+		f, err := s.GetFlag(ctx, "kept")
+		require.NoError(t, err, "the delete rolled back")
+		require.Equal(t, []string{"u1"}, f.Users)
+		groups, err := s.ListGroups(ctx)
+		require.NoError(t, err)
+		require.Empty(t, groups)
+
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return s.WithTx(tx).AddFlagUsers(ctx, "kept", "u2")
+		})
+		require.NoError(t, err)
+		on, err := s.FlagIsActive(user, "kept")
+		require.NoError(t, err)
+		require.True(t, on, "committed")
 	})
 }
