@@ -293,6 +293,9 @@ func TestFlagMissing(t *testing.T) {
 		s := h.store(t, nil)
 		_, err := s.FlagIsActive(ctx, "_bad")
 		require.ErrorIs(t, err, ErrInvalidName)
+		_, err = s.FlagIsActive(cancelled(), "ghost-true")
+		require.ErrorIs(t, err, context.Canceled, "the context reaches the query")
+		require.Contains(t, err.Error(), "ghost-true")
 	})
 }
 
