@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Flag is django-waffle's Flag: a feature that is on for some requests and
@@ -273,9 +274,55 @@ func (s *Store) GetFlag(ctx context.Context, name string) (*Flag, error) {
 	return Load[Flag](ctx, s, name)
 }
 
-// ListFlags returns every flag with its users and groups, ordered by name.
+// ListFlags returns every flag with its users and groups, ordered by name,
+// in three statements however many flags there are ([List] of a custom flag
+// model reads each flag's lists separately).
 func (s *Store) ListFlags(ctx context.Context) ([]Flag, error) {
-	return List[Flag](ctx, s)
+	var flags []Flag
+	db := s.db.WithContext(ctx)
+	if err := db.Order(clause.OrderByColumn{Column: clause.Column{Name: "name"}}).Find(&flags).Error; err != nil {
+		return nil, opError("listing", "flags", "", err)
+	}
+	byID := make(map[int64]*Flag, len(flags))
+	for i := range flags {
+		flags[i].Users, flags[i].Groups = []string{}, []string{}
+		byID[flags[i].ID] = &flags[i]
+	}
+	ex := db.Statement.ConnPool
+	for _, list := range []struct {
+		stmt string
+		add  func(f *Flag, v string)
+	}{
+		{"flag_all_users", func(f *Flag, v string) { f.Users = append(f.Users, v) }},
+		{"flag_all_groups", func(f *Flag, v string) { f.Groups = append(f.Groups, v) }},
+	} {
+		if err := s.scanFlagLists(ctx, ex, list.stmt, byID, list.add); err != nil {
+			return nil, opError("listing", "flags", "", err)
+		}
+	}
+	return flags, nil
+}
+
+// scanFlagLists runs stmt, whose rows are (flag ID, value), and adds each
+// value to its flag. Rows of flags created after the flags were read are
+// ignored.
+func (s *Store) scanFlagLists(ctx context.Context, ex execer, stmt string, byID map[int64]*Flag, add func(*Flag, string)) error {
+	rows, err := s.query(ctx, ex, stmt)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return err
+		}
+		if f := byID[id]; f != nil {
+			add(f, v)
+		}
+	}
+	return rows.Err()
 }
 
 // SaveFlag creates or updates f, every field of it, its users and groups

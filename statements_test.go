@@ -85,3 +85,26 @@ func TestFlagCreateMissingSendsTwoStatements(t *testing.T) {
 		require.Equal(t, int64(1), counter.Count(), "%v", counter.Statements())
 	})
 }
+
+// ListFlags reads every flag with its users and groups in three statements,
+// however many flags there are.
+func TestListFlagsStatements(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, counter := h.countingStore(t, nil)
+		for i := range 20 {
+			require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "f" + itoa(i), Users: []string{"u" + itoa(i), "v"}, Groups: []string{"g" + itoa(i%3)}}))
+		}
+		counter.Reset()
+		flags, err := s.ListFlags(ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(3), counter.Count(), "%v", counter.Statements())
+		require.Len(t, flags, 20)
+		for _, f := range flags {
+			got, err := s.GetFlag(ctx, f.Name)
+			require.NoError(t, err)
+			require.Equal(t, *got, f, "ListFlags and GetFlag agree")
+		}
+	})
+}

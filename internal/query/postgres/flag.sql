@@ -26,11 +26,11 @@ ON CONFLICT (name) DO NOTHING;
 UPDATE waffle_flag SET modified = $2 WHERE name = $1 RETURNING id;
 
 -- name: flag_users
-SELECT user_id FROM waffle_flag_user WHERE flag_id = $1 ORDER BY user_id;
+SELECT user_id FROM waffle_flag_user WHERE flag_id = $1 ORDER BY user_id COLLATE "C";
 
 -- name: flag_groups
 SELECT g.name FROM waffle_flag_group fg JOIN waffle_group g ON g.id = fg.group_id
-WHERE fg.flag_id = $1 ORDER BY g.name;
+WHERE fg.flag_id = $1 ORDER BY g.name COLLATE "C";
 
 -- name: flag_users_add
 INSERT INTO waffle_flag_user (flag_id, user_id)
@@ -69,3 +69,12 @@ DELETE FROM waffle_flag_group WHERE flag_id IN (SELECT id FROM waffle_flag WHERE
 
 -- name: flag_delete
 DELETE FROM waffle_flag WHERE name = $1;
+
+-- name: flag_all_users
+-- Every flag's users, for ListFlags.
+SELECT flag_id, user_id FROM waffle_flag_user ORDER BY flag_id, user_id COLLATE "C";
+
+-- name: flag_all_groups
+-- Every flag's groups, for ListFlags.
+SELECT fg.flag_id, g.name FROM waffle_flag_group fg JOIN waffle_group g ON g.id = fg.group_id
+ORDER BY fg.flag_id, g.name COLLATE "C";

@@ -12,16 +12,16 @@ ON CONFLICT (name) DO NOTHING;
 SELECT id FROM waffle_group WHERE name = $1;
 
 -- name: group_list
-SELECT id, name, created FROM waffle_group ORDER BY name;
+SELECT id, name, created FROM waffle_group ORDER BY name COLLATE "C";
 
 -- name: group_members
 -- One row with a NULL user for an empty group; no row for a missing one.
 SELECT g.id, m.user_id FROM waffle_group g LEFT JOIN waffle_group_member m ON m.group_id = g.id
-WHERE g.name = $1 ORDER BY m.user_id;
+WHERE g.name = $1 ORDER BY m.user_id COLLATE "C";
 
 -- name: user_groups
 SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
-WHERE m.user_id = $1 ORDER BY g.name;
+WHERE m.user_id = $1 ORDER BY g.name COLLATE "C";
 
 -- name: group_members_add
 INSERT INTO waffle_group_member (group_id, user_id)

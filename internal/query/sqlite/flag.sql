@@ -69,3 +69,12 @@ DELETE FROM waffle_flag_group WHERE flag_id IN (SELECT id FROM waffle_flag WHERE
 
 -- name: flag_delete
 DELETE FROM waffle_flag WHERE name = ?1;
+
+-- name: flag_all_users
+-- Every flag's users, for ListFlags.
+SELECT flag_id, user_id FROM waffle_flag_user ORDER BY flag_id, user_id;
+
+-- name: flag_all_groups
+-- Every flag's groups, for ListFlags.
+SELECT fg.flag_id, g.name FROM waffle_flag_group fg JOIN waffle_group g ON g.id = fg.group_id
+ORDER BY fg.flag_id, g.name;
