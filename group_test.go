@@ -3,6 +3,7 @@ package waffle
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,5 +134,48 @@ func TestGroupsBadInput(t *testing.T) {
 		require.ErrorIs(t, s.CreateGroup(cancelled(), "other"), context.Canceled)
 		_, err = s.ListGroups(cancelled())
 		require.ErrorIs(t, err, context.Canceled)
+	})
+}
+
+// Concurrent writers of one group and one flag, from several stores (as
+// several processes), all succeed and end with every row once.
+func TestGroupsConcurrentWriters(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := h.store(t, nil)
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "beta"}))
+		const writers = 6
+		errs := make(chan error, 4*writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			w := h.store(t, nil)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := "u" + itoa(i)
+				errs <- w.AddGroupMembers(ctx, "shared", id, "common")
+				errs <- w.AddFlagGroups(ctx, "beta", "shared", "g"+itoa(i))
+				errs <- w.AddFlagUsers(ctx, "beta", id, "common")
+				// Saves of one flag replace its lists whole: the last one wins.
+				errs <- w.SaveFlag(ctx, &Flag{Name: "saved", Users: []string{id}, Groups: []string{"new", "g" + itoa(i)}})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		members, err := s.GroupMembers(ctx, "shared")
+		require.NoError(t, err)
+		require.Len(t, members, writers+1)
+		f, err := s.GetFlag(ctx, "beta")
+		require.NoError(t, err)
+		require.Len(t, f.Users, writers+1)
+		require.Len(t, f.Groups, writers+1)
+		saved, err := s.GetFlag(ctx, "saved")
+		require.NoError(t, err)
+		require.Len(t, saved.Users, 1, "one writer's list, not a mix")
+		require.Equal(t, []string{"g" + saved.Users[0][1:], "new"}, saved.Groups)
 	})
 }
