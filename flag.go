@@ -431,6 +431,18 @@ func (s *Store) changeFlagList(ctx context.Context, doing, name string, values [
 	if err := check(name, values); err != nil {
 		return err
 	}
+	if len(values) == 0 {
+		// Nothing to change: only say whether the flag exists.
+		var id int64
+		err := s.queryRow(ctx, "flag_id", name).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return &NotFoundError{Kind: "flag", Name: name}
+		}
+		if err != nil {
+			return opError(doing, "flag", name, err)
+		}
+		return nil
+	}
 	list := jsonStringArray(values, false)
 	now := s.now()
 	err := s.writeTx(ctx, func(ex execer) error {

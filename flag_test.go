@@ -210,6 +210,8 @@ func TestFlagUsersAndGroups(t *testing.T) {
 		require.NoError(t, s.AddFlagUsers(ctx, "beta", "u1", "u2", "u2"))
 		require.NoError(t, s.AddFlagUsers(ctx, "beta", "u2", "u3"), "idempotent")
 		require.NoError(t, s.AddFlagUsers(ctx, "beta"), "nothing to add")
+		require.ErrorIs(t, s.AddFlagUsers(ctx, "ghost"), ErrNotFound, "nothing to add to no flag")
+		require.ErrorIs(t, s.RemoveFlagGroups(ctx, "ghost"), ErrNotFound)
 		require.NoError(t, s.RemoveFlagUsers(ctx, "beta", "u1", "nobody"))
 		f, err := s.GetFlag(ctx, "beta")
 		require.NoError(t, err)

@@ -25,6 +25,9 @@ ON CONFLICT (name) DO NOTHING;
 -- Sets modified and returns the flag's ID (no row: no such flag).
 UPDATE waffle_flag SET modified = $2 WHERE name = $1 RETURNING id;
 
+-- name: flag_id
+SELECT id FROM waffle_flag WHERE name = $1;
+
 -- name: flag_users
 SELECT user_id FROM waffle_flag_user WHERE flag_id = $1 ORDER BY user_id COLLATE "C";
 
