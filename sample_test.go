@@ -206,13 +206,14 @@ func TestSampleSeenByAnotherStore(t *testing.T) {
 func TestSampleCancelledContext(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
-		s := h.store(t, nil)
+		s, counter := h.countingStore(t, &Config{CreateMissingSamples: true})
 		_, err := s.SampleIsActive(cancelled(), "x")
 		require.ErrorIs(t, err, context.Canceled)
-		require.Contains(t, err.Error(), `reading sample "x"`)
+		require.Contains(t, err.Error(), `reading sample "x": context canceled`)
 		err = s.SetSample(cancelled(), "x", 100)
 		require.ErrorIs(t, err, context.Canceled)
-		require.Contains(t, err.Error(), `setting sample "x"`)
+		require.Contains(t, err.Error(), `setting sample "x": context canceled`)
+		require.Zero(t, counter.Count(), "a cancelled context runs no statement: %v", counter.Statements())
 		_, err = s.GetSample(context.Background(), "x")
 		require.ErrorIs(t, err, ErrNotFound, "the cancelled SetSample wrote nothing")
 	})
@@ -298,5 +299,39 @@ func TestCustomSampleModel(t *testing.T) {
 		got, err = Load[OwnedSample](ctx, s, "trace")
 		require.NoError(t, err)
 		require.Equal(t, 75.0, got.Percent)
+	})
+}
+
+// gorm's AutoMigrate of a custom model adds the application's columns and
+// leaves the library's schema alone: names stay unique and required, so the
+// library's upserts keep working.
+func TestCustomModelAutoMigrate(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := h.store(t, nil)
+		require.NoError(t, s.SetSwitch(ctx, "before", true))
+		require.NoError(t, s.db.AutoMigrate(&OwnedSwitch{}, &OwnedSample{}))
+		require.NoError(t, s.db.AutoMigrate(&OwnedSwitch{}, &OwnedSample{}), "twice")
+		require.True(t, s.db.Migrator().HasColumn(&OwnedSwitch{}, "owner"))
+		require.True(t, s.db.Migrator().HasColumn(&OwnedSample{}, "owner"))
+
+		require.NoError(t, s.SetSwitch(ctx, "before", false), "the unique name still backs the upsert")
+		require.NoError(t, s.SetSample(ctx, "s", 10))
+		require.NoError(t, s.SetSample(ctx, "s", 20))
+		require.NoError(t, Save(ctx, s, &OwnedSwitch{Switch: Switch{Name: "before", Active: true}, Owner: "me"}))
+		require.NoError(t, Save(ctx, s, &OwnedSample{Sample: Sample{Name: "s", Percent: 30}, Owner: "you"}))
+		require.Equal(t, int64(1), countRows(t, s, "waffle_switch"))
+		require.Equal(t, int64(1), countRows(t, s, "waffle_sample"))
+
+		// The constraints are still there.
+		require.Error(t, s.db.Exec("INSERT INTO waffle_switch (name, active) VALUES ('before', true)").Error, "unique name")
+		require.Error(t, s.db.Exec("INSERT INTO waffle_sample (name, percent) VALUES ('p', 101)").Error, "percent check")
+		require.Error(t, s.db.Exec("INSERT INTO waffle_sample (name) VALUES ('q')").Error, "percent required")
+
+		got, err := Load[OwnedSample](ctx, s, "s")
+		require.NoError(t, err)
+		require.Equal(t, "you", got.Owner)
+		require.Equal(t, 30.0, got.Percent)
 	})
 }
