@@ -130,3 +130,30 @@ func TestHandlersDatabaseDown(t *testing.T) {
 		}
 	})
 }
+
+// The handlers cost what the README says: three listings, then one
+// evaluation statement per flag.
+func TestHandlersStatementCount(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		setup := h.store(t, nil)
+		for _, name := range []string{"a", "b", "c", "d"} {
+			saveFlag(t, setup, Flag{Name: name, Percent: ptr(50.0)})
+		}
+		require.NoError(t, setup.SetSwitch(ctx, "sw", true))
+		require.NoError(t, setup.SetSample(ctx, "sm", 50))
+		s, counter := h.countingStore(t, nil)
+		for _, handler := range []http.Handler{s.JSHandler(), s.StatusHandler()} {
+			for range 2 { // the first run also prepares
+				counter.Reset()
+				resp, _ := roundTrip(t, s, handler, nil)
+				require.Equal(t, http.StatusOK, resp.StatusCode)
+				require.Equal(t, int64(3+4), counter.Count(), "%v", counter.Statements())
+			}
+		}
+	})
+}
+
+// Middleware has the shape chi's r.Use and gorilla/mux's Use take.
+var _ func(http.Handler) http.Handler = (*Store)(nil).Middleware
