@@ -147,6 +147,10 @@ type writerOnly struct{ io.Writer }
 // header is the same from one run to the next.
 func (s *Store) setCookies(h http.Header, st *requestState) {
 	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.percent) == 0 && len(st.tests) == 0 {
+		return
+	}
 	percent := make([]string, 0, len(st.percent))
 	for name := range st.percent {
 		percent = append(percent, name)
@@ -185,7 +189,6 @@ func (s *Store) setCookies(h http.Header, st *requestState) {
 			SameSite: cc.SameSite,
 		})
 	}
-	st.mu.Unlock()
 }
 
 // addCookie adds c to h. A cookie net/http cannot serialise (it never

@@ -104,6 +104,18 @@ func TestMiddlewareCookieAttributes(t *testing.T) {
 			},
 		},
 		{
+			name:   "SameSiteNone",
+			cookie: CookieConfig{SameSite: http.SameSiteNoneMode, Domain: ".example.com"},
+			want: []string{
+				"dwf_off=False; Path=/; Domain=example.com; " + expires + "; Max-Age=2592000; Secure; SameSite=None",
+				"dwf_on=True; Path=/; Domain=example.com; " + expires + "; Max-Age=2592000; Secure; SameSite=None",
+				"dwf_roff=False; Path=/; Domain=example.com; Secure; SameSite=None",
+				"dwf_ron=True; Path=/; Domain=example.com; " + expires + "; Max-Age=2592000; Secure; SameSite=None",
+				"dwft_toff=False; Path=/; Domain=example.com; SameSite=None",
+				"dwft_ton=True; Path=/; Domain=example.com; SameSite=None",
+			},
+		},
+		{
 			name:   "SecureStrictSubSecondAge",
 			cookie: CookieConfig{MaxAge: 1500 * time.Millisecond, SameSite: http.SameSiteStrictMode},
 			want: []string{

@@ -7,8 +7,8 @@ import (
 )
 
 // FuncMap returns template functions bound to r, django-waffle's template
-// tags for html/template (and text/template, whose FuncMap has the same
-// type):
+// tags for html/template (text/template takes it converted:
+// texttemplate.FuncMap(store.FuncMap(r))):
 //
 //	flag "name"    [Store.FlagIsActive] for the request (its cookies are
 //	               written by [Store.Middleware] when the template runs
@@ -19,7 +19,8 @@ import (
 //	value "name"   [Store.Get]'s value as a template sees it: the stored
 //	               string, or for a missing or NULL string flag the
 //	               sentinel of Config.MissingFlagHandling (false, "" or
-//	               nil); see [Value.Any]
+//	               nil; with Exception, the error stops the template);
+//	               see [Value.Any]
 //
 // A failed read (the database is down) stops the template with the error,
 // which Execute returns. There is no "!name" negation in templates, as in
