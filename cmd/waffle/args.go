@@ -72,6 +72,15 @@ func (cf *cmdFlags) parse(args []string, min, max int) ([]string, error) {
 	return pos, nil
 }
 
+// isHelp reports whether arg asks for the usage.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "--h":
+		return true
+	}
+	return false
+}
+
 // errHelp is returned after -h printed the usage: the command succeeds
 // without doing anything.
 var errHelp = errors.New("help printed")
@@ -93,11 +102,11 @@ func (cf *cmdFlags) usageErr(format string, args ...any) error {
 
 func (cf *cmdFlags) usage() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: waffle %s %s\n", cf.name, cf.synopsis)
+	fmt.Fprintf(&b, "%s\n", strings.TrimSpace("Usage: waffle "+cf.name+" "+cf.synopsis))
 	if cf.about != "" {
 		fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(cf.about))
 	}
-	fmt.Fprint(&b, "\nOptions:\n")
+	fmt.Fprint(&b, "\nOptions (before or after the arguments; after --, everything is an argument):\n")
 	cf.SetOutput(&b)
 	cf.PrintDefaults()
 	cf.SetOutput(io.Discard)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"strings"
 	"testing"
 
@@ -108,4 +107,8 @@ func lines(s string) []string {
 	return out
 }
 
-var _ io.Reader = (*strings.Reader)(nil)
+// testdbSQLite returns a new, empty SQLite database.
+func testdbSQLite(t *testing.T) *testdb.DB {
+	t.Helper()
+	return testdb.New(t, testdb.SQLite)
+}

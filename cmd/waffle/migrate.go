@@ -17,7 +17,11 @@ var migrateCommand = &command{
 
 func runMigrate(ctx context.Context, a *app, args []string) error {
 	sub := "up"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		_, err := newMigrateFlags(a, "").parse(args, 0, 0)
+		return err
+	case len(args) > 0 && args[0] != "" && args[0][0] != '-':
 		sub, args = args[0], args[1:]
 	}
 	switch sub {

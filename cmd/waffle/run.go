@@ -195,7 +195,8 @@ func exitCode(err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "waffle: interrupted")
 		return 1
 	}
-	fmt.Fprintf(stderr, "waffle: %s\n", oneLine(strings.TrimPrefix(err.Error(), "waffle: ")))
+	msg := strings.ReplaceAll(err.Error(), ": waffle: ", ": ")
+	fmt.Fprintf(stderr, "waffle: %s\n", oneLine(strings.TrimPrefix(msg, "waffle: ")))
 	return 1
 }
 
