@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/gowaffle/waffle"
 	"github.com/gowaffle/waffle/internal/testdb"
@@ -217,4 +218,11 @@ func runFake(t *testing.T, body func(tb testing.TB)) *fakeTB {
 		ft.cleanups[i]()
 	}
 	return ft
+}
+
+// dbOnPostgres returns a database on the test server, skipping without one.
+func dbOnPostgres(t *testing.T) *gorm.DB {
+	t.Helper()
+	testdb.PostgresDSN(t)
+	return testdb.New(t, testdb.Postgres).Open(t)
 }
