@@ -17,7 +17,9 @@ import (
 // or, in the cleanup, fails it (tb.Errorf).
 //
 // The store may be one bound to a transaction (Store.WithTx): the override
-// and its cleanup then run in that transaction.
+// and its cleanup then run in that transaction, so register the
+// transaction's rollback with tb.Cleanup before the overrides (cleanups run
+// last registered first).
 
 // OverrideSwitch turns the switch called name on or off for the rest of the
 // test.
