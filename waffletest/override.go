@@ -9,18 +9,6 @@ import (
 	"github.com/gowaffle/waffle"
 )
 
-// The overrides change an object for the rest of the test and put it back in
-// tb.Cleanup, which runs also when the test fails or stops early: an object
-// that did not exist is created and then deleted; one that did is restored,
-// every field of it (its modified time aside). Overrides of the same name
-// nest: each restores what it found. A failure stops the test (tb.Fatalf),
-// or, in the cleanup, fails it (tb.Errorf).
-//
-// The store may be one bound to a transaction (Store.WithTx): the override
-// and its cleanup then run in that transaction, so register the
-// transaction's rollback with tb.Cleanup before the overrides (cleanups run
-// last registered first).
-
 // OverrideSwitch turns the switch called name on or off for the rest of the
 // test.
 func OverrideSwitch(tb testing.TB, s *waffle.Store, name string, active bool) {

@@ -13,6 +13,20 @@
 // may run in parallel. With WAFFLE_TEST_POSTGRES_DSN set to a PostgreSQL URL
 // it is instead a schema of its own on that server, dropped at the end of the
 // test.
+//
+// # Overrides
+//
+// The overrides change an object for the rest of the test and put it back in
+// tb.Cleanup, which runs also when the test fails or stops early: an object
+// that did not exist is created and then deleted; one that did is restored,
+// every field of it (its modified time aside). Overrides of the same name
+// nest: each restores what it found. A failure stops the test (tb.Fatalf),
+// or, in the cleanup, fails it (tb.Errorf).
+//
+// The store may be one bound to a transaction (Store.WithTx): the override
+// and its cleanup then run in that transaction, so register the
+// transaction's rollback with tb.Cleanup before the overrides (cleanups run
+// last registered first).
 package waffletest
 
 import (
