@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // cmdFlags is a subcommand's options: a flag.FlagSet that also takes
@@ -132,18 +131,6 @@ func parsePercent(s string) (float64, error) {
 		return 0, fmt.Errorf("invalid percent %q: must be from 0 to 100", s)
 	}
 	return p, nil
-}
-
-// parseTime parses an instant: RFC 3339 (2026-12-01T09:00:00Z, with or
-// without fractional seconds) or a date YYYY-MM-DD, which means midnight UTC.
-func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("invalid time %q: want RFC 3339 (2026-12-01T09:00:00Z) or a date (2026-12-01, midnight UTC)", s)
 }
 
 // formatPercent prints a percent without trailing zeros: 12.5, 100, 0.
