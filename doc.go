@@ -48,6 +48,22 @@
 // to scalar values in one transaction, after validating all of it; numbers
 // keep their literal text.
 //
+// # Flags
+//
+// A [Flag] is django-waffle's: on for some requests and off for others.
+// [Store.FlagIsActive] decides from the flag's rules and from the request in
+// the context: the user of [WithUser], the language of [WithLanguage], and,
+// behind [Store.Middleware], the query, headers, cookies and a per-request
+// memo. The order is django-waffle's: a missing flag is Config.FlagDefault;
+// then Config.Override's query parameter; Everyone (false is absolute);
+// testing mode; languages; the user rules (authenticated, staff, superusers,
+// listed users, listed groups); percent; off. Identified users get a
+// deterministic percent bucket, anonymous visitors django-waffle's cookie and
+// draw. Whatever the flag has, an evaluation is one SQL statement.
+//
+// Groups ([Store.CreateGroup], [Store.AddGroupMembers], ...) are stored by
+// the library; names starting with "WAFFLE_" belong to the time-window sync.
+//
 // # Custom models
 //
 // An application gives switches, samples and flags columns of its own with a

@@ -62,8 +62,6 @@ func TestSetFromJSON(t *testing.T) {
 	})
 }
 
-func ptr(s string) *string { return &s }
-
 func TestSetFromJSONRejects(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("é", MaxNameLength+1)
