@@ -91,7 +91,7 @@ func TestMiddlewareCookieAttributes(t *testing.T) {
 		{
 			name: "EveryAttribute",
 			cookie: CookieConfig{
-				Domain: "example.com", HTTPOnly: true, Insecure: true, MaxAge: time.Hour,
+				Domain: "example.com", HttpOnly: true, Insecure: true, MaxAge: time.Hour,
 				NameFormat: "pct-%s", Path: "/app", SameSite: http.SameSiteLaxMode, TestNameFormat: "tst-%s",
 			},
 			want: []string{
