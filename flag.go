@@ -23,8 +23,8 @@ import (
 // (undecided), no percent, no user rules. Unlike django-waffle, Superusers
 // defaults to false.
 type Flag struct {
-	ID   int64  `json:"id" gorm:"-:migration"`
-	Name string `json:"name" gorm:"-:migration"`
+	ID   int64  `json:"id" gorm:"-:migration"`   // the row's key, set by the library
+	Name string `json:"name" gorm:"-:migration"` // unique; see [ValidateName]
 
 	// Everyone is the master switch: true turns the flag on for every
 	// request, false turns it off for every request (no other rule can turn
@@ -58,6 +58,7 @@ type Flag struct {
 	// session, so that visitors who are off are drawn again next session.
 	Rollout bool `json:"rollout" gorm:"-:migration"`
 
+	// Note is free text.
 	Note string `json:"note" gorm:"-:migration"`
 
 	// Users are the application's user IDs the flag is on for. Stored in
@@ -71,8 +72,8 @@ type Flag struct {
 	// [Load] lists them.
 	Groups []string `json:"groups" gorm:"-"`
 
-	Created  time.Time `json:"created" gorm:"-:migration"`
-	Modified time.Time `json:"modified" gorm:"-:migration"`
+	Created  time.Time `json:"created" gorm:"-:migration"`  // set by the library, UTC
+	Modified time.Time `json:"modified" gorm:"-:migration"` // set by the library at every write, UTC
 }
 
 // TableName is the flags' table, for gorm.
