@@ -84,6 +84,36 @@ func TestFlagSaveLoad(t *testing.T) {
 	})
 }
 
+// A change made through one store is seen by another store (another
+// process) at its next evaluation: there is no cache.
+func TestFlagSeenByAnotherStore(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		writer, reader := h.store(t, nil), h.store(t, nil)
+		user := WithUser(ctx, User{ID: "u1"})
+		active := func() bool {
+			t.Helper()
+			on, err := reader.FlagIsActive(user, "beta")
+			require.NoError(t, err)
+			return on
+		}
+		require.False(t, active(), "missing")
+		require.NoError(t, writer.SaveFlag(ctx, &Flag{Name: "beta"}))
+		require.False(t, active(), "no rule matches")
+		require.NoError(t, writer.AddFlagUsers(ctx, "beta", "u1"))
+		require.True(t, active(), "listed")
+		require.NoError(t, writer.SaveFlag(ctx, &Flag{Name: "beta", Everyone: ptr(false), Users: []string{"u1"}}))
+		require.False(t, active(), "everyone off")
+		require.NoError(t, writer.SaveFlag(ctx, &Flag{Name: "beta", Groups: []string{"g"}}))
+		require.False(t, active(), "unlisted, not a member")
+		require.NoError(t, writer.AddGroupMembers(ctx, "g", "u1"))
+		require.True(t, active(), "a member of a listed group")
+		require.NoError(t, writer.DeleteFlag(ctx, "beta"))
+		require.False(t, active(), "deleted")
+	})
+}
+
 func TestFlagValidation(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
