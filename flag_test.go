@@ -3,6 +3,7 @@ package waffle
 import (
 	"context"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -275,7 +276,7 @@ func TestFlagUsersAndGroups(t *testing.T) {
 		// Bulk: 500 users in one call.
 		ids := make([]string, 500)
 		for i := range ids {
-			ids[i] = "bulk-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + itoa(i)
+			ids[i] = "bulk-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strconv.Itoa(i)
 		}
 		require.NoError(t, s.AddFlagUsers(ctx, "beta", ids...))
 		f, err = s.GetFlag(ctx, "beta")
@@ -298,17 +299,6 @@ func TestFlagUsersAndGroups(t *testing.T) {
 			require.True(t, on, id)
 		}
 	})
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
 }
 
 // Save leaves the WAFFLE_ group that SyncMembership attached, whether or not
@@ -348,7 +338,7 @@ func rebind(s *Store, q string) string {
 	for _, c := range q {
 		if c == '?' {
 			n++
-			b.WriteString("$" + itoa(n))
+			b.WriteString("$" + strconv.Itoa(n))
 			continue
 		}
 		b.WriteRune(c)
