@@ -38,6 +38,14 @@ func TestQuickstart(t *testing.T) {
 		`ratio -> "0.50"`,
 		`Invalid input is refused before any write: waffle: invalid JSON at key "nested"`,
 		`theme is still "light".`,
+		`user "42" (listed) -> true`,
+		`user "7" (in beta-testers) -> true`,
+		`user "8", staff -> true`,
+		`user "9", groups passed in: beta-testers -> true`,
+		`an anonymous request in German -> true`,
+		`With Everyone = false the flag is off for everyone, user "42" too: false.`,
+		`A flag that does not exist reads as Config.FlagDefault: false.`,
+		`Set-Cookie: dwf_banner=`,
 	} {
 		require.Contains(t, out, line)
 	}
