@@ -83,7 +83,7 @@ func flags(ctx context.Context, t *tour) error {
 			kept++
 		}
 	}
-	t.printf("The flag \"gradual\" for 1000 users: on for %d at 10%%, %d at 20%%; all %d of the first stay on (kept: %d).\n",
+	t.printf("The flag \"gradual\" for 1000 users: on for %d at 10%%, %d at 20%%; of the %d, %d are still on.\n",
 		len(at10), len(at20), len(at10), kept)
 
 	off := false

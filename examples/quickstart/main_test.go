@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,7 +51,17 @@ func TestQuickstart(t *testing.T) {
 	} {
 		require.Contains(t, out, line)
 	}
-	_, err := os.Stat(filepath.Join(dir, "quickstart.db"))
+	// Raising a percent keeps every identified user who was on.
+	i := strings.Index(out, `The flag "gradual" for 1000 users:`)
+	require.GreaterOrEqual(t, i, 0)
+	var at10, at20, of, kept int
+	_, err := fmt.Sscanf(out[i:], "The flag \"gradual\" for 1000 users: on for %d at 10%%, %d at 20%%; of the %d, %d are still on.",
+		&at10, &at20, &of, &kept)
+	require.NoError(t, err)
+	require.Equal(t, at10, kept)
+	require.Greater(t, at20, at10)
+
+	_, err = os.Stat(filepath.Join(dir, "quickstart.db"))
 	require.NoError(t, err, "the database stays for the reader")
 
 	// A rerun starts from a fresh database and prints the same: the draws are
