@@ -145,9 +145,11 @@ func TestFlagValidation(t *testing.T) {
 			})
 		}
 		var ve *ValueError
-		require.ErrorAs(t, s.SaveFlag(ctx, &Flag{Name: "x", Percent: ptr(101.0)}), &ve)
+		err := s.SaveFlag(ctx, &Flag{Name: "x", Percent: ptr(101.0)})
+		require.ErrorAs(t, err, &ve)
 		require.Equal(t, "percent", ve.Field)
 		require.Equal(t, "x", ve.Name)
+		require.Contains(t, err.Error(), `invalid percent of flag "x": must be from 0 to 100, got 101`, "the same rule and message as samples")
 		list, err := s.ListFlags(ctx)
 		require.NoError(t, err)
 		require.Empty(t, list, "nothing was written")
@@ -158,6 +160,10 @@ func TestFlagValidation(t *testing.T) {
 		require.NoError(t, err)
 		require.ElementsMatch(t, []string{strings.Repeat("é", 255), "_u", "set_from_json"}, x.Users, "user IDs are opaque")
 		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "y", Percent: ptr(100.0)}))
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "z", Percent: ptr(math.Copysign(0, -1))}))
+		z, err := s.GetFlag(ctx, "z")
+		require.NoError(t, err)
+		require.False(t, math.Signbit(*z.Percent), "-0 is stored as 0")
 	})
 }
 
