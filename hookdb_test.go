@@ -102,7 +102,7 @@ func (c *hookConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, opts)
 	}
-	return c.Conn.Begin() //nolint:staticcheck // fallback for drivers without BeginTx
+	return nil, fmt.Errorf("hook driver: %T has no BeginTx", c.Conn)
 }
 
 func (c *hookConn) CheckNamedValue(nv *driver.NamedValue) error {

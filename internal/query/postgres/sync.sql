@@ -41,13 +41,16 @@ WHERE gm.group_id = $1
 
 -- name: sync_add
 -- Users with an active window for flag $2 who are not in group $1 yet, once
--- each however many windows they have.
+-- each however many windows they have. EXCEPT, rather than NOT EXISTS, keeps
+-- the plan linear (a hashed or sorted set difference) even when the
+-- statistics still say the group is empty, as during the first sync.
 INSERT INTO waffle_group_member (group_id, user_id)
-SELECT DISTINCT $1::bigint, m.user_id FROM waffle_flag_member m
-WHERE m.flag_id = $2
-  AND m.start_at <= $3 AND (m.end_at IS NULL OR m.end_at > $3)
-  AND NOT EXISTS (
-    SELECT 1 FROM waffle_group_member gm WHERE gm.group_id = $1 AND gm.user_id = m.user_id)
+SELECT $1::bigint, missing.user_id FROM (
+  SELECT m.user_id FROM waffle_flag_member m
+  WHERE m.flag_id = $2 AND m.start_at <= $3 AND (m.end_at IS NULL OR m.end_at > $3)
+  EXCEPT
+  SELECT gm.user_id FROM waffle_group_member gm WHERE gm.group_id = $1
+) AS missing
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_count
