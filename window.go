@@ -11,10 +11,6 @@ import (
 	"unicode/utf8"
 )
 
-// MaxUserIDLength is the longest user ID a time window accepts, in Unicode
-// code points.
-const MaxUserIDLength = 255
-
 // FlagMember is a time window in which a user has a flag (waffle-window's
 // FlagMember). The window is active at an instant t when Start <= t and, if
 // End is set, t < End: the start is inclusive, the end exclusive, and a nil
@@ -231,9 +227,8 @@ func (s *Store) checkMember(m FlagMember) (FlagMember, error) {
 	return m, nil
 }
 
-// checkUserID reports a user ID that is empty, longer than
-// [MaxUserIDLength] code points, not valid UTF-8 or with control characters,
-// as a *ValueError.
+// checkUserID reports a user ID that is empty, longer than 255 code points,
+// not valid UTF-8 or with control characters, as a *ValueError.
 func checkUserID(flag, user string) error {
 	reason := ""
 	switch {
@@ -241,7 +236,7 @@ func checkUserID(flag, user string) error {
 		reason = "must not be empty"
 	case !utf8.ValidString(user):
 		reason = "must be valid UTF-8"
-	case utf8.RuneCountInString(user) > MaxUserIDLength:
+	case utf8.RuneCountInString(user) > 255:
 		reason = "must be at most 255 characters"
 	default:
 		for _, r := range user {
