@@ -77,6 +77,9 @@ func (r SyncResult) Err() error {
 // one flag queue on a lock (a PostgreSQL advisory lock per flag; SQLite's
 // single writer) and end in the same state.
 //
+// Bound to the application's transaction ([Store.WithTx]), each flag's sync
+// runs under a savepoint in it and commits or rolls back with it.
+//
 // A flag's failure (a name that is invalid or does not exist, a database
 // error) is reported in its [FlagSync] and does not stop the others. The
 // returned error is [SyncResult.Err]: nil, or the failures joined, so
@@ -138,7 +141,7 @@ func (s *Store) syncFlag(ctx context.Context, name string, at time.Time, fs *Fla
 	if err := ValidateName("flag", name); err != nil {
 		return err
 	}
-	err := s.writeTx(ctx, func(ex execer) error {
+	err := s.syncTx(ctx, func(ex execer) error {
 		groupID, flagID, err := s.syncBegin(ctx, ex, name)
 		if err != nil {
 			return err
@@ -179,7 +182,7 @@ func (s *Store) SyncMember(ctx context.Context, flag, user string) (bool, error)
 	}
 	at := s.now()
 	var active bool
-	err := s.writeTx(ctx, func(ex execer) error {
+	err := s.syncTx(ctx, func(ex execer) error {
 		groupID, flagID, err := s.syncBegin(ctx, ex, flag)
 		if err != nil {
 			return err
@@ -200,6 +203,32 @@ func (s *Store) SyncMember(ctx context.Context, flag, user string) (bool, error)
 		return false, syncError(ctx, flag, err)
 	}
 	return active, nil
+}
+
+// syncTx runs one flag's sync in a write transaction of its own or, when
+// the Store is bound to the application's transaction, under a savepoint in
+// it: a failure then undoes this flag's statements only, and the
+// transaction stays usable (PostgreSQL refuses every statement of a
+// transaction after an error, until a rollback to a savepoint).
+func (s *Store) syncTx(ctx context.Context, fn func(ex execer) error) error {
+	return s.writeTx(ctx, func(ex execer) error {
+		if !s.inAppTx() {
+			return fn(ex)
+		}
+		if _, err := s.exec(ctx, ex, "sync_savepoint"); err != nil {
+			return err
+		}
+		if err := fn(ex); err != nil {
+			// Roll back even when ctx was cancelled.
+			if _, rerr := s.exec(context.WithoutCancel(ctx), ex, "sync_savepoint_rollback"); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			_, _ = s.exec(context.WithoutCancel(ctx), ex, "sync_savepoint_release")
+			return err
+		}
+		_, err := s.exec(ctx, ex, "sync_savepoint_release")
+		return err
+	})
 }
 
 // syncBegin runs the first statements of a flag's sync transaction: the

@@ -518,3 +518,56 @@ func TestSyncErrorWrapping(t *testing.T) {
 	require.ErrorIs(t, err, base)
 	require.Nil(t, syncError(context.Background(), "f", nil))
 }
+
+func TestSyncMembershipInApplicationTx(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, _ := clockStore(t, h)
+		for _, f := range []string{"a", "b"} {
+			createFlag(t, s, f)
+			addWindow(t, s, f, "x", windowT0, nil)
+		}
+		poison(t, h, s)
+		addWindow(t, s, "b", "poison", windowT0, nil)
+
+		// Rolled back with the application's transaction.
+		tx := s.db.Begin()
+		require.NoError(t, tx.Error)
+		res, err := s.WithTx(tx).SyncMembership(ctx, "a")
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Flags[0].Added)
+		require.NoError(t, tx.Rollback().Error)
+		require.Nil(t, groupMembers(t, s, "a"))
+		require.False(t, groupAttached(t, s, "a"))
+
+		// b fails first; a, in the same transaction, still syncs, and commits
+		// with it.
+		tx = s.db.Begin()
+		require.NoError(t, tx.Error)
+		ts := s.WithTx(tx)
+		res, err = ts.SyncMembership(ctx, "b", "a")
+		require.ErrorContains(t, err, "poisoned")
+		require.Error(t, res.Flags[0].Err)
+		require.NoError(t, res.Flags[1].Err, "a savepoint kept the transaction usable")
+		on, err := ts.SyncMember(ctx, "b", "x")
+		require.NoError(t, err)
+		require.True(t, on)
+		require.NoError(t, tx.Commit().Error)
+		require.Equal(t, []string{"x"}, groupMembers(t, s, "a"))
+		require.Equal(t, []string{"x"}, groupMembers(t, s, "b"), "only SyncMember's change to b")
+	})
+}
+
+func TestSyncMembershipLongFlagName(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, _ := clockStore(t, h)
+		name := strings.Repeat("é", 255)
+		createFlag(t, s, name)
+		addWindow(t, s, name, "ann", windowT0, nil)
+		fs := syncOne(t, s, name)
+		require.Equal(t, 1, fs.Added)
+		require.Equal(t, []string{"ann"}, groupMembers(t, s, name), "a 262-character group name fits")
+	})
+}

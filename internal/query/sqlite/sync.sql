@@ -67,3 +67,14 @@ ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_user_remove
 DELETE FROM waffle_group_member WHERE group_id = ?1 AND user_id = ?2;
+
+-- name: sync_savepoint
+-- Inside the application's transaction (WithTx), each flag's sync runs under
+-- a savepoint, so that one flag's failure undoes only its own statements.
+SAVEPOINT waffle_sync;
+
+-- name: sync_savepoint_release
+RELEASE SAVEPOINT waffle_sync;
+
+-- name: sync_savepoint_rollback
+ROLLBACK TO SAVEPOINT waffle_sync;
