@@ -80,11 +80,11 @@ func TestSyncMembershipOverlappingWindows(t *testing.T) {
 		s, clock := clockStore(t, h)
 		createFlag(t, s, "beta")
 		h1, h2 := time.Hour, 2*time.Hour
-		addWindow(t, s, "beta", "ann", windowT0.Add(-h1), ptr(windowT0.Add(h1)))
-		addWindow(t, s, "beta", "ann", windowT0, ptr(windowT0.Add(h2)))
+		addWindow(t, s, "beta", "ann", windowT0.Add(-h1), endAt(windowT0.Add(h1)))
+		addWindow(t, s, "beta", "ann", windowT0, endAt(windowT0.Add(h2)))
 		addWindow(t, s, "beta", "ann", windowT0.Add(-h2), nil)
-		addWindow(t, s, "beta", "ann", windowT0.Add(-3*h1), ptr(windowT0.Add(-h2))) // expired
-		addWindow(t, s, "beta", "bob", windowT0.Add(-h1), ptr(windowT0.Add(h1/2)))
+		addWindow(t, s, "beta", "ann", windowT0.Add(-3*h1), endAt(windowT0.Add(-h2))) // expired
+		addWindow(t, s, "beta", "bob", windowT0.Add(-h1), endAt(windowT0.Add(h1/2)))
 
 		fs := syncOne(t, s, "beta")
 		require.Equal(t, 2, fs.Active, "distinct users, not windows")
@@ -134,8 +134,8 @@ func TestSyncMembershipIdempotent(t *testing.T) {
 		require.Equal(t, 2*14, active)
 		require.Equal(t, active, added)
 		require.Zero(t, removed)
-		groups := countRows(t, s, "waffle_group")
-		links := countRows(t, s, "waffle_flag_group")
+		groups := tableRows(t, s, "waffle_group")
+		links := tableRows(t, s, "waffle_flag_group")
 
 		for range 2 {
 			again, err := s.SyncMembership(context.Background())
@@ -145,9 +145,9 @@ func TestSyncMembershipIdempotent(t *testing.T) {
 			require.Zero(t, ad, "nothing changed: nothing added")
 			require.Zero(t, rm, "nothing changed: nothing removed")
 		}
-		require.Equal(t, groups, countRows(t, s, "waffle_group"), "no duplicate groups")
-		require.Equal(t, links, countRows(t, s, "waffle_flag_group"), "no duplicate links")
-		require.Equal(t, int64(active), countRows(t, s, "waffle_group_member"))
+		require.Equal(t, groups, tableRows(t, s, "waffle_group"), "no duplicate groups")
+		require.Equal(t, links, tableRows(t, s, "waffle_flag_group"), "no duplicate links")
+		require.Equal(t, int64(active), tableRows(t, s, "waffle_group_member"))
 	})
 }
 
@@ -224,7 +224,7 @@ func TestSyncMembershipErrorIsolation(t *testing.T) {
 			createFlag(t, s, f)
 			addWindow(t, s, f, "x", windowT0, nil)
 		}
-		addWindow(t, s, "b", "old", windowT0, ptr(windowT0.Add(time.Hour)))
+		addWindow(t, s, "b", "old", windowT0, endAt(windowT0.Add(time.Hour)))
 		_, err := s.SyncMembership(context.Background())
 		require.NoError(t, err)
 		require.Equal(t, []string{"old", "x"}, groupMembers(t, s, "b"))
@@ -322,8 +322,8 @@ func TestSyncMember(t *testing.T) {
 		ctx := context.Background()
 		s, clock := clockStore(t, h)
 		createFlag(t, s, "beta")
-		live := addWindow(t, s, "beta", "ann", windowT0.Add(-time.Hour), ptr(windowT0.Add(time.Hour)))
-		addWindow(t, s, "beta", "ann", windowT0.Add(-3*time.Hour), ptr(windowT0.Add(-2*time.Hour))) // expired
+		live := addWindow(t, s, "beta", "ann", windowT0.Add(-time.Hour), endAt(windowT0.Add(time.Hour)))
+		addWindow(t, s, "beta", "ann", windowT0.Add(-3*time.Hour), endAt(windowT0.Add(-2*time.Hour))) // expired
 		addWindow(t, s, "beta", "bob", windowT0, nil)
 
 		// waffle-window's row-level sync of the expired row removed ann; here
@@ -380,14 +380,14 @@ func TestSyncMembershipConcurrent(t *testing.T) {
 					want[f] = append(want[f], user)
 					wantLater[f] = append(wantLater[f], user)
 				case 1: // active, ends before the second round
-					addWindow(t, setup, f, user, windowT0.Add(-time.Hour), ptr(windowT0.Add(time.Hour)))
+					addWindow(t, setup, f, user, windowT0.Add(-time.Hour), endAt(windowT0.Add(time.Hour)))
 					want[f] = append(want[f], user)
 				case 2: // starts for the second round, twice over
 					addWindow(t, setup, f, user, windowT0.Add(time.Hour), nil)
-					addWindow(t, setup, f, user, windowT0.Add(90*time.Minute), ptr(windowT0.Add(3*time.Hour)))
+					addWindow(t, setup, f, user, windowT0.Add(90*time.Minute), endAt(windowT0.Add(3*time.Hour)))
 					wantLater[f] = append(wantLater[f], user)
 				case 3: // expired
-					addWindow(t, setup, f, user, windowT0.Add(-2*time.Hour), ptr(windowT0.Add(-time.Hour)))
+					addWindow(t, setup, f, user, windowT0.Add(-2*time.Hour), endAt(windowT0.Add(-time.Hour)))
 				}
 			}
 		}
@@ -430,8 +430,8 @@ func TestSyncMembershipConcurrent(t *testing.T) {
 				require.Equal(t, want[f], groupMembers(t, setup, f), f)
 				require.True(t, groupAttached(t, setup, f), f)
 			}
-			require.Equal(t, int64(len(flags)), countRows(t, setup, "waffle_group"), "one group per flag")
-			require.Equal(t, int64(len(flags)), countRows(t, setup, "waffle_flag_group"), "one link per flag")
+			require.Equal(t, int64(len(flags)), tableRows(t, setup, "waffle_group"), "one group per flag")
+			require.Equal(t, int64(len(flags)), tableRows(t, setup, "waffle_flag_group"), "one link per flag")
 			res, err := setup.SyncMembership(ctx)
 			require.NoError(t, err)
 			_, added, removed := res.Totals()
@@ -474,7 +474,7 @@ func TestSyncLoop(t *testing.T) {
 			Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		})
 		createFlag(t, s, "beta")
-		addWindow(t, s, "beta", "ann", windowT0, ptr(windowT0.Add(time.Hour)))
+		addWindow(t, s, "beta", "ann", windowT0, endAt(windowT0.Add(time.Hour)))
 
 		err := s.SyncLoop(context.Background(), 0)
 		var ve *ValueError

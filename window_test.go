@@ -78,14 +78,16 @@ func groupAttached(t testing.TB, s *Store, flag string) bool {
 	return n == 1
 }
 
-func countRows(t testing.TB, s *Store, table string) int64 {
+// tableRows counts the rows of table.
+func tableRows(t testing.TB, s *Store, table string) int64 {
 	t.Helper()
 	var n int64
 	require.NoError(t, s.db.Table(table).Count(&n).Error)
 	return n
 }
 
-func ptr[T any](v T) *T { return &v }
+// endAt returns a pointer to t, for FlagMember.End.
+func endAt(t time.Time) *time.Time { return &t }
 
 func TestAddMemberValidation(t *testing.T) {
 	t.Parallel()
@@ -107,10 +109,10 @@ func TestAddMemberValidation(t *testing.T) {
 			{"ControlCharUser", FlagMember{Flag: "beta", User: "a\nb"}, new(*ValueError), ErrInvalidValue},
 			{"C1ControlUser", FlagMember{Flag: "beta", User: "a\u0085b"}, new(*ValueError), ErrInvalidValue},
 			{"LongUser", FlagMember{Flag: "beta", User: strings.Repeat("é", 256)}, new(*ValueError), ErrInvalidValue},
-			{"EndEqualsStart", FlagMember{Flag: "beta", User: "u", Start: start, End: ptr(start)}, new(*ValueError), ErrInvalidValue},
-			{"EndBeforeStart", FlagMember{Flag: "beta", User: "u", Start: start, End: ptr(start.Add(-time.Hour))}, new(*ValueError), ErrInvalidValue},
-			{"EndWithinAMicrosecond", FlagMember{Flag: "beta", User: "u", Start: start, End: ptr(start.Add(500 * time.Nanosecond))}, new(*ValueError), ErrInvalidValue},
-			{"EndBeforeDefaultStart", FlagMember{Flag: "beta", User: "u", End: ptr(start.Add(-time.Second))}, new(*ValueError), ErrInvalidValue},
+			{"EndEqualsStart", FlagMember{Flag: "beta", User: "u", Start: start, End: endAt(start)}, new(*ValueError), ErrInvalidValue},
+			{"EndBeforeStart", FlagMember{Flag: "beta", User: "u", Start: start, End: endAt(start.Add(-time.Hour))}, new(*ValueError), ErrInvalidValue},
+			{"EndWithinAMicrosecond", FlagMember{Flag: "beta", User: "u", Start: start, End: endAt(start.Add(500 * time.Nanosecond))}, new(*ValueError), ErrInvalidValue},
+			{"EndBeforeDefaultStart", FlagMember{Flag: "beta", User: "u", End: endAt(start.Add(-time.Second))}, new(*ValueError), ErrInvalidValue},
 		}
 		for _, tc := range tests {
 			_, err := s.AddMember(ctx, tc.m)
@@ -124,11 +126,11 @@ func TestAddMemberValidation(t *testing.T) {
 		require.Equal(t, "flag", nf.Kind)
 		require.Equal(t, "nope", nf.Name)
 		var ve *ValueError
-		_, err = s.AddMember(ctx, FlagMember{Flag: "beta", User: "u", Start: start, End: ptr(start)})
+		_, err = s.AddMember(ctx, FlagMember{Flag: "beta", User: "u", Start: start, End: endAt(start)})
 		require.ErrorAs(t, err, &ve)
 		require.Equal(t, "end", ve.Field)
 		require.Equal(t, "beta", ve.Name)
-		require.Zero(t, countRows(t, s, "waffle_flag_member"), "nothing written")
+		require.Zero(t, tableRows(t, s, "waffle_flag_member"), "nothing written")
 
 		// Valid edge cases: 255 runes, a leading underscore, spaces.
 		for _, user := range []string{strings.Repeat("é", 255), "_42", "user 42", "ünï"} {
@@ -149,7 +151,7 @@ func TestMemberRecords(t *testing.T) {
 		utc := windowT0.UTC()
 
 		// Zero Start: now. Times come back in UTC at microsecond precision.
-		a, err := s.AddMember(ctx, FlagMember{Flag: "beta", User: "ann", End: ptr(windowT0.Add(time.Hour + 1500*time.Nanosecond)), Note: "trial"})
+		a, err := s.AddMember(ctx, FlagMember{Flag: "beta", User: "ann", End: endAt(windowT0.Add(time.Hour + 1500*time.Nanosecond)), Note: "trial"})
 		require.NoError(t, err)
 		require.NotZero(t, a.ID)
 		require.Equal(t, utc, a.Start)
@@ -163,7 +165,7 @@ func TestMemberRecords(t *testing.T) {
 
 		// Several windows per user and flag; open-ended; future; past.
 		b := addWindow(t, s, "beta", "ann", windowT0.Add(2*time.Hour), nil)
-		c := addWindow(t, s, "gamma", "ann", windowT0.Add(-2*time.Hour), ptr(windowT0.Add(-time.Hour)))
+		c := addWindow(t, s, "gamma", "ann", windowT0.Add(-2*time.Hour), endAt(windowT0.Add(-time.Hour)))
 		d := addWindow(t, s, "beta", "bob", windowT0.Add(-time.Hour), nil)
 		require.Nil(t, b.End)
 
@@ -209,7 +211,7 @@ func TestMemberRecords(t *testing.T) {
 		// Update: every field but created; validated like AddMember.
 		upd := c
 		upd.Flag, upd.User, upd.Note = "beta", "cat", "moved"
-		upd.Start, upd.End = windowT0, ptr(windowT0.Add(24*time.Hour))
+		upd.Start, upd.End = windowT0, endAt(windowT0.Add(24*time.Hour))
 		upd.Created = time.Time{}
 		u, err := s.UpdateMember(ctx, upd)
 		require.NoError(t, err)
@@ -222,7 +224,7 @@ func TestMemberRecords(t *testing.T) {
 		require.Equal(t, "moved", got.Note)
 
 		bad := got
-		bad.End = ptr(bad.Start)
+		bad.End = endAt(bad.Start)
 		_, err = s.UpdateMember(ctx, bad)
 		require.ErrorIs(t, err, ErrInvalidValue)
 		bad = got
@@ -272,6 +274,6 @@ func TestMemberCancelledContext(t *testing.T) {
 		_, err := s.AddMember(cancelled(), FlagMember{Flag: "beta", User: "u"})
 		require.ErrorIs(t, err, context.Canceled)
 		require.Contains(t, err.Error(), `flag "beta"`)
-		require.Zero(t, countRows(t, s, "waffle_flag_member"))
+		require.Zero(t, tableRows(t, s, "waffle_flag_member"))
 	})
 }
