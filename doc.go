@@ -23,7 +23,7 @@
 // [Store.UpdateMember] and [Store.DeleteMember] manage them.
 //
 // Windows take effect through a sync: [Store.SyncMembership] makes each
-// flag's group [MemberGroupName] (flag), attached to the flag, hold exactly
+// flag's group "WAFFLE_<flag>", attached to the flag, hold exactly
 // the users with an active window, with set-based statements in one
 // transaction per flag that write only what changed; [Store.SyncMember] does
 // it for one user, looking at all of the user's windows; [Store.SyncLoop]

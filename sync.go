@@ -58,8 +58,8 @@ func (r SyncResult) Err() error {
 	return errors.Join(errs...)
 }
 
-// SyncMembership makes each named flag's group, [MemberGroupName] (flag),
-// hold exactly the users who have a window active at the configured clock's
+// SyncMembership makes each named flag's group, "WAFFLE_<flag>" (see
+// [MemberGroupName]), hold exactly the users who have a window active at the configured clock's
 // now. With no names it syncs every flag that has windows or has its group
 // attached, so that the group of a flag whose windows were all deleted is
 // emptied too.
