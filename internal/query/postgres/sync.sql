@@ -31,13 +31,15 @@ ON CONFLICT (flag_id, group_id) DO NOTHING;
 
 -- name: sync_remove
 -- Members of group $1 without an active window for flag $2: the users whose
--- windows ended, and anyone added by hand.
-DELETE FROM waffle_group_member gm
-WHERE gm.group_id = $1
-  AND NOT EXISTS (
-    SELECT 1 FROM waffle_flag_member m
-    WHERE m.flag_id = $2 AND m.user_id = gm.user_id
-      AND m.start_at <= $3 AND (m.end_at IS NULL OR m.end_at > $3));
+-- windows ended, and anyone added by hand. The set difference runs first,
+-- over two index-only scans; the delete then touches only the rows that go.
+DELETE FROM waffle_group_member
+WHERE group_id = $1
+  AND user_id = ANY (ARRAY(
+    SELECT gm.user_id FROM waffle_group_member gm WHERE gm.group_id = $1
+    EXCEPT
+    SELECT m.user_id FROM waffle_flag_member m
+    WHERE m.flag_id = $2 AND m.start_at <= $3 AND (m.end_at IS NULL OR m.end_at > $3)));
 
 -- name: sync_add
 -- Users with an active window for flag $2 who are not in group $1 yet, once
