@@ -152,8 +152,8 @@ func benchReset(b *testing.B, s *Store) {
 	}
 }
 
-// benchStore is a migrated store with n windows loaded, and its clock.
-func benchStore(b *testing.B, kind string, n int) (*Store, *windowClock) {
+// syncBenchStore is a migrated store with n windows loaded, and its clock.
+func syncBenchStore(b *testing.B, kind string, n int) (*Store, *windowClock) {
 	b.Helper()
 	db := testdb.New(b, kind)
 	h := &harness{db: db}
@@ -232,7 +232,7 @@ func BenchmarkSyncMembership(b *testing.B) {
 			if kind == testdb.Postgres {
 				testdb.PostgresDSN(b) // skips without a server
 			}
-			s, clock := benchStore(b, kind, n)
+			s, clock := syncBenchStore(b, kind, n)
 
 			b.Run(fmt.Sprintf("Full/windows=%d", n), func(b *testing.B) {
 				var heap float64
@@ -295,7 +295,7 @@ func BenchmarkSyncMembership(b *testing.B) {
 				testdb.PostgresDSN(b)
 			}
 			small := min(n, benchNaiveScale)
-			s, _ := benchStore(b, kind, small)
+			s, _ := syncBenchStore(b, kind, small)
 			smallActive, _ := benchExpect(small)
 			var setBased, naive time.Duration
 			var naiveHeap float64

@@ -7,8 +7,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // FlagMember is a time window in which a user has a flag (waffle-window's
@@ -25,8 +23,8 @@ type FlagMember struct {
 	ID int64 `json:"id"`
 	// Flag is the flag's name. The flag must exist.
 	Flag string `json:"flag"`
-	// User is the application's user ID: 1 to 255 code points of valid
-	// UTF-8 without control characters.
+	// User is the application's user ID: 1 to [MaxUserIDLength] code points
+	// of valid UTF-8 without control characters.
 	User string `json:"user"`
 	// Start is the first instant of the window. The zero time means the
 	// configured clock's now (Config.Now) when the window is written.
@@ -227,29 +225,10 @@ func (s *Store) checkMember(m FlagMember) (FlagMember, error) {
 	return m, nil
 }
 
-// checkUserID reports a user ID that is empty, longer than 255 code points,
-// not valid UTF-8 or with control characters, as a *ValueError.
+// checkUserID applies the library's user ID rule (1 to [MaxUserIDLength]
+// code points of valid UTF-8, no control characters) to a window's user.
 func checkUserID(flag, user string) error {
-	reason := ""
-	switch {
-	case user == "":
-		reason = "must not be empty"
-	case !utf8.ValidString(user):
-		reason = "must be valid UTF-8"
-	case utf8.RuneCountInString(user) > 255:
-		reason = "must be at most 255 characters"
-	default:
-		for _, r := range user {
-			if unicode.IsControl(r) {
-				reason = "must not contain control characters"
-				break
-			}
-		}
-	}
-	if reason == "" {
-		return nil
-	}
-	return &ValueError{Kind: "window", Name: flag, Field: "user", Reason: reason}
+	return validateUserID("window", flag, user)
 }
 
 // flagID returns the ID of the flag called name, or a *NotFoundError.
