@@ -105,6 +105,9 @@ func TestSyncMembershipRemovesHandAddedMembers(t *testing.T) {
 		createFlag(t, s, "beta")
 		addWindow(t, s, "beta", "ann", windowT0, nil)
 		syncOne(t, s, "beta")
+		// The group API refuses WAFFLE_ groups, so another tool's SQL adds
+		// mallory.
+		require.ErrorIs(t, s.AddGroupMembers(context.Background(), MemberGroupName("beta"), "mallory"), ErrInvalidName)
 		require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
 			SELECT id, 'mallory' FROM waffle_group WHERE name = ?`, MemberGroupName("beta")).Error)
 		require.Equal(t, []string{"ann", "mallory"}, groupMembers(t, s, "beta"))

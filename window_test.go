@@ -41,11 +41,10 @@ func clockStore(t *testing.T, h *harness) (*Store, *windowClock) {
 	return h.store(t, &Config{Now: clock.Now}), clock
 }
 
-// createFlag creates the flag called name with SQL.
+// createFlag creates the flag called name, off for everyone.
 func createFlag(t testing.TB, s *Store, name string) {
 	t.Helper()
-	now := s.now()
-	require.NoError(t, s.db.Exec("INSERT INTO waffle_flag (name, created, modified) VALUES (?, ?, ?)", name, now, now).Error)
+	require.NoError(t, s.SaveFlag(context.Background(), &Flag{Name: name}))
 }
 
 // addWindow adds a window for user on flag from start to end (nil: open).
