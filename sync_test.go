@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -572,5 +573,53 @@ func TestSyncMembershipLongFlagName(t *testing.T) {
 		fs := syncOne(t, s, name)
 		require.Equal(t, 1, fs.Added)
 		require.Equal(t, []string{"ann"}, groupMembers(t, s, name), "a 262-character group name fits")
+	})
+}
+
+// Every replica may run the loop: three stores loop at once, with no error
+// logged and the state the windows say.
+func TestSyncLoopReplicas(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		var logs syncBuffer
+		clock := newWindowClock(windowT0)
+		cfg := &Config{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+		s := h.store(t, cfg)
+		for _, f := range []string{"a", "b", "c"} {
+			createFlag(t, s, f)
+			addWindow(t, s, f, "ann", windowT0, endAt(windowT0.Add(time.Hour)))
+			addWindow(t, s, f, "bob", windowT0, nil)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		errs := make(chan error, 3)
+		for range 3 {
+			r := h.store(t, cfg)
+			wg.Go(func() { errs <- r.SyncLoop(ctx, time.Millisecond) })
+		}
+		const wait, tick = 10 * time.Second, time.Millisecond
+		members := func(want ...string) func() bool {
+			return func() bool {
+				for _, f := range []string{"a", "b", "c"} {
+					if !slices.Equal(groupMembers(t, s, f), want) {
+						return false
+					}
+				}
+				return true
+			}
+		}
+		require.Eventually(t, members("ann", "bob"), wait, tick)
+		clock.Set(windowT0.Add(time.Hour))
+		require.Eventually(t, members("bob"), wait, tick)
+		cancel()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		require.NotContains(t, logs.String(), "level=ERROR")
+		require.Contains(t, logs.String(), "removed=")
+		require.Equal(t, int64(3), tableRows(t, s, "waffle_group"))
+		require.Equal(t, int64(3), tableRows(t, s, "waffle_group_member"))
 	})
 }
