@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"time"
 
@@ -89,4 +90,20 @@ func ExampleStore_SyncMembership_missingFlag() {
 	// missing: flag gamma
 	// beta true
 	// gamma false
+}
+
+// An application without a scheduler starts the loop beside its server, in
+// every replica; it stops with the context.
+func ExampleStore_SyncLoop() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	now := time.Now()
+	store, done := windowExampleStore(&now)
+	defer done()
+
+	go func() {
+		// Runs a sync now and then every minute; logs through Config.Logger.
+		_ = store.SyncLoop(ctx, time.Minute)
+	}()
+	// ... serve requests until ctx ends ...
 }
