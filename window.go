@@ -47,7 +47,7 @@ func (m FlagMember) ActiveAt(t time.Time) bool {
 // MemberGroupName returns the name of the group that [Store.SyncMembership]
 // keeps for flag: "WAFFLE_" followed by the flag's name, as waffle-window
 // names it.
-func MemberGroupName(flag string) string { return "WAFFLE_" + flag }
+func MemberGroupName(flag string) string { return syncGroupPrefix + flag }
 
 // MemberFilter selects the windows [Store.ListMembers] returns. The zero
 // value selects every window.
