@@ -188,7 +188,7 @@ func startHeapPeak() *heapPeak {
 	h := &heapPeak{base: heapInUse(), stop: make(chan struct{})}
 	h.peak = h.base
 	h.done.Go(func() {
-		t := time.NewTicker(time.Millisecond)
+		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
 			if v := heapInUse(); v > h.peak {
@@ -263,7 +263,9 @@ func BenchmarkSyncMembership(b *testing.B) {
 				}
 				var heap float64
 				for b.Loop() {
+					b.StopTimer()
 					peak := startHeapPeak()
+					b.StartTimer()
 					benchSync(b, s, 0, 0) // fails unless it wrote nothing
 					b.StopTimer()
 					heap = max(heap, peak.Stop())
@@ -274,6 +276,7 @@ func BenchmarkSyncMembership(b *testing.B) {
 			})
 
 			b.Run(fmt.Sprintf("Expire1pct/windows=%d", n), func(b *testing.B) {
+				var heap float64
 				for b.Loop() {
 					b.StopTimer()
 					clock.Set(benchT0)
@@ -281,9 +284,14 @@ func BenchmarkSyncMembership(b *testing.B) {
 						b.Fatal(err)
 					}
 					clock.Set(benchT1)
+					peak := startHeapPeak()
 					b.StartTimer()
 					benchSync(b, s, 0, expiring)
+					b.StopTimer()
+					heap = max(heap, peak.Stop())
+					b.StartTimer()
 				}
+				b.ReportMetric(heap, "peak-heap-MB")
 				b.ReportMetric(float64(expiring), "removed/op")
 			})
 
@@ -319,8 +327,8 @@ func BenchmarkSyncMembership(b *testing.B) {
 				for i, impl := range impls {
 					b.StopTimer()
 					benchReset(b, s)
-					b.StartTimer()
 					peak := startHeapPeak()
+					b.StartTimer()
 					began := time.Now()
 					if got := impl.sync(); got != smallActive {
 						b.Fatalf("%s added %d, want %d", impl.name, got, smallActive)
