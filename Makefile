@@ -19,10 +19,11 @@ help: ## List the targets
 	@echo "Targets (variables: TESTFLAGS, COUNT=$(COUNT), FUZZTIME=$(FUZZTIME)):"
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-test: ## go vet, then every test with -race on SQLite and a throwaway PostgreSQL
+test: ## go vet, then every test with -race on SQLite, a throwaway PostgreSQL and headless Chromium
 	@start=$$(date +%s); rc=0; \
 	( set -x; \
 	  $(GO) vet ./... && \
+	  scripts/ensure-chromium && \
 	  $(WITH_PG) $(GO) test -race -count=1 $(TESTFLAGS) ./... ) || rc=$$?; \
 	if [ $$rc -eq 0 ]; then result=passed; else result=FAILED; fi; \
 	echo "make test: $$result in $$(( $$(date +%s) - start ))s" >&2; \
