@@ -81,9 +81,8 @@ func requireSameParse(t *testing.T, blob []byte) {
 }
 
 // Names and values with characters to escape come back as given: on SQLite
-// they travel in a JSON object built by hand (writeJSONString), which must read
-// back as the names
-// and values given.
+// they travel in a JSON object built by hand (writeJSONString), which must
+// read back as the names and values given.
 func TestSetFromJSONEscapesRoundTrip(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
