@@ -1,5 +1,5 @@
 // Command quickstart is a tour of waffle on a SQLite file: switches, samples,
-// string flags and flags, each explained as it runs.
+// string flags, flags and time windows, each explained as it runs.
 //
 //	go run ./examples/quickstart
 //
@@ -72,6 +72,7 @@ func run(ctx context.Context, w io.Writer, dir string) (err error) {
 		{"Samples", samples},
 		{"String flags", stringFlags},
 		{"Flags", flags},
+		{"Time windows", windows},
 	}
 	t := &tour{w: w, db: db, store: store}
 	for _, s := range sections {

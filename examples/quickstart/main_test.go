@@ -48,6 +48,9 @@ func TestQuickstart(t *testing.T) {
 		`With Everyone = false the flag is off for everyone, user "42" too: false.`,
 		`A flag that does not exist reads as Config.FlagDefault: false.`,
 		`Set-Cookie: dwf_banner=`,
+		"before the window: SyncMembership added 0, removed 0; FlagIsActive for Ada -> false",
+		"a day into the window: SyncMembership added 1, removed 0; FlagIsActive for Ada -> true",
+		"at its end: SyncMembership added 0, removed 1; FlagIsActive for Ada -> false",
 	} {
 		require.Contains(t, out, line)
 	}

@@ -1,0 +1,161 @@
+package waffle
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// scanSeeds are documents where a scanner can go wrong: escapes, UTF-16
+// surrogates (paired, lone, reversed, followed by a bad escape), number
+// forms, syntax errors after semantic ones, and the reverse.
+var scanSeeds = []string{
+	`{"a": "x", "b": true, "c": false, "d": null, "e": 1.50, "f": -0, "g": 1e400, "h": -2E+03, "i": 0.5e-7}`,
+	`[{"a": 1}, {"a": 2, "b": "y"}, {}]`, ` [ { } , { "a" : 1 } ] `, "\t\r\n{\"a\"\n:\r1\t}\n",
+	`{"a": 1, "a": 2}`, `{"a": 1, "a": null, "a": "last"}`,
+	"\uFEFF{\"bom\": \"ok\"}", "\uFEFF", "\uFEFF7", "\uFEFF\uFEFF{}",
+	`{"a": {"b": 1}}`, `{"a": [1]}`, `[1]`, `[[]]`, `[]`, `{}`, ``, ` `, `1`, `"x"`, `null`, `true`, `-`,
+	`{"_a": 1}`, `{"set_from_json": 1}`, `{"": 1}`, `{"a\u0000": 1}`, `{"a": "\u0000"}`, `{"a": "x\u0000y"}`,
+	`{"a": "\ud800"}`, `{"a": "\udc00\ud800"}`, `{"a": "\ud800\udc00"}`, `{"a": "\ud83e\uddc7x"}`,
+	`{"a": "\ud800\u0041"}`, `{"a": "\ud800\ud800\udc00"}`, `{"a": "\ud800\"}`, `{"a": "\ud800\u12"}`,
+	`{"a": "\ud800\uzzzz"}`, `{"a": "\ud800x"}`, `{"a": "\u00e9\u4E16\/\b\f\n\r\t\"\\"}`, `{"a": "\x"}`,
+	`{"a": "\u12"}`, `{"a": "\`, `{"a": "\u`, `{"\u00e9\u4e16": "\ud83e\uddc7"}`, "{\"a\": \"\xff\"}",
+	"{\"a\": \"tab\there\"}", "{\"a\": \"nl\nhere\"}", `{"a\"b": 1}`, `{"a\\": 1}`,
+	`{"a": 1} {"b": 2}`, `{"a": 1}x`, `{"a": 1}}`, `{"a": 1,}`, `{"a" 1}`, `{"a": 01}`, `{"a": 1.}`,
+	`{"a": -}`, `{"a": .5}`, `{"a": 1e}`, `{"a": 1e+}`, `{"a": +1}`, `{"a": -01}`, `{"a": 1.5e3.2}`,
+	`{"a": tru}`, `{"a": truex}`, `{"a": nul}`, `{"a": falsey}`, `{"a": True}`, `{a: 1}`, `{'a': 1}`,
+	`{"a": 1 "b": 2}`, `{"a": 1,, "b": 2}`, `{,"a": 1}`, `[{"a": 1},]`, `[,{"a": 1}]`, `[{"a": 1} {"b": 2}]`,
+	`{"_bad": 1, "x": }`, `{"a": {}, "b": }`, `[{"a": 1}, 2, ]`, `[2, {]`, `{"a": [}`, `{"_x": {"y": 1}}`,
+	`{"a": "\u0000", "_b": 1}`, `{"_b": "\u0000"}`, `[{"a": 1}, "x"]`, `[{"a": 1}, null]`, `[{"a": 1}, [1]]`,
+	`[{"a": 1}, -1]`, `[{"a": 1}, true]`, `{"a": 1}` + strings.Repeat(" ", 3), `{"a": 1`, `[{"a": 1}`, `[`, `{`,
+	`{"` + strings.Repeat("k", 255) + `": 1}`, `{"` + strings.Repeat("k", 256) + `": 1}`,
+	`{"` + strings.Repeat("世", 255) + `": 1}`, `{"` + strings.Repeat("\\u4e16", 256) + `": 1}`,
+	`{"a": 1}` + "\x00", "{\"a\": 1}\xff", "\xff\xfe{\x00}\x00", `{"a` + "\u2028" + `": "` + "\u2029\x7f" + `"}`,
+	// Nesting beyond encoding/json's limit of 10,000 levels.
+	`[` + strings.Repeat(`[`, 10001) + `]`, `{"a": ` + strings.Repeat(`[`, 10001) + `}`,
+}
+
+// FuzzParseStringFlags checks that the scanner gives exactly what the
+// reference implementation on encoding/json's tokens gives: the same names,
+// values and NULLs in the same order, or the same error (key, offset,
+// reason, cause).
+func FuzzParseStringFlags(f *testing.F) {
+	for _, seed := range scanSeeds {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		requireSameParse(t, blob)
+	})
+}
+
+func requireSameParse(t *testing.T, blob []byte) {
+	t.Helper()
+	got, gotErr := parseStringFlags(blob)
+	want, wantErr := parseStringFlagsTokens(blob)
+	if wantErr != nil {
+		require.Error(t, gotErr, "%q: the reference says %v", blob, wantErr)
+		require.Equal(t, wantErr.Error(), gotErr.Error(), "%q", blob)
+		var g, w *JSONError
+		require.ErrorAs(t, gotErr, &g, "%q", blob)
+		require.ErrorAs(t, wantErr, &w, "%q", blob)
+		require.Equal(t, w.Key, g.Key, "%q", blob)
+		require.Equal(t, w.Offset, g.Offset, "%q", blob)
+		require.Equal(t, fmt.Sprintf("%T", w.Err), fmt.Sprintf("%T", g.Err), "%q", blob)
+		for _, target := range []error{ErrInvalidJSON, ErrInvalidName, ErrReservedName} {
+			require.Equal(t, errors.Is(wantErr, target), errors.Is(gotErr, target), "%q: %v", blob, target)
+		}
+		return
+	}
+	require.NoError(t, gotErr, "%q", blob)
+	// Compared with append so that nil and empty slices are equal.
+	require.Equal(t, append([]string{}, want.names...), append([]string{}, got.names...), "%q", blob)
+	require.Equal(t, append([]string{}, want.values...), append([]string{}, got.values...), "%q", blob)
+	require.Equal(t, append([]bool{}, want.null...), append([]bool{}, got.null...), "%q", blob)
+	require.Len(t, got.index, len(got.names), "%q", blob)
+	for i, name := range got.names {
+		require.Equal(t, i, got.index[name], "%q", blob)
+	}
+}
+
+// Names and values with characters to escape come back as given: on SQLite
+// they travel in a JSON object built by hand (writeJSONString), which must
+// read back as the names and values given.
+func TestSetFromJSONEscapesRoundTrip(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.store(t, nil)
+		var names []string
+		want := map[string]*string{}
+		for i, v := range []string{"", "plain", `q"uote`, `back\slash`, "ctl\x01\x1f\n\t\r\b\f", "\x7f",
+			"é世🧇", "\u2028\u2029", "<&>", `\u0041`, "/", `"`, `\`} {
+			name := fmt.Sprintf("n%d %s", i, strings.Trim(v, "\x00\x01\x1f\n\t\r\b\f\x7f"))
+			names = append(names, name)
+			want[name] = &v
+		}
+		want["null"] = nil
+		blob := []byte("{")
+		for _, name := range names {
+			blob = appendJSONStringBytes(append(appendJSONStringBytes(blob, name), ':'), *want[name])
+			blob = append(blob, ',')
+		}
+		blob = append(blob, `"null": null}`...)
+		require.NoError(t, s.SetFromJSON(ctx, blob))
+		require.Equal(t, want, readAllStringFlags(t, s))
+	})
+}
+
+// A large document, with escapes and every kind of value, parses as the
+// reference parses it (FuzzParseStringFlags's seeds cover the small cases).
+func TestParseStringFlagsMatchesReference(t *testing.T) {
+	t.Parallel()
+	requireSameParse(t, manyFlags(1000, func(i int, key, value string) (string, string) {
+		switch i % 7 {
+		case 1:
+			return key + "-\u00e9", `"\ud83e\uddc7 \"x\"\n"`
+		case 2:
+			return key, "-1.50e+3"
+		case 3:
+			return key, "false"
+		case 4:
+			return key, "null"
+		case 5:
+			return "flag-00000", value // a repeated name: the last value wins
+		}
+		return key, value
+	}))
+}
+
+// BenchmarkParseStringFlags: the Go work of SetFromJSON alone, reading a
+// document of 10,000 keys, beside the reference implementation.
+func BenchmarkParseStringFlags(b *testing.B) {
+	blob := manyFlags(10000, func(i int, key, value string) (string, string) {
+		switch i % 10 {
+		case 7:
+			return key, "true"
+		case 8:
+			return key, "null"
+		case 9:
+			return key, fmt.Sprint(10 * i)
+		}
+		return key, fmt.Sprintf(`"value-%d"`, i)
+	})
+	for _, impl := range []struct {
+		name  string
+		parse func([]byte) (*stringFlags, error)
+	}{{"impl=Scanner", parseStringFlags}, {"impl=Tokens", parseStringFlagsTokens}} {
+		b.Run(impl.name, func(b *testing.B) {
+			b.SetBytes(int64(len(blob)))
+			b.ReportAllocs()
+			for b.Loop() {
+				f, err := impl.parse(blob)
+				if err != nil || len(f.names) != 10000 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
