@@ -327,6 +327,11 @@ func TestOverrideFlag(t *testing.T) {
 				s := newStore(t)
 				if tc.existing != nil {
 					require.NoError(t, s.SaveFlag(ctx, tc.existing))
+					// A window, synced: the flag has its WAFFLE_ group too.
+					_, err := s.AddMember(ctx, waffle.FlagMember{Flag: "f", User: "w1"})
+					require.NoError(t, err)
+					_, err = s.SyncMembership(ctx, "f")
+					require.NoError(t, err)
 				}
 				before, _ := s.GetFlag(ctx, "f")
 				t.Run("During", func(t *testing.T) {
@@ -348,7 +353,7 @@ func TestOverrideFlag(t *testing.T) {
 				}
 				require.NoError(t, err)
 				after.Modified = before.Modified
-				require.Equal(t, before, after, "every field restored")
+				require.Equal(t, before, after, "every field restored, the windows' group included")
 			})
 		})
 	}

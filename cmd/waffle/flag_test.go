@@ -118,6 +118,27 @@ func TestFlagChangesOnlyFieldsGiven(t *testing.T) {
 	}
 }
 
+// The WAFFLE_ group that sync keeps stays attached when the flag's groups
+// are replaced or cleared.
+func TestFlagGroupsKeepSyncGroup(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, c *cli) {
+		s := c.store()
+		c.ok("flag", "f", "--create", "--group", "g1")
+		c.ok("member", "add", "f", "u1", "--start", "2020-01-01")
+		c.ok("sync", "f")
+		c.ok("flag", "f", "--group", "g2")
+		f, err := s.GetFlag(ctx, "f")
+		require.NoError(t, err)
+		require.ElementsMatch(t, []string{"WAFFLE_f", "g2"}, f.Groups)
+		c.ok("flag", "f", "--clear-groups")
+		f, err = s.GetFlag(ctx, "f")
+		require.NoError(t, err)
+		require.Equal(t, []string{"WAFFLE_f"}, f.Groups)
+		require.Contains(t, c.fails(1, "flag", "f", "--group", "WAFFLE_x"), "WAFFLE_ prefix is reserved")
+	})
+}
+
 func requireSameFlag(t *testing.T, want, got *waffle.Flag) {
 	t.Helper()
 	require.Equal(t, want.Everyone, got.Everyone, "everyone")
