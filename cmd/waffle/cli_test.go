@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle"
+	"github.com/gowaffle/waffle/internal/testdb"
+)
+
+// cli runs the command in-process against one test database, given through
+// $WAFFLE_DATABASE_URL as a user would.
+type cli struct {
+	t  *testing.T
+	db *testdb.DB
+}
+
+// eachDB runs fn as parallel subtests on SQLite and PostgreSQL, each with a
+// new database that `waffle migrate` has set up.
+func eachDB(t *testing.T, fn func(t *testing.T, c *cli)) {
+	t.Helper()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		c := &cli{t: t, db: db}
+		c.ok("migrate")
+		fn(t, c)
+	})
+}
+
+// result is what one run printed and returned.
+type result struct {
+	stdout, stderr string
+	err            error
+	code           int
+}
+
+// runIn runs args with stdin, and the exit status main would return.
+func (c *cli) runIn(stdin string, args ...string) result {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	a := &app{
+		stdout: &out, stderr: &errOut, stdin: strings.NewReader(stdin),
+		getenv: func(k string) string {
+			if k == envDatabase && c.db != nil {
+				return c.db.DSN
+			}
+			return ""
+		},
+	}
+	err := a.run(context.Background(), args)
+	code := exitCode(err, &errOut)
+	return result{stdout: out.String(), stderr: errOut.String(), err: err, code: code}
+}
+
+func (c *cli) run(args ...string) result {
+	c.t.Helper()
+	return c.runIn("", args...)
+}
+
+// ok runs args, requires success and returns the output.
+func (c *cli) ok(args ...string) string {
+	c.t.Helper()
+	r := c.run(args...)
+	require.NoError(c.t, r.err, "waffle %q: stderr %s", args, r.stderr)
+	require.Empty(c.t, r.stderr)
+	return r.stdout
+}
+
+// fails runs args and requires the exit status code, with one line on
+// stderr for status 1 and the command's usage after the message for status
+// 2. It returns the first line of stderr.
+func (c *cli) fails(code int, args ...string) string {
+	c.t.Helper()
+	r := c.run(args...)
+	require.Error(c.t, r.err, "waffle %q: stdout %s", args, r.stdout)
+	require.Equal(c.t, code, r.code, "waffle %q: %v", args, r.err)
+	first, rest, _ := strings.Cut(r.stderr, "\n")
+	require.True(c.t, strings.HasPrefix(first, "waffle: "), "stderr %q", r.stderr)
+	if code == 1 {
+		require.Empty(c.t, rest, "one line on stderr: %q", r.stderr)
+	} else {
+		require.Contains(c.t, rest, "Usage: waffle", "the usage follows the message")
+	}
+	return first
+}
+
+// store opens a store of its own on the test's database, to check what the
+// command did.
+func (c *cli) store() *waffle.Store {
+	c.t.Helper()
+	s, err := waffle.New(c.db.Open(c.t), nil)
+	require.NoError(c.t, err)
+	return s
+}
+
+var ctx = context.Background()
+
+// lines splits output into lines with the padding trimmed.
+func lines(s string) []string {
+	var out []string
+	for l := range strings.Lines(s) {
+		out = append(out, strings.TrimRight(l, "\n"))
+	}
+	return out
+}
+
+// testdbSQLite returns a new, empty SQLite database.
+func testdbSQLite(t *testing.T) *testdb.DB {
+	t.Helper()
+	return testdb.New(t, testdb.SQLite)
+}

@@ -1,0 +1,343 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gowaffle/waffle"
+)
+
+var flagCommand = &command{
+	name:    "flag",
+	summary: "create or change a flag (only the fields given), show it, or list flags",
+	run:     runFlag,
+}
+
+var flagDeleteKind = deleteKind{option: "flag", plural: "Flags", delete: (*waffle.Store).DeleteFlag}
+
+// flagOptions are the flag command's options that change a field.
+type flagOptions struct {
+	everyone      string
+	percent       string
+	superusers    bool
+	staff         bool
+	authenticated bool
+	rollout       bool
+	testing       bool
+	languages     string
+	note          string
+	users         stringList
+	groups        stringList
+	removeUsers   stringList
+	removeGroups  stringList
+	clearUsers    bool
+	clearGroups   bool
+	appendLists   bool
+}
+
+func runFlag(ctx context.Context, a *app, args []string) error {
+	cf := newCmdFlags(a, "flag", "NAME [options] | --list [--json]",
+		`Changes the flag NAME: only the fields given, the others stay as they are
+(django-waffle's waffle_flag resets them). Without options it shows the flag.
+A flag that does not exist is an error unless --create is given; a new flag
+is off for everyone but the rules given (everyone unset, no percent, no user
+rules).
+
+  waffle flag checkout --create --percent 12.5 --staff
+  waffle flag checkout --everyone on
+  waffle flag checkout --user 42 --user 43 --append
+  waffle flag checkout --group beta --superusers=false`)
+	var o flagOptions
+	list := cf.Bool("list", false, "list every flag")
+	create := cf.Bool("create", false, "create the flag when it does not exist")
+	asJSON := cf.jsonFlag()
+	cf.StringVar(&o.everyone, "everyone", "", "on (for every request), off (for every request, absolute) or unset (the other rules decide)")
+	cf.StringVar(&o.percent, "percent", "", "on for this percent of users and visitors: 0 to 100, decimals allowed, or unset")
+	cf.BoolVar(&o.superusers, "superusers", false, "on for superusers (--superusers=false to turn off)")
+	cf.BoolVar(&o.staff, "staff", false, "on for staff (--staff=false to turn off)")
+	cf.BoolVar(&o.authenticated, "authenticated", false, "on for authenticated users (--authenticated=false to turn off)")
+	cf.BoolVar(&o.rollout, "rollout", false, "rollout mode: an off percent cookie lasts the browser session")
+	cf.BoolVar(&o.testing, "testing", false, "testing mode: the dwft_NAME query parameter, header or cookie decides")
+	cf.StringVar(&o.languages, "languages", "", `on for these languages, comma-separated ("en,fr"); "" for none`)
+	cf.StringVar(&o.note, "note", "", "a note about the flag")
+	cf.Var(&o.users, "user", "on for this user ID (repeatable); replaces the flag's users unless --append")
+	cf.Var(&o.groups, "group", "on for the members of this group (repeatable; created when missing); replaces the flag's groups unless --append")
+	cf.BoolVar(&o.appendLists, "append", false, "with --user and --group: add to the flag's users and groups instead of replacing them")
+	cf.Var(&o.removeUsers, "remove-user", "take this user ID off the flag (repeatable)")
+	cf.Var(&o.removeGroups, "remove-group", "take this group off the flag (repeatable)")
+	cf.BoolVar(&o.clearUsers, "clear-users", false, "take every user off the flag")
+	cf.BoolVar(&o.clearGroups, "clear-groups", false, "take every group off the flag (the WAFFLE_NAME group of time windows stays)")
+	pos, err := cf.parse(args, 0, 1)
+	if err != nil {
+		return err
+	}
+	changes := 0
+	cf.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "list", "create", "json", "database", "append":
+		default:
+			changes++
+		}
+	})
+	if *list {
+		if len(pos) > 0 || *create || changes > 0 || cf.set("append") {
+			return cf.usageErr("--list takes no name and no other option but --json")
+		}
+		s, closeDB, err := cf.store(ctx)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		flags, err := s.ListFlags(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if flags == nil {
+				flags = []waffle.Flag{}
+			}
+			return writeJSON(a.stdout, flags)
+		}
+		return flagRows(a, flags)
+	}
+	if len(pos) == 0 {
+		return cf.usageErr("give a flag name, or --list")
+	}
+	name := pos[0]
+	apply, err := o.changes(cf)
+	if err != nil {
+		return err
+	}
+	if err := waffle.ValidateName("flag", name); err != nil {
+		return err
+	}
+	s, closeDB, err := cf.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+
+	f, err := s.GetFlag(ctx, name)
+	switch {
+	case errors.Is(err, waffle.ErrNotFound) && *create:
+		f = &waffle.Flag{Name: name}
+		a.printf("Creating flag: %s\n", name)
+	case errors.Is(err, waffle.ErrNotFound):
+		return fmt.Errorf("flag %q does not exist (add --create to create it)", name)
+	case err != nil:
+		return err
+	case changes == 0:
+		if *asJSON {
+			return writeJSON(a.stdout, f)
+		}
+		return flagDetail(a, f)
+	}
+	for _, c := range apply {
+		a.printf("Setting %s\n", c(f))
+	}
+	return s.SaveFlag(ctx, f)
+}
+
+// changes checks the options given and returns the changes they make, in a
+// fixed order, each returning what it set for the report.
+func (o *flagOptions) changes(cf *cmdFlags) ([]func(*waffle.Flag) string, error) {
+	var out []func(*waffle.Flag) string
+	if cf.set("everyone") {
+		var v *bool
+		switch o.everyone {
+		case "on":
+			v = new(true)
+		case "off":
+			v = new(false)
+		case "unset":
+		default:
+			return nil, cf.usageErr("invalid --everyone %q (want on, off or unset)", o.everyone)
+		}
+		out = append(out, func(f *waffle.Flag) string {
+			f.Everyone = v
+			return "everyone: " + triState(v)
+		})
+	}
+	if cf.set("percent") {
+		var v *float64
+		if o.percent != "unset" {
+			p, err := parsePercent(o.percent)
+			if err != nil {
+				return nil, cf.usageErr("%v (or unset)", err)
+			}
+			v = &p
+		}
+		out = append(out, func(f *waffle.Flag) string {
+			f.Percent = v
+			return "percent: " + percentText(v)
+		})
+	}
+	for _, b := range []struct {
+		name string
+		v    bool
+		set  func(*waffle.Flag, bool)
+	}{
+		{"superusers", o.superusers, func(f *waffle.Flag, v bool) { f.Superusers = v }},
+		{"staff", o.staff, func(f *waffle.Flag, v bool) { f.Staff = v }},
+		{"authenticated", o.authenticated, func(f *waffle.Flag, v bool) { f.Authenticated = v }},
+		{"rollout", o.rollout, func(f *waffle.Flag, v bool) { f.Rollout = v }},
+		{"testing", o.testing, func(f *waffle.Flag, v bool) { f.Testing = v }},
+	} {
+		if cf.set(b.name) {
+			out = append(out, func(f *waffle.Flag) string {
+				b.set(f, b.v)
+				return fmt.Sprintf("%s: %v", b.name, b.v)
+			})
+		}
+	}
+	if cf.set("languages") {
+		var langs waffle.LanguageList
+		for l := range strings.SplitSeq(o.languages, ",") {
+			if l = strings.TrimSpace(l); l != "" {
+				langs = append(langs, l)
+			}
+		}
+		out = append(out, func(f *waffle.Flag) string {
+			f.Languages = langs
+			return "languages: " + listText(langs)
+		})
+	}
+	if cf.set("note") {
+		out = append(out, func(f *waffle.Flag) string {
+			f.Note = o.note
+			return fmt.Sprintf("note: %q", o.note)
+		})
+	}
+	if o.appendLists && !cf.set("user") && !cf.set("group") {
+		return nil, cf.usageErr("--append goes with --user or --group")
+	}
+	if o.clearUsers && (cf.set("user") || cf.set("remove-user")) {
+		return nil, cf.usageErr("--clear-users goes without --user and --remove-user")
+	}
+	if o.clearGroups && (cf.set("group") || cf.set("remove-group")) {
+		return nil, cf.usageErr("--clear-groups goes without --group and --remove-group")
+	}
+	for _, g := range slices.Concat(o.groups, o.removeGroups) {
+		if strings.HasPrefix(g, "WAFFLE_") {
+			return nil, fmt.Errorf("group %q: the WAFFLE_ prefix is reserved for the groups `waffle sync` keeps", g)
+		}
+	}
+	if cf.set("user") || cf.set("remove-user") || o.clearUsers {
+		out = append(out, func(f *waffle.Flag) string {
+			f.Users = changeList(f.Users, o.users, o.removeUsers, o.appendLists || !cf.set("user"), o.clearUsers)
+			return "users: " + listText(f.Users)
+		})
+	}
+	if cf.set("group") || cf.set("remove-group") || o.clearGroups {
+		out = append(out, func(f *waffle.Flag) string {
+			var sync []string // the windows' group stays attached
+			for _, g := range f.Groups {
+				if strings.HasPrefix(g, "WAFFLE_") {
+					sync = append(sync, g)
+				}
+			}
+			own := slices.DeleteFunc(slices.Clone(f.Groups), func(g string) bool { return strings.HasPrefix(g, "WAFFLE_") })
+			f.Groups = changeList(own, o.groups, o.removeGroups, o.appendLists || !cf.set("group"), o.clearGroups)
+			text := "groups: " + listText(f.Groups)
+			f.Groups = append(f.Groups, sync...)
+			return text
+		})
+	}
+	return out, nil
+}
+
+// changeList returns list with add appended (keep) or instead of it, remove
+// taken off, without duplicates, sorted.
+func changeList(list, add, remove []string, keep, clear bool) []string {
+	var out []string
+	if keep && !clear {
+		out = append(out, list...)
+	}
+	out = append(out, add...)
+	out = slices.DeleteFunc(out, func(v string) bool { return slices.Contains(remove, v) })
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func triState(v *bool) string {
+	switch {
+	case v == nil:
+		return "unset"
+	case *v:
+		return "on"
+	}
+	return "off"
+}
+
+func percentText(p *float64) string {
+	if p == nil {
+		return "unset"
+	}
+	return formatPercent(*p)
+}
+
+func listText(l []string) string {
+	if len(l) == 0 {
+		return "(none)"
+	}
+	return strings.Join(l, ", ")
+}
+
+// rules lists a flag's boolean rules that are on.
+func rules(f *waffle.Flag) string {
+	var r []string
+	for _, b := range []struct {
+		name string
+		on   bool
+	}{
+		{"superusers", f.Superusers}, {"staff", f.Staff}, {"authenticated", f.Authenticated},
+		{"testing", f.Testing}, {"rollout", f.Rollout},
+	} {
+		if b.on {
+			r = append(r, b.name)
+		}
+	}
+	if len(r) == 0 {
+		return "-"
+	}
+	return strings.Join(r, ",")
+}
+
+func flagRows(a *app, flags []waffle.Flag) error {
+	t := newTable(a.stdout, "NAME", "EVERYONE", "PERCENT", "RULES", "LANGUAGES", "USERS", "GROUPS", "MODIFIED")
+	for _, f := range flags {
+		langs := strings.Join(f.Languages, ",")
+		if langs == "" {
+			langs = "-"
+		}
+		groups := strings.Join(f.Groups, ",")
+		if groups == "" {
+			groups = "-"
+		}
+		t.row(f.Name, triState(f.Everyone), percentText(f.Percent), rules(&f), langs,
+			fmt.Sprint(len(f.Users)), groups, formatTime(f.Modified))
+	}
+	return t.flush()
+}
+
+func flagDetail(a *app, f *waffle.Flag) error {
+	t := newTable(a.stdout, "name:", f.Name)
+	t.row("everyone:", triState(f.Everyone))
+	t.row("percent:", percentText(f.Percent))
+	t.row("superusers:", fmt.Sprint(f.Superusers))
+	t.row("staff:", fmt.Sprint(f.Staff))
+	t.row("authenticated:", fmt.Sprint(f.Authenticated))
+	t.row("testing:", fmt.Sprint(f.Testing))
+	t.row("rollout:", fmt.Sprint(f.Rollout))
+	t.row("languages:", listText(f.Languages))
+	t.row("users:", listText(f.Users))
+	t.row("groups:", listText(f.Groups))
+	t.row("note:", f.Note)
+	t.row("created:", formatTime(f.Created))
+	t.row("modified:", formatTime(f.Modified))
+	return t.flush()
+}
