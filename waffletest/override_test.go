@@ -305,8 +305,10 @@ func TestOverrideFlag(t *testing.T) {
 			Users: []string{"u1"}, Groups: []string{"g1"}}
 	}
 	for _, tc := range []struct {
-		name     string
-		existing *waffle.Flag
+		name string
+		// existing makes the flag there before the test, a new one for each
+		// database: Save fills in the record it is given.
+		existing func() *waffle.Flag
 		everyone *bool
 		// Whether an anonymous request and one by staff have the flag
 		// during the override.
@@ -315,18 +317,18 @@ func TestOverrideFlag(t *testing.T) {
 		{"MissingOn", nil, On(), true, true},
 		{"MissingOff", nil, Off(), false, false},
 		{"MissingUnset", nil, nil, false, false},
-		{"UnsetToOn", full(), On(), true, true},
-		{"UnsetToOff", full(), Off(), false, false},
-		{"UnsetToUnset", full(), nil, false, true},
-		{"OnToOff", func() *waffle.Flag { f := full(); f.Everyone = On(); return f }(), Off(), false, false},
-		{"OffToUnset", func() *waffle.Flag { f := full(); f.Everyone = Off(); return f }(), nil, false, true},
+		{"UnsetToOn", full, On(), true, true},
+		{"UnsetToOff", full, Off(), false, false},
+		{"UnsetToUnset", full, nil, false, true},
+		{"OnToOff", func() *waffle.Flag { f := full(); f.Everyone = On(); return f }, Off(), false, false},
+		{"OffToUnset", func() *waffle.Flag { f := full(); f.Everyone = Off(); return f }, nil, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			eachDB(t, func(t *testing.T, newStore func(testing.TB) *waffle.Store) {
 				s := newStore(t)
 				if tc.existing != nil {
-					require.NoError(t, s.SaveFlag(ctx, tc.existing))
+					require.NoError(t, s.SaveFlag(ctx, tc.existing()))
 					// A window, synced: the flag has its WAFFLE_ group too.
 					_, err := s.AddMember(ctx, waffle.FlagMember{Flag: "f", User: "w1"})
 					require.NoError(t, err)
