@@ -1,0 +1,86 @@
+package waffle
+
+import "time"
+
+// GORM models over the library's tables, as an application would write them
+// to read flags by hand: the Naive implementation of the benchmarks. They are
+// deliberately ordinary: GORM's conventions, associations declared with tags
+// and loaded with Preload.
+
+type naiveSwitch struct {
+	ID       int64
+	Name     string
+	Active   bool
+	Note     string
+	Created  time.Time
+	Modified time.Time
+}
+
+func (naiveSwitch) TableName() string { return "waffle_switch" }
+
+type naiveSample struct {
+	ID       int64
+	Name     string
+	Percent  float64
+	Note     string
+	Created  time.Time
+	Modified time.Time
+}
+
+func (naiveSample) TableName() string { return "waffle_sample" }
+
+type naiveStringFlag struct {
+	ID       int64
+	Name     string
+	Value    *string
+	Created  time.Time
+	Modified time.Time
+}
+
+func (naiveStringFlag) TableName() string { return "waffle_string_flag" }
+
+// naiveFlag is a flag with its listed users (has many) and groups (many to
+// many through waffle_flag_group), each group with its members (has many).
+type naiveFlag struct {
+	ID            int64
+	Name          string
+	Everyone      *bool
+	Percent       *float64
+	Testing       bool
+	Superusers    bool
+	Staff         bool
+	Authenticated bool
+	Languages     string
+	Rollout       bool
+	Note          string
+	Created       time.Time
+	Modified      time.Time
+
+	Users  []naiveFlagUser `gorm:"foreignKey:FlagID"`
+	Groups []naiveGroup    `gorm:"many2many:waffle_flag_group;joinForeignKey:FlagID;joinReferences:GroupID"`
+}
+
+func (naiveFlag) TableName() string { return "waffle_flag" }
+
+type naiveFlagUser struct {
+	FlagID int64 `gorm:"primaryKey"`
+	UserID string `gorm:"primaryKey"`
+}
+
+func (naiveFlagUser) TableName() string { return "waffle_flag_user" }
+
+type naiveGroup struct {
+	ID      int64
+	Name    string
+	Created time.Time
+	Members []naiveGroupMember `gorm:"foreignKey:GroupID"`
+}
+
+func (naiveGroup) TableName() string { return "waffle_group" }
+
+type naiveGroupMember struct {
+	GroupID int64  `gorm:"primaryKey"`
+	UserID  string `gorm:"primaryKey"`
+}
+
+func (naiveGroupMember) TableName() string { return "waffle_group_member" }
