@@ -63,7 +63,7 @@ type naiveFlag struct {
 func (naiveFlag) TableName() string { return "waffle_flag" }
 
 type naiveFlagUser struct {
-	FlagID int64 `gorm:"primaryKey"`
+	FlagID int64  `gorm:"primaryKey"`
 	UserID string `gorm:"primaryKey"`
 }
 
