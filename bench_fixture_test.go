@@ -58,7 +58,7 @@ func benchEachDB(b *testing.B, fn func(b *testing.B, d *benchDB)) {
 }
 
 // newBenchDB returns a new migrated database of kind with a Store on it.
-func newBenchDB(b *testing.B, kind string, cfg *Config) *benchDB {
+func newBenchDB(b testing.TB, kind string, cfg *Config) *benchDB {
 	b.Helper()
 	h := &harness{db: testdb.New(b, kind)}
 	h.migrate(b)
@@ -74,23 +74,25 @@ func newBenchDB(b *testing.B, kind string, cfg *Config) *benchDB {
 // placeholders; on SQLite they become ?n.
 func (d *benchDB) prepare(b *testing.B, query string) *sql.Stmt {
 	b.Helper()
-	if d.kind == testdb.SQLite {
-		query = strings.ReplaceAll(query, "$", "?")
-	}
-	stmt, err := d.sqlDB.Prepare(query)
+	stmt, err := d.sqlDB.Prepare(d.native(query))
 	require.NoError(b, err, query)
 	b.Cleanup(func() { _ = stmt.Close() })
 	return stmt
 }
 
 // exec runs a fixture statement written with $n placeholders.
-func (d *benchDB) exec(b *testing.B, query string, args ...any) {
-	b.Helper()
+func (d *benchDB) exec(tb testing.TB, query string, args ...any) {
+	tb.Helper()
+	_, err := d.sqlDB.Exec(d.native(query), args...)
+	require.NoError(tb, err, query)
+}
+
+// native returns query, written with $n placeholders, in d's dialect.
+func (d *benchDB) native(query string) string {
 	if d.kind == testdb.SQLite {
-		query = strings.ReplaceAll(query, "$", "?")
+		return strings.ReplaceAll(query, "$", "?")
 	}
-	_, err := d.sqlDB.Exec(query, args...)
-	require.NoError(b, err, query)
+	return query
 }
 
 // impl is one way of answering a benchmark's question.
