@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,12 +48,14 @@ type benchDB struct {
 }
 
 // benchEachDB runs fn as sub-benchmarks db=SQLite and db=Postgres, each on a
-// new migrated database.
+// new migrated database holding the benchmarks' data (bench_data_test.go).
 func benchEachDB(b *testing.B, fn func(b *testing.B, d *benchDB)) {
 	b.Helper()
 	for _, kind := range testdb.Kinds {
 		b.Run("db="+testdb.KindName(kind), func(b *testing.B) {
-			fn(b, newBenchDB(b, kind, nil))
+			d := newBenchDB(b, kind, nil)
+			d.seed(b)
+			fn(b, d)
 		})
 	}
 }
@@ -65,6 +68,10 @@ func newBenchDB(b testing.TB, kind string, cfg *Config) *benchDB {
 	gdb := h.db.Open(b)
 	sqlDB, err := gdb.DB()
 	require.NoError(b, err)
+	// A server's pool keeps its connections: without this, database/sql
+	// keeps 2 idle and the parallel benchmarks would measure connecting.
+	sqlDB.SetMaxIdleConns(benchReaders + 4)
+	sqlDB.SetMaxOpenConns(benchReaders + 4)
 	s, err := New(gdb, cfg)
 	require.NoError(b, err)
 	return &benchDB{kind: kind, gdb: gdb, sqlDB: sqlDB, store: s}
@@ -132,7 +139,19 @@ func benchParallel[T comparable](b *testing.B, readers int, want T, impls ...imp
 			got, err := im.run()
 			require.NoError(b, err)
 			require.Equal(b, want, got, "%s answers differently", im.name)
+			// Warm up: every connection of the pool open, and the statement
+			// prepared on it, before the timer starts.
+			var wg sync.WaitGroup
+			for range readers {
+				wg.Go(func() {
+					for range 20 {
+						_, _ = im.run()
+					}
+				})
+			}
+			wg.Wait()
 			b.ReportAllocs()
+			b.ResetTimer()
 			b.SetParallelism(par)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {

@@ -174,14 +174,26 @@ func param(name, key string) string {
 	return ""
 }
 
-// op returns the benchmark function's name: "SwitchIsActive".
-func op(name string) string { return strings.SplitN(name, "/", 2)[0] }
+// fn returns the benchmark function's name: "Read".
+func fn(name string) string { return strings.SplitN(name, "/", 2)[0] }
 
-// rest returns the name's parameters other than db, for a table's Case column.
+// op returns the operation measured: the op= parameter, else the function.
+func op(name string) string {
+	if v := param(name, "op"); v != "" {
+		if fn(name) == "ParallelRead" {
+			return v + ", parallel"
+		}
+		return v
+	}
+	return fn(name)
+}
+
+// rest returns the name's parameters other than db and op, for a table's
+// Case column.
 func rest(name string) string {
 	var out []string
 	for _, p := range strings.Split(name, "/")[1:] {
-		if !strings.HasPrefix(p, "db=") {
+		if !strings.HasPrefix(p, "db=") && !strings.HasPrefix(p, "op=") {
 			out = append(out, p)
 		}
 	}
@@ -344,7 +356,7 @@ func checks(set *resultSet) []check {
 		s := set.byName[name]
 		db, subject := param(name, "db"), op(name)+" "+rest(name)
 		switch {
-		case readOps[op(name)]:
+		case fn(name) == "Read" && readOps[op(name)]:
 			if r, ok := s.ratio("Library", "Baseline", "ns/op"); ok {
 				out = append(out, check{"read time ≤ 1.25× baseline", db, subject, r.String(), r.value <= maxReadTime})
 			}
@@ -371,7 +383,7 @@ func checks(set *resultSet) []check {
 			if r, ok := s.ratio("SetLoop", "Library", "ns/op"); ok {
 				out = append(out, check{"SetFromJSON ≥ 20× faster than 10,000 Set calls", db, subject, r.String(), r.value >= minBulkVsSetLoop})
 			}
-		case op(name) == "ParallelRead" && db == "Postgres":
+		case fn(name) == "ParallelRead" && db == "Postgres":
 			if r, ok := s.ratio("Baseline", "Library", "ns/op"); ok {
 				g := s.median("Library", "goroutines")
 				out = append(out, check{fmt.Sprintf("%.0f readers on PostgreSQL ≥ 80%% of baseline throughput", g), db, subject,
