@@ -20,6 +20,11 @@ const (
 	benchLargeUsers   = 10000
 	benchSmallUsers   = 10
 	benchFlagPercent  = 50.0
+	benchOtherFlags   = 500  // flags besides the two benchmarked, each with...
+	benchOtherUsers   = 5    // ...listed users and...
+	benchOtherGroups  = 2    // ...groups out of benchSpareGroups of...
+	benchSpareGroups  = 2000 // ...groups not on the benchmarked flags, with...
+	benchSpareMembers = 5    // ...members each
 )
 
 // Names in the benchmarks' data.
@@ -60,6 +65,9 @@ func (d *benchDB) seed(tb testing.TB) {
 	for g := range benchGroups {
 		groups = append(groups, []any{fmt.Sprintf("bench-group-%02d", g), now})
 	}
+	for g := range benchSpareGroups {
+		groups = append(groups, []any{fmt.Sprintf("spare-group-%04d", g), now})
+	}
 	d.insert(tb, "waffle_group", []string{"name", "created"}, groups)
 	groupIDs := d.ids(tb, "waffle_group")
 	var members [][]any
@@ -72,6 +80,11 @@ func (d *benchDB) seed(tb testing.TB) {
 			members = append(members, []any{groupIDs[name], benchGroupedUsr})
 		}
 	}
+	for g := range benchSpareGroups {
+		for m := range benchSpareMembers {
+			members = append(members, []any{groupIDs[fmt.Sprintf("spare-group-%04d", g)], fmt.Sprintf("user-spare-%04d-%d", g, m)})
+		}
+	}
 	d.insert(tb, "waffle_group_member", []string{"group_id", "user_id"}, members)
 
 	// Two flags alike but for the number of listed users.
@@ -79,9 +92,22 @@ func (d *benchDB) seed(tb testing.TB) {
 	for _, n := range []int{benchSmallUsers, benchLargeUsers} {
 		flags = append(flags, []any{benchFlag(n), benchFlagPercent, now, now})
 	}
+	for f := range benchOtherFlags {
+		flags = append(flags, []any{fmt.Sprintf("other-flag-%03d", f), float64(f % 100), now, now})
+	}
 	d.insert(tb, "waffle_flag", []string{"name", "percent", "created", "modified"}, flags)
 	flagIDs := d.ids(tb, "waffle_flag")
 	var users, flagGroups [][]any
+	for f := range benchOtherFlags {
+		id := flagIDs[fmt.Sprintf("other-flag-%03d", f)]
+		for u := range benchOtherUsers {
+			users = append(users, []any{id, fmt.Sprintf("user-other-%03d-%d", f, u)})
+		}
+		for g := range benchOtherGroups {
+			spare := fmt.Sprintf("spare-group-%04d", (f*benchOtherGroups+g)%benchSpareGroups)
+			flagGroups = append(flagGroups, []any{id, groupIDs[spare]})
+		}
+	}
 	for _, n := range []int{benchSmallUsers, benchLargeUsers} {
 		id := flagIDs[benchFlag(n)]
 		for u := range n {
