@@ -249,3 +249,27 @@ func TestGormCallbacksSeeOnlyModelCalls(t *testing.T) {
 		}
 	})
 }
+
+// An application that opened GORM with PrepareStmt gets the same reads:
+// its *gorm.PreparedStmtDB prepares the library's statements and caches
+// them, one statement per read.
+func TestReadsThroughGormPreparedStmt(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		db, counter := h.db.OpenCounting(t)
+		db = db.Session(&gorm.Session{PrepareStmt: true})
+		_, isPrepared := db.Statement.ConnPool.(*gorm.PreparedStmtDB)
+		require.True(t, isPrepared, "the handle's pool is GORM's statement cache")
+		s, err := New(db, nil)
+		require.NoError(t, err)
+		require.NoError(t, s.SetSwitch(ctx, "on", true))
+		for range 3 {
+			counter.Reset()
+			got, err := s.SwitchIsActive(ctx, "on")
+			require.NoError(t, err)
+			require.True(t, got)
+			require.Equal(t, int64(1), counter.Count(), "%v", counter.Statements())
+		}
+	})
+}
