@@ -35,7 +35,7 @@ func TestParseAndCheck(t *testing.T) {
 	require.Equal(t, []float64{1100, 1300, 1200}, sw.values("Library", "ns/op"), "one value per round")
 	r, ok := sw.ratio("Library", "Baseline", "ns/op")
 	require.True(t, ok)
-	require.InDelta(t, 1.2, r.value, 1e-9, "ratio of the medians")
+	require.InDelta(t, 1.2, r.value, 1e-9, "median of the per-round ratios")
 	require.InDelta(t, 1.1, r.lo, 1e-9)
 	require.InDelta(t, 1.3, r.hi, 1e-9)
 
@@ -51,7 +51,7 @@ func TestParseAndCheck(t *testing.T) {
 		"read time ≤ 1.25× baseline | Postgres | FlagIsActive case=Bucket users=10000":                 false,
 		"read allocs ≤ 1.5× baseline | Postgres | FlagIsActive case=Bucket users=10000":                false,
 		"large flag ≥ 3× faster than naive GORM | Postgres | FlagIsActive case=Bucket users=10000":     false,
-		"10 vs 10,000 users within 1.2× | Postgres | FlagIsActive case=Bucket users=10000":             false,
+		"10,000 vs 10 listed users within 1.2× | Postgres | FlagIsActive case=Bucket users=10000":      false,
 		"16 readers on PostgreSQL ≥ 80% of baseline throughput | Postgres | SwitchIsActive, parallel ": true,
 	}, got)
 }
