@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -183,13 +182,4 @@ func noRows(err error) (found bool, _ error) {
 		return false, nil
 	}
 	return false, err
-}
-
-// benchNames returns n distinct names with prefix.
-func benchNames(prefix string, n int) []string {
-	names := make([]string, n)
-	for i := range names {
-		names[i] = fmt.Sprintf("%s-%05d", prefix, i)
-	}
-	return names
 }
