@@ -206,6 +206,9 @@ func (cfg *Config) withDefaults() (Config, error) {
 	if c.Cookie.Path == "" {
 		c.Cookie.Path = "/"
 	}
+	if err := c.Cookie.validateAttributes(); err != nil {
+		return c, err
+	}
 	if c.Cookie.SameSite < 0 || c.Cookie.SameSite > http.SameSiteNoneMode {
 		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
 	}

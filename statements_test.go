@@ -2,6 +2,8 @@ package waffle
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,6 +18,28 @@ func TestReadsSendOneStatement(t *testing.T) {
 		s, counter := h.countingStore(t, nil)
 		require.NoError(t, s.SetSwitch(ctx, "on", true))
 
+		// Flags: one statement whatever the flag has.
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "everyone", Everyone: ptr(true)}))
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "listed", Users: []string{"u1"}}))
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "grouped", Groups: []string{"g1"}}))
+		require.NoError(t, s.AddGroupMembers(ctx, "g1", "u2"))
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "percent", Percent: ptr(50.0), Testing: true, Languages: []string{"en"}}))
+		big := &Flag{Name: "big", Percent: ptr(30.0), Staff: true, Authenticated: true, Superusers: true}
+		for i := range 10 {
+			big.Users = append(big.Users, "big-user-"+itoa(i))
+		}
+		big.Groups = []string{"g1", "g2", "g3"}
+		require.NoError(t, s.SaveFlag(ctx, big))
+		anon := func() context.Context {
+			r := httptest.NewRequest(http.MethodGet, "/?dwft_percent=0&x=1", nil)
+			r.Header.Set("Cookie", "a=b")
+			return withRequestState(ctx, &requestState{req: r})
+		}
+		flag := func(ctx context.Context, name string) func() error {
+			return func() error { _, err := s.FlagIsActive(ctx, name); return err }
+		}
+		full := WithLanguage(WithUser(anon(), User{ID: "u2", Authenticated: true, Groups: []string{"x", "y"}}), "fr")
+
 		reads := []struct {
 			name string
 			read func() error
@@ -24,6 +48,16 @@ func TestReadsSendOneStatement(t *testing.T) {
 			{"SwitchExisting", func() error { _, err := s.SwitchIsActive(ctx, "on"); return err }, 1},
 			{"SwitchMissing", func() error { _, err := s.SwitchIsActive(ctx, "missing"); return err }, 1},
 			{"SwitchInvalidName", func() error { _, _ = s.SwitchIsActive(ctx, "_bad"); return nil }, 0},
+			{"FlagMissing", flag(ctx, "missing"), 1},
+			{"FlagInvalidName", func() error { _, _ = s.FlagIsActive(ctx, "_bad"); return nil }, 0},
+			{"FlagEveryone", flag(ctx, "everyone"), 1},
+			{"FlagUserListed", flag(WithUser(ctx, User{ID: "u1"}), "listed"), 1},
+			{"FlagGroupMember", flag(WithUser(ctx, User{ID: "u2"}), "grouped"), 1},
+			{"FlagGroupByName", flag(WithUser(ctx, User{Groups: []string{"g1"}}), "grouped"), 1},
+			{"FlagPercentWithUser", flag(WithUser(ctx, User{ID: "u3"}), "percent"), 1},
+			{"FlagPercentAnonymous", flag(anon(), "percent"), 1},
+			{"FlagTenUsersThreeGroups", flag(full, "big"), 1},
+			{"FlagTenUsersThreeGroupsAnonymous", flag(anon(), "big"), 1},
 		}
 		for _, r := range reads {
 			for range 3 { // the first call also prepares; every call sends one statement
@@ -31,6 +65,46 @@ func TestReadsSendOneStatement(t *testing.T) {
 				require.NoError(t, r.read(), r.name)
 				require.Equal(t, r.want, counter.Count(), "%s sent %v", r.name, counter.Statements())
 			}
+		}
+	})
+}
+
+// Creating a missing flag costs a second statement, the insert.
+func TestFlagCreateMissingSendsTwoStatements(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, counter := h.countingStore(t, &Config{CreateMissingFlags: true})
+		counter.Reset()
+		_, err := s.FlagIsActive(ctx, "fresh")
+		require.NoError(t, err)
+		require.Equal(t, int64(2), counter.Count(), "%v", counter.Statements())
+		counter.Reset()
+		_, err = s.FlagIsActive(ctx, "fresh")
+		require.NoError(t, err)
+		require.Equal(t, int64(1), counter.Count(), "%v", counter.Statements())
+	})
+}
+
+// ListFlags reads every flag with its users and groups in three statements,
+// however many flags there are.
+func TestListFlagsStatements(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, counter := h.countingStore(t, nil)
+		for i := range 20 {
+			require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "f" + itoa(i), Users: []string{"u" + itoa(i), "v"}, Groups: []string{"g" + itoa(i%3)}}))
+		}
+		counter.Reset()
+		flags, err := s.ListFlags(ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(3), counter.Count(), "%v", counter.Statements())
+		require.Len(t, flags, 20)
+		for _, f := range flags {
+			got, err := s.GetFlag(ctx, f.Name)
+			require.NoError(t, err)
+			require.Equal(t, *got, f, "ListFlags and GetFlag agree")
 		}
 	})
 }

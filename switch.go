@@ -13,12 +13,12 @@ import (
 // everyone, no request needed. Embed it in a struct of your own to add
 // columns (see [Model]).
 type Switch struct {
-	ID       int64     `json:"id"`
-	Name     string    `json:"name"`
-	Active   bool      `json:"active"`
-	Note     string    `json:"note"`
-	Created  time.Time `json:"created"`
-	Modified time.Time `json:"modified"`
+	ID       int64     `json:"id" gorm:"-:migration"`
+	Name     string    `json:"name" gorm:"-:migration"`
+	Active   bool      `json:"active" gorm:"-:migration"`
+	Note     string    `json:"note" gorm:"-:migration"`
+	Created  time.Time `json:"created" gorm:"-:migration"`
+	Modified time.Time `json:"modified" gorm:"-:migration"`
 }
 
 // TableName is the switches' table, for gorm.

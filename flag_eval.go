@@ -1,0 +1,227 @@
+package waffle
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"unicode"
+	"unicode/utf8"
+)
+
+// FlagIsActive reports whether the flag called name is on for the request
+// in ctx: the user of [WithUser], the language of [WithLanguage], and the
+// query, headers, cookies and per-request memo that [Store.Middleware] adds.
+// Every part is optional; without any, only Everyone, and percent by a fresh
+// draw, can turn the flag on.
+//
+// The first decisive step wins:
+//
+//  1. A flag that does not exist is logged (Config.LogMissingFlags), created
+//     with Everyone = Config.FlagDefault (Config.CreateMissingFlags), and is
+//     Config.FlagDefault. No cookie; override and testing are not consulted.
+//  2. With Config.Override, a query parameter called name decides: on iff its
+//     value is exactly "1" (the last one when repeated).
+//  3. Everyone true is on, Everyone false is off, for every request.
+//  4. With Testing: the dwft_<name> query parameter, else the dwft-<name>
+//     header, decides ("1" is on) and the middleware remembers the decision
+//     in a dwft_<name> session cookie; else an existing dwft_<name> cookie
+//     decides ("True" is on, anything else off).
+//  5. The request's language exactly in Languages is on.
+//  6. Authenticated, Staff and Superusers match the user's fields; a user
+//     whose ID is in Users, or who is in one of Groups (stored membership or
+//     [User].Groups), is on.
+//  7. Percent above 0: a decision already taken in this request stands. An
+//     identified user (non-empty ID) is on iff their deterministic bucket for
+//     the flag is below Percent (no cookie). An anonymous visitor is on iff
+//     their dwf_<name> cookie is "True"; without one, a draw
+//     Config.Rand()*100 < Percent decides, remembered in the memo and in a
+//     dwf_<name> cookie the middleware writes.
+//  8. Off.
+//
+// One SQL statement per call (two when a missing flag is created); an
+// invalid name sends none and returns a *NameError.
+func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
+	if err := ValidateName("flag", name); err != nil {
+		return false, err
+	}
+	u := userFrom(ctx)
+	var userID, groups string
+	if u != nil {
+		// An ID or group name the library could never have stored cannot
+		// match a stored one: leave it out rather than send it (PostgreSQL
+		// refuses invalid UTF-8 and NUL in text).
+		if storableUserID(u.ID) {
+			userID = u.ID
+		}
+		groups = jsonStringArray(u.Groups, true)
+	} else {
+		groups = "[]"
+	}
+	var r flagRow
+	err := s.queryRow(ctx, "flag_eval", name, userID, groups).Scan(
+		&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+		&r.languages, &r.rollout, &r.member)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.missingFlag(ctx, name)
+	}
+	if err != nil {
+		return false, opError("reading", "flag", name, err)
+	}
+	return s.decide(ctx, name, &r, u), nil
+}
+
+// flagRow is what flag_eval returns.
+type flagRow struct {
+	everyone      sql.NullBool
+	percent       sql.NullFloat64
+	testing       bool
+	superusers    bool
+	staff         bool
+	authenticated bool
+	languages     string
+	rollout       bool
+	member        bool // the user is listed, or in a listed group
+}
+
+// decide runs steps 2 to 8 on a flag that exists.
+func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bool {
+	st := requestStateFrom(ctx)
+	var req *requestInput
+	if st != nil && st.req != nil {
+		req = &requestInput{st: st}
+	}
+
+	// 2. Override.
+	if s.cfg.Override && req != nil && req.hasQuery() {
+		m := newNameMatcher("%s", name, false)
+		if v, ok := lookupQuery(req.rawQuery(), &m); ok {
+			return v == "1"
+		}
+	}
+
+	// 3. Everyone.
+	if r.everyone.Valid {
+		return r.everyone.Bool
+	}
+
+	// 4. Testing.
+	if r.testing && req != nil {
+		if on, ok := s.testDecision(name, req); ok {
+			return on
+		}
+	}
+
+	// 5. Languages.
+	if r.languages != "" && languageListed(r.languages, LanguageFrom(ctx)) {
+		return true
+	}
+
+	// 6. User rules.
+	if r.member {
+		return true
+	}
+	if u != nil && (r.authenticated && u.Authenticated || r.staff && u.Staff || r.superusers && u.Superuser) {
+		return true
+	}
+
+	// 7. Percent.
+	if r.percent.Valid && r.percent.Float64 > 0 {
+		return s.percentDecision(name, r, u, st)
+	}
+
+	// 8.
+	return false
+}
+
+// requestInput is the request the middleware put in the context.
+type requestInput struct{ st *requestState }
+
+func (ri *requestInput) hasQuery() bool   { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
+func (ri *requestInput) rawQuery() string { return ri.st.req.URL.RawQuery }
+
+// testDecision is step 4: the testing query parameter, header or cookie.
+// ok is false when none of them is there.
+func (s *Store) testDecision(name string, req *requestInput) (on, ok bool) {
+	r := req.st.req
+	form := ""
+	if req.hasQuery() {
+		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, name, false)
+		if v, found := lookupQuery(req.rawQuery(), &m); found {
+			req.st.recordTest(name, v == "1")
+			return v == "1", true
+		}
+	}
+	if len(r.Header) > 0 {
+		form = cookieForm(name)
+		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, true)
+		if v, found := lookupHeader(r, &m); found {
+			req.st.recordTest(name, v == "1")
+			return v == "1", true
+		}
+	}
+	if hasCookies(r) {
+		if form == "" {
+			form = cookieForm(name)
+		}
+		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, false)
+		if v, found := lookupCookie(r, &m); found {
+			return v == "True", true
+		}
+	}
+	return false, false
+}
+
+// percentDecision is step 7, for a flag whose percent is above 0.
+func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestState) bool {
+	if st != nil {
+		if on, ok := st.memo(name); ok {
+			return on
+		}
+	}
+	percent := r.percent.Float64
+	if u != nil && u.ID != "" {
+		// Deterministic: no memo needed (the answer is the same on every
+		// call) and no cookie.
+		return percentBucket(name, u.ID) < percent
+	}
+	if st != nil && st.req != nil && hasCookies(st.req) {
+		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(name), false)
+		if v, ok := lookupCookie(st.req, &m); ok {
+			on := v == "True"
+			st.recordPercent(name, on, r.rollout) // refreshes the cookie
+			return on
+		}
+	}
+	on := s.cfg.Rand()*100 < percent
+	if st != nil {
+		st.recordPercent(name, on, r.rollout)
+	}
+	return on
+}
+
+// missingFlag is step 1.
+func (s *Store) missingFlag(ctx context.Context, name string) (bool, error) {
+	s.logMissing(ctx, s.cfg.LogMissingFlags, "flag", name)
+	if s.cfg.CreateMissingFlags {
+		if _, err := s.exec(ctx, s.pool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
+			return s.cfg.FlagDefault, opError("creating missing", "flag", name, err)
+		}
+	}
+	return s.cfg.FlagDefault, nil
+}
+
+// storableUserID reports whether id passes validateUserID, without
+// allocating.
+func storableUserID(id string) bool {
+	if id == "" || !utf8.ValidString(id) {
+		return false
+	}
+	n := 0
+	for _, r := range id {
+		if unicode.IsControl(r) {
+			return false
+		}
+		n++
+	}
+	return n <= MaxUserIDLength
+}

@@ -1,0 +1,219 @@
+package waffle
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Group is a named set of users, stored by the library (waffle_group and
+// waffle_group_member). A flag listing a group is on for its members, and
+// for users whose [User].Groups name it.
+//
+// Groups named "WAFFLE_<flag>" belong to [Store.SyncMembership], which
+// rebuilds their members from time windows: the calls below that change
+// groups refuse such names with a *NameError, and [Store.DeleteFlag] deletes
+// the flag's one. They are listed like any other group.
+type Group struct {
+	ID      int64     `json:"id"`
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+}
+
+// syncGroupPrefix starts the names of the groups SyncMembership owns.
+const syncGroupPrefix = "WAFFLE_"
+
+// isSyncGroup reports whether the group called name belongs to the window
+// sync.
+func isSyncGroup(name string) bool { return strings.HasPrefix(name, syncGroupPrefix) }
+
+// validateOwnGroupName checks a group name that user code writes: the name
+// rule, and not the sync's prefix.
+func validateOwnGroupName(name string) error {
+	if err := ValidateName("group", name); err != nil {
+		return err
+	}
+	if isSyncGroup(name) {
+		return &NameError{Kind: "group", Name: name,
+			Reason: `the "WAFFLE_" prefix is reserved for the groups SyncMembership keeps`}
+	}
+	return nil
+}
+
+// CreateGroup creates the group called name. Creating a group that exists
+// does nothing. Names follow the name rule (a *NameError otherwise), and
+// must not start with "WAFFLE_".
+func (s *Store) CreateGroup(ctx context.Context, name string) error {
+	if err := validateOwnGroupName(name); err != nil {
+		return err
+	}
+	if _, err := s.exec(ctx, s.pool(), "group_create", name, s.now()); err != nil {
+		return opError("creating", "group", name, err)
+	}
+	return nil
+}
+
+// DeleteGroup deletes the group called name, its members and its place on
+// every flag, in one transaction, or returns a *NotFoundError.
+func (s *Store) DeleteGroup(ctx context.Context, name string) error {
+	if err := validateOwnGroupName(name); err != nil {
+		return err
+	}
+	err := s.writeTx(ctx, func(ex execer) error {
+		for _, stmt := range []string{"group_delete_members", "group_delete_links"} {
+			if _, err := s.exec(ctx, ex, stmt, name); err != nil {
+				return err
+			}
+		}
+		res, err := s.exec(ctx, ex, "group_delete", name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return &NotFoundError{Kind: "group", Name: name}
+		}
+		return nil
+	})
+	return groupError("deleting", name, err)
+}
+
+// ListGroups returns every group, ordered by name.
+func (s *Store) ListGroups(ctx context.Context) ([]Group, error) {
+	rows, err := s.query(ctx, s.pool(), "group_list")
+	if err != nil {
+		return nil, opError("listing", "groups", "", err)
+	}
+	defer rows.Close()
+	out := []Group{}
+	for rows.Next() {
+		var g Group
+		if err := rows.Scan(&g.ID, &g.Name, &g.Created); err != nil {
+			return nil, opError("listing", "groups", "", err)
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, opError("listing", "groups", "", err)
+	}
+	return out, nil
+}
+
+// AddGroupMembers adds users to the group called group, creating the group
+// when it does not exist, in one transaction. Users already in it are left
+// as they are. An invalid user ID is a *ValueError and nothing is written.
+func (s *Store) AddGroupMembers(ctx context.Context, group string, users ...string) error {
+	if err := validateGroupMembers(group, users); err != nil {
+		return err
+	}
+	now := s.now()
+	err := s.writeTx(ctx, func(ex execer) error {
+		if _, err := s.exec(ctx, ex, "group_create", group, now); err != nil {
+			return err
+		}
+		id, err := s.groupID(ctx, ex, group)
+		if err != nil {
+			return err
+		}
+		_, err = s.exec(ctx, ex, "group_members_add", id, jsonStringArray(users, false))
+		return err
+	})
+	return groupError("adding members to", group, err)
+}
+
+// RemoveGroupMembers removes users from the group called group. Users that
+// are not members are ignored; a group that does not exist is a
+// *NotFoundError.
+func (s *Store) RemoveGroupMembers(ctx context.Context, group string, users ...string) error {
+	if err := validateGroupMembers(group, users); err != nil {
+		return err
+	}
+	err := s.writeTx(ctx, func(ex execer) error {
+		id, err := s.groupID(ctx, ex, group)
+		if err != nil {
+			return err
+		}
+		_, err = s.exec(ctx, ex, "group_members_remove", id, jsonStringArray(users, false))
+		return err
+	})
+	return groupError("removing members from", group, err)
+}
+
+// GroupMembers returns the user IDs in the group called group, sorted, or a
+// *NotFoundError. One statement.
+func (s *Store) GroupMembers(ctx context.Context, group string) ([]string, error) {
+	if err := ValidateName("group", group); err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, s.pool(), "group_members", group)
+	if err != nil {
+		return nil, opError("listing members of", "group", group, err)
+	}
+	defer rows.Close()
+	found := false
+	out := []string{}
+	for rows.Next() {
+		var id int64
+		var user sql.NullString
+		if err := rows.Scan(&id, &user); err != nil {
+			return nil, opError("listing members of", "group", group, err)
+		}
+		found = true
+		if user.Valid {
+			out = append(out, user.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, opError("listing members of", "group", group, err)
+	}
+	if !found {
+		return nil, &NotFoundError{Kind: "group", Name: group}
+	}
+	return out, nil
+}
+
+// UserGroups returns the names of the groups user is a stored member of,
+// sorted (a user in none gets an empty list).
+func (s *Store) UserGroups(ctx context.Context, user string) ([]string, error) {
+	if err := validateUserID("user", "", user); err != nil {
+		return nil, err
+	}
+	groups, err := scanStrings(ctx, s, s.pool(), "user_groups", user)
+	if err != nil {
+		return nil, opError("listing groups of", "user", user, err)
+	}
+	return groups, nil
+}
+
+func validateGroupMembers(group string, users []string) error {
+	if err := validateOwnGroupName(group); err != nil {
+		return err
+	}
+	for _, u := range users {
+		if err := validateUserID("group", group, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// groupID returns the ID of the group called name, or a *NotFoundError.
+func (s *Store) groupID(ctx context.Context, ex execer, name string) (int64, error) {
+	var id int64
+	err := ex.QueryRowContext(ctx, s.q.SQL("group_id"), name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, &NotFoundError{Kind: "group", Name: name}
+	}
+	return id, err
+}
+
+// groupError wraps a database error with what was being done; typed errors
+// pass as they are.
+func groupError(doing, name string, err error) error {
+	var nf *NotFoundError
+	if err == nil || errors.As(err, &nf) {
+		return err
+	}
+	return opError(doing, "group", name, err)
+}

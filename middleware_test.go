@@ -1,0 +1,331 @@
+package waffle
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// fixedNow is the clock of the HTTP tests: Expires attributes are then
+// exact (30 days later is Mon, 21 Dec 2026 04:17:06 GMT, upstream's example).
+var fixedNow = time.Date(2026, 11, 21, 4, 17, 6, 0, time.UTC)
+
+func fixedClock() time.Time { return fixedNow }
+
+// decide is a handler body that records decisions the way evaluation does,
+// so the middleware's cookie writing is tested on its own.
+type decision struct {
+	flag            string
+	active, rollout bool
+	testing         bool // a testing decision (dwft_) instead of a percent one
+}
+
+func decide(r *http.Request, ds ...decision) {
+	st := requestStateFrom(r.Context())
+	for _, d := range ds {
+		if d.testing {
+			st.recordTest(d.flag, d.active)
+		} else {
+			st.recordPercent(d.flag, d.active, d.rollout)
+		}
+	}
+}
+
+// roundTrip serves h behind s.Middleware on a real server and returns the
+// response (body read and closed) and its body.
+func roundTrip(t *testing.T, s *Store, h http.Handler, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	srv := httptest.NewServer(s.Middleware(h))
+	t.Cleanup(srv.Close)
+	if req == nil {
+		req = httptest.NewRequest(http.MethodGet, "/", nil)
+	}
+	req.RequestURI = ""
+	u := srv.URL + req.URL.RequestURI()
+	out, err := http.NewRequestWithContext(t.Context(), req.Method, u, req.Body)
+	require.NoError(t, err)
+	out.Header = req.Header
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(out)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	return resp, string(body)
+}
+
+func TestMiddlewareCookieAttributes(t *testing.T) {
+	t.Parallel()
+	const expires = "Expires=Mon, 21 Dec 2026 04:17:06 GMT"
+	decisions := []decision{
+		{flag: "on", active: true},
+		{flag: "off", active: false},
+		{flag: "ron", active: true, rollout: true},
+		{flag: "roff", active: false, rollout: true},
+		{flag: "ton", active: true, testing: true},
+		{flag: "toff", active: false, testing: true},
+	}
+	tests := []struct {
+		name   string
+		cookie CookieConfig
+		want   []string
+	}{
+		{
+			name:   "Defaults",
+			cookie: CookieConfig{},
+			want: []string{
+				"dwf_off=False; Path=/; " + expires + "; Max-Age=2592000; Secure",
+				"dwf_on=True; Path=/; " + expires + "; Max-Age=2592000; Secure",
+				"dwf_roff=False; Path=/; Secure",
+				"dwf_ron=True; Path=/; " + expires + "; Max-Age=2592000; Secure",
+				"dwft_toff=False; Path=/",
+				"dwft_ton=True; Path=/",
+			},
+		},
+		{
+			name: "EveryAttribute",
+			cookie: CookieConfig{
+				Domain: "example.com", HTTPOnly: true, Insecure: true, MaxAge: time.Hour,
+				NameFormat: "pct-%s", Path: "/app", SameSite: http.SameSiteLaxMode, TestNameFormat: "tst-%s",
+			},
+			want: []string{
+				"pct-off=False; Path=/app; Domain=example.com; Expires=Sat, 21 Nov 2026 05:17:06 GMT; Max-Age=3600; HttpOnly; SameSite=Lax",
+				"pct-on=True; Path=/app; Domain=example.com; Expires=Sat, 21 Nov 2026 05:17:06 GMT; Max-Age=3600; HttpOnly; SameSite=Lax",
+				"pct-roff=False; Path=/app; Domain=example.com; HttpOnly; SameSite=Lax",
+				"pct-ron=True; Path=/app; Domain=example.com; Expires=Sat, 21 Nov 2026 05:17:06 GMT; Max-Age=3600; HttpOnly; SameSite=Lax",
+				"tst-toff=False; Path=/app; Domain=example.com; HttpOnly; SameSite=Lax",
+				"tst-ton=True; Path=/app; Domain=example.com; HttpOnly; SameSite=Lax",
+			},
+		},
+		{
+			name:   "SameSiteNone",
+			cookie: CookieConfig{SameSite: http.SameSiteNoneMode, Domain: ".example.com"},
+			want: []string{
+				"dwf_off=False; Path=/; Domain=example.com; " + expires + "; Max-Age=2592000; Secure; SameSite=None",
+				"dwf_on=True; Path=/; Domain=example.com; " + expires + "; Max-Age=2592000; Secure; SameSite=None",
+				"dwf_roff=False; Path=/; Domain=example.com; Secure; SameSite=None",
+				"dwf_ron=True; Path=/; Domain=example.com; " + expires + "; Max-Age=2592000; Secure; SameSite=None",
+				"dwft_toff=False; Path=/; Domain=example.com; SameSite=None",
+				"dwft_ton=True; Path=/; Domain=example.com; SameSite=None",
+			},
+		},
+		{
+			name:   "SecureStrictSubSecondAge",
+			cookie: CookieConfig{MaxAge: 1500 * time.Millisecond, SameSite: http.SameSiteStrictMode},
+			want: []string{
+				"dwf_off=False; Path=/; Expires=Sat, 21 Nov 2026 04:17:07 GMT; Max-Age=2; Secure; SameSite=Strict",
+				"dwf_on=True; Path=/; Expires=Sat, 21 Nov 2026 04:17:07 GMT; Max-Age=2; Secure; SameSite=Strict",
+				"dwf_roff=False; Path=/; Secure; SameSite=Strict",
+				"dwf_ron=True; Path=/; Expires=Sat, 21 Nov 2026 04:17:07 GMT; Max-Age=2; Secure; SameSite=Strict",
+				"dwft_toff=False; Path=/; SameSite=Strict",
+				"dwft_ton=True; Path=/; SameSite=Strict",
+			},
+		},
+	}
+	eachDB(t, func(t *testing.T, h *harness) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				s := h.store(t, &Config{Cookie: tt.cookie, Now: fixedClock})
+				resp, _ := roundTrip(t, s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					decide(r, decisions...)
+				}), nil)
+				require.Equal(t, http.StatusOK, resp.StatusCode)
+				require.Equal(t, tt.want, resp.Header.Values("Set-Cookie"))
+			})
+		}
+	})
+}
+
+// Every way a handler can send the header gets the cookies; a decision taken
+// after the header went out cannot (documented), and the body is intact.
+func TestMiddlewareSendsCookiesWithTheHeader(t *testing.T) {
+	t.Parallel()
+	on := decision{flag: "f", active: true}
+	tests := []struct {
+		name     string
+		handler  http.HandlerFunc
+		wantBody string
+		want     int // Set-Cookie headers expected
+	}{
+		{"WritesNothing", func(w http.ResponseWriter, r *http.Request) { decide(r, on) }, "", 1},
+		{"WriteHeader", func(w http.ResponseWriter, r *http.Request) {
+			decide(r, on)
+			w.WriteHeader(http.StatusAccepted)
+			_, _ = io.WriteString(w, "accepted")
+		}, "accepted", 1},
+		{"BodyBeforeHeader", func(w http.ResponseWriter, r *http.Request) {
+			decide(r, on)
+			_, _ = io.WriteString(w, "body")
+		}, "body", 1},
+		{"FlusherAssertion", func(w http.ResponseWriter, r *http.Request) {
+			decide(r, on)
+			w.(http.Flusher).Flush()
+			_, _ = io.WriteString(w, "flushed")
+		}, "flushed", 1},
+		{"ResponseControllerFlush", func(w http.ResponseWriter, r *http.Request) {
+			decide(r, on)
+			if err := http.NewResponseController(w).Flush(); err != nil {
+				panic(err)
+			}
+			_, _ = io.WriteString(w, "rc")
+		}, "rc", 1},
+		{"ReadFrom", func(w http.ResponseWriter, r *http.Request) {
+			decide(r, on)
+			_, _ = io.Copy(w, strings.NewReader("copied"))
+		}, "copied", 1},
+		{"EarlyHintsFirst", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Link", "</style.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+			decide(r, on)
+			_, _ = io.WriteString(w, "hinted")
+		}, "hinted", 1},
+		{"DecidedAfterHeader", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "late")
+			decide(r, on)
+		}, "late", 0},
+		{"SameFlagTwice", func(w http.ResponseWriter, r *http.Request) {
+			decide(r, on, decision{flag: "f", active: true}, decision{flag: "t", active: true, testing: true},
+				decision{flag: "t", active: false, testing: true})
+		}, "", 2},
+		{"NothingDecided", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "plain")
+		}, "plain", 0},
+	}
+	eachDB(t, func(t *testing.T, h *harness) {
+		s := h.store(t, &Config{Now: fixedClock})
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resp, body := roundTrip(t, s, tt.handler, nil)
+				require.Less(t, resp.StatusCode, 300)
+				require.Equal(t, tt.wantBody, body)
+				got := resp.Header.Values("Set-Cookie")
+				require.Len(t, got, tt.want, "%q", got)
+				for _, c := range got {
+					require.Regexp(t, `^dwft?_[ft]=(True|False); Path=/`, c)
+				}
+			})
+		}
+	})
+}
+
+// A flag evaluated twice sets one cookie, with the last decision.
+func TestMiddlewareOneCookiePerFlag(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s := h.store(t, &Config{Now: fixedClock, Cookie: CookieConfig{Insecure: true}})
+		resp, _ := roundTrip(t, s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			decide(r, decision{flag: "f", active: true}, decision{flag: "f", active: true})
+		}), nil)
+		require.Equal(t, []string{"dwf_f=True; Path=/; Expires=Mon, 21 Dec 2026 04:17:06 GMT; Max-Age=2592000"},
+			resp.Header.Values("Set-Cookie"))
+	})
+}
+
+// Nested middleware (a router and a subrouter) writes each cookie once.
+func TestMiddlewareNested(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s := h.store(t, &Config{Now: fixedClock})
+		inner := s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			decide(r, decision{flag: "f", active: true})
+		}))
+		resp, _ := roundTrip(t, s, inner, nil)
+		require.Len(t, resp.Header.Values("Set-Cookie"), 1)
+	})
+}
+
+// A hijacked connection (a WebSocket upgrade) gets no cookies from the
+// middleware, whether the handler asserts http.Hijacker or uses
+// http.ResponseController.
+func TestMiddlewareHijack(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"Assertion", "ResponseController"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			eachDB(t, func(t *testing.T, h *harness) {
+				s := h.store(t, nil)
+				srv := httptest.NewServer(s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					decide(r, decision{flag: "f", active: true})
+					var (
+						conn interface{ Close() error }
+						rw   *bufio.ReadWriter
+						err  error
+					)
+					if how == "Assertion" {
+						conn, rw, err = w.(http.Hijacker).Hijack()
+					} else {
+						conn, rw, err = http.NewResponseController(w).Hijack()
+					}
+					if err != nil {
+						http.Error(w, err.Error(), http.StatusInternalServerError)
+						return
+					}
+					defer conn.Close()
+					_, _ = rw.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
+					_ = rw.Flush()
+				})))
+				t.Cleanup(srv.Close)
+				resp, err := http.Get(srv.URL)
+				require.NoError(t, err)
+				body, err := io.ReadAll(resp.Body)
+				require.NoError(t, err)
+				require.NoError(t, resp.Body.Close())
+				require.Equal(t, "hijacked", string(body))
+				require.Empty(t, resp.Header.Values("Set-Cookie"))
+			})
+		})
+	}
+}
+
+// The wrapper reaches the server's writer through Unwrap.
+func TestMiddlewareUnwrap(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s := h.store(t, nil)
+		resp, body := roundTrip(t, s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rc := http.NewResponseController(w)
+			if err := rc.SetWriteDeadline(time.Now().Add(time.Minute)); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			_, _ = io.WriteString(w, "deadline set")
+		}), nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, "deadline set", body)
+	})
+}
+
+func TestCookieConfigInvalidAttributes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		cookie CookieConfig
+		field  string
+	}{
+		{"PathWithSemicolon", CookieConfig{Path: "/a;b"}, "Cookie.Path"},
+		{"PathWithControl", CookieConfig{Path: "/a\nb"}, "Cookie.Path"},
+		{"DomainWithSpace", CookieConfig{Domain: "exa mple.com"}, "Cookie.Domain"},
+		{"DomainWithSlash", CookieConfig{Domain: "example.com/x"}, "Cookie.Domain"},
+	}
+	eachDB(t, func(t *testing.T, h *harness) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := New(h.db.Open(t), &Config{Cookie: tt.cookie})
+				require.ErrorIs(t, err, ErrInvalidConfig)
+				var ce *ConfigError
+				require.ErrorAs(t, err, &ce)
+				require.Equal(t, tt.field, ce.Field)
+			})
+		}
+		for _, ok := range []CookieConfig{{Domain: "example.com"}, {Domain: ".example.com"}, {Domain: "localhost"}, {Path: "/app/"}} {
+			_, err := New(h.db.Open(t), &Config{Cookie: ok})
+			require.NoError(t, err, "%+v", ok)
+		}
+	})
+}
