@@ -33,6 +33,13 @@ func planReads() []planRead {
 	return []planRead{
 		{"SwitchIsActive", "switch_active", []any{benchSwitch}},
 		{"SwitchIsActive, missing", "switch_active", []any{benchMissing}},
+		{"SampleIsActive", "sample_percent", []any{benchSample}},
+		{"Get", "string_flag_get", []any{benchString}},
+		{"FlagIsActive, 10,000 users, user in a group", "flag_eval", []any{benchFlag(benchLargeUsers), benchGroupedUsr, "[]"}},
+		{"FlagIsActive, 10,000 users, user in no group", "flag_eval", []any{benchFlag(benchLargeUsers), benchStranger, "[]"}},
+		{"FlagIsActive, 10,000 users, user listed", "flag_eval", []any{benchFlag(benchLargeUsers), benchListedUser, "[]"}},
+		{"FlagIsActive, 10,000 users, anonymous", "flag_eval", []any{benchFlag(benchLargeUsers), "", "[]"}},
+		{"FlagIsActive, 10,000 users, extra group names", "flag_eval", []any{benchFlag(benchLargeUsers), benchStranger, `["bench-group-05","other"]`}},
 	}
 }
 

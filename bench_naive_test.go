@@ -1,6 +1,10 @@
 package waffle
 
-import "time"
+import (
+	"time"
+
+	"gorm.io/gorm"
+)
 
 // GORM models over the library's tables, as an application would write them
 // to read flags by hand: the Naive implementation of the benchmarks. They are
@@ -84,3 +88,36 @@ type naiveGroupMember struct {
 }
 
 func (naiveGroupMember) TableName() string { return "waffle_group_member" }
+
+// naiveFlagIsActive is the evaluation a user writes with GORM: load the flag
+// with its users and groups (and their members) through the associations,
+// then look for the user.
+func naiveFlagIsActive(db *gorm.DB, name string, u *User) (bool, error) {
+	var f naiveFlag
+	err := db.Preload("Users").Preload("Groups.Members").Where("name = ?", name).First(&f).Error
+	if found, err := noRows(err); !found {
+		return false, err
+	}
+	if f.Everyone != nil {
+		return *f.Everyone, nil
+	}
+	if f.Authenticated && u.Authenticated || f.Staff && u.Staff || f.Superusers && u.Superuser {
+		return true, nil
+	}
+	for _, fu := range f.Users {
+		if fu.UserID == u.ID {
+			return true, nil
+		}
+	}
+	for _, g := range f.Groups {
+		for _, m := range g.Members {
+			if m.UserID == u.ID {
+				return true, nil
+			}
+		}
+	}
+	if f.Percent != nil && *f.Percent > 0 {
+		return percentBucket(name, u.ID) < *f.Percent, nil
+	}
+	return false, nil
+}

@@ -24,5 +24,18 @@ func BenchmarkParallelRead(b *testing.B) {
 				}},
 			)
 		})
+		b.Run("op=FlagIsActive/case=GroupMatch/users=10000", func(b *testing.B) {
+			stmt := d.prepare(b, baselineFlagSQL)
+			u := User{ID: benchGroupedUsr, Authenticated: true}
+			uctx := WithUser(ctx, u)
+			benchParallel(b, benchReaders, true,
+				impl[bool]{"Baseline", func() (bool, error) {
+					return baselineFlagIsActive(uctx, stmt, benchFlag(benchLargeUsers), &u)
+				}},
+				impl[bool]{"Library", func() (bool, error) {
+					return d.store.FlagIsActive(uctx, benchFlag(benchLargeUsers))
+				}},
+			)
+		})
 	})
 }
