@@ -35,10 +35,10 @@ func planReads() []planRead {
 		{"SwitchIsActive, missing", "switch_active", []any{benchMissing}},
 		{"SampleIsActive", "sample_percent", []any{benchSample}},
 		{"Get", "string_flag_get", []any{benchString}},
-		{"FlagIsActive, 10,000 users, user in a group", "flag_eval", []any{benchFlag(benchLargeUsers), benchGroupedUsr, "[]"}},
-		{"FlagIsActive, 10,000 users, user in no group", "flag_eval", []any{benchFlag(benchLargeUsers), benchStranger, "[]"}},
-		{"FlagIsActive, 10,000 users, user listed", "flag_eval", []any{benchFlag(benchLargeUsers), benchListedUser, "[]"}},
-		{"FlagIsActive, 10,000 users, anonymous", "flag_eval", []any{benchFlag(benchLargeUsers), "", "[]"}},
+		{"FlagIsActive, 10,000 users, user in a group", "flag_eval_user", []any{benchFlag(benchLargeUsers), benchGroupedUsr}},
+		{"FlagIsActive, 10,000 users, user in no group", "flag_eval_user", []any{benchFlag(benchLargeUsers), benchStranger}},
+		{"FlagIsActive, 10,000 users, user listed", "flag_eval_user", []any{benchFlag(benchLargeUsers), benchListedUser}},
+		{"FlagIsActive, 10,000 users, anonymous", "flag_eval_anonymous", []any{benchFlag(benchLargeUsers)}},
 		{"FlagIsActive, 10,000 users, extra group names", "flag_eval", []any{benchFlag(benchLargeUsers), benchStranger, `["bench-group-05","other"]`}},
 	}
 }
@@ -147,4 +147,51 @@ func pgLiterals(args []any) string {
 		}
 	}
 	return strings.Join(lits, ", ")
+}
+// On PostgreSQL every read settles on the generic plan of its prepared
+// statement: planned once, not at every call. (A statement whose custom
+// plans look much cheaper than its generic plan, for instance because one
+// parameter switches a branch off, is re-planned at every execution, which
+// costs more than the read itself.)
+func TestReadsReuseTheirPlan(t *testing.T) {
+	t.Parallel()
+	d := newBenchDB(t, testdb.Postgres, nil)
+	d.seed(t)
+	d.sqlDB.SetMaxOpenConns(1) // one session: pg_prepared_statements is per session
+	ctx := context.Background()
+	user := func(id string, groups ...string) context.Context {
+		return WithUser(ctx, User{ID: id, Groups: groups})
+	}
+	reads := map[string]func() error{
+		"switch_active":   func() error { _, err := d.store.SwitchIsActive(ctx, benchSwitch); return err },
+		"sample_percent":  func() error { _, err := d.store.SampleIsActive(ctx, benchSample); return err },
+		"string_flag_get": func() error { _, err := d.store.Get(ctx, benchString); return err },
+		"flag_eval":       func() error { _, err := d.store.FlagIsActive(user(benchGroupedUsr), benchFlag(benchLargeUsers)); return err },
+		"flag_eval, anonymous": func() error { _, err := d.store.FlagIsActive(ctx, benchFlag(benchLargeUsers)); return err },
+		"flag_eval, extra groups": func() error {
+			_, err := d.store.FlagIsActive(user(benchStranger, "bench-group-05"), benchFlag(benchLargeUsers))
+			return err
+		},
+	}
+	for name, read := range reads {
+		for range 20 {
+			require.NoError(t, read(), name)
+		}
+	}
+	rows, err := d.sqlDB.QueryContext(ctx, "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+	require.NoError(t, err)
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var stmt string
+		var generic, custom int
+		require.NoError(t, rows.Scan(&stmt, &generic, &custom))
+		if !strings.Contains(stmt, "FROM waffle_") || !strings.HasPrefix(strings.TrimSpace(stmt), "SELECT") && !strings.HasPrefix(strings.TrimSpace(stmt), "--") {
+			continue
+		}
+		seen++
+		require.LessOrEqual(t, custom, 5, "planned at every call (%d custom plans, %d generic):\n%s", custom, generic, stmt)
+	}
+	require.NoError(t, rows.Err())
+	require.GreaterOrEqual(t, seen, 4, "the reads' prepared statements")
 }
