@@ -148,6 +148,7 @@ func pgLiterals(args []any) string {
 	}
 	return strings.Join(lits, ", ")
 }
+
 // On PostgreSQL every read settles on the generic plan of its prepared
 // statement: planned once, not at every call. (A statement whose custom
 // plans look much cheaper than its generic plan, for instance because one
@@ -166,7 +167,10 @@ func TestReadsReuseTheirPlan(t *testing.T) {
 		"switch_active":   func() error { _, err := d.store.SwitchIsActive(ctx, benchSwitch); return err },
 		"sample_percent":  func() error { _, err := d.store.SampleIsActive(ctx, benchSample); return err },
 		"string_flag_get": func() error { _, err := d.store.Get(ctx, benchString); return err },
-		"flag_eval":       func() error { _, err := d.store.FlagIsActive(user(benchGroupedUsr), benchFlag(benchLargeUsers)); return err },
+		"flag_eval": func() error {
+			_, err := d.store.FlagIsActive(user(benchGroupedUsr), benchFlag(benchLargeUsers))
+			return err
+		},
 		"flag_eval, anonymous": func() error { _, err := d.store.FlagIsActive(ctx, benchFlag(benchLargeUsers)); return err },
 		"flag_eval, extra groups": func() error {
 			_, err := d.store.FlagIsActive(user(benchStranger, "bench-group-05"), benchFlag(benchLargeUsers))
