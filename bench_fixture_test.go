@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -107,15 +109,28 @@ type impl[T comparable] struct {
 	run  func() (T, error)
 }
 
+// EnvBenchRound is the number of the round scripts/bench is running. The
+// implementations of a benchmark run in an order rotated by it, so that none
+// always runs first (after the previous benchmark's garbage) or last.
+const EnvBenchRound = "WAFFLE_BENCH_ROUND"
+
+// rotate returns impls rotated by the round number in the environment.
+func rotate[T comparable](impls []impl[T]) []impl[T] {
+	round, _ := strconv.Atoi(os.Getenv(EnvBenchRound))
+	k := round % len(impls)
+	return append(append([]impl[T](nil), impls[k:]...), impls[:k]...)
+}
+
 // benchImpls runs each implementation as a sub-benchmark impl=<name>, after
-// checking that it answers want.
+// checking that it answers want. Each starts timing on a collected heap.
 func benchImpls[T comparable](b *testing.B, want T, impls ...impl[T]) {
 	b.Helper()
-	for _, im := range impls {
+	for _, im := range rotate(impls) {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			got, err := im.run()
 			require.NoError(b, err)
 			require.Equal(b, want, got, "%s answers differently", im.name)
+			runtime.GC()
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := im.run(); err != nil {
@@ -133,7 +148,7 @@ func benchParallel[T comparable](b *testing.B, readers int, want T, impls ...imp
 	b.Helper()
 	procs := runtime.GOMAXPROCS(0)
 	par := (readers + procs - 1) / procs
-	for _, im := range impls {
+	for _, im := range rotate(impls) {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			got, err := im.run()
 			require.NoError(b, err)
@@ -149,6 +164,7 @@ func benchParallel[T comparable](b *testing.B, readers int, want T, impls ...imp
 				})
 			}
 			wg.Wait()
+			runtime.GC()
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.SetParallelism(par)
