@@ -131,10 +131,11 @@ func (cc *countingConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (cc *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if b, ok := cc.Conn.(driver.ConnBeginTx); ok {
-		return b.BeginTx(ctx, opts)
+	b, ok := cc.Conn.(driver.ConnBeginTx)
+	if !ok {
+		return nil, fmt.Errorf("testdb: driver %T does not support BeginTx", cc.Conn)
 	}
-	return cc.Conn.Begin() //nolint:staticcheck // fallback for drivers without BeginTx
+	return b.BeginTx(ctx, opts)
 }
 
 func (cc *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {

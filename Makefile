@@ -1,0 +1,58 @@
+# Development tasks for github.com/gowaffle/waffle. `make help` lists them.
+#
+# PostgreSQL test cases need a server: `make test` and `make bench` start a
+# throwaway one with scripts/with-postgres (or use WAFFLE_TEST_POSTGRES_DSN if
+# it is set). Without a server those cases are skipped, except under CI=true.
+
+GO        ?= go
+TESTFLAGS ?=
+COUNT     ?= 10
+FUZZTIME  ?= 30s
+
+WITH_PG := scripts/with-postgres
+STATICCHECK_VERSION := v0.8.2
+
+.DEFAULT_GOAL := help
+.PHONY: help test test-sqlite bench lint fuzz
+
+help: ## List the targets
+	@echo "Targets (variables: TESTFLAGS, COUNT=$(COUNT), FUZZTIME=$(FUZZTIME)):"
+	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+test: ## go vet, then every test with -race on SQLite, a throwaway PostgreSQL and headless Chromium
+	@start=$$(date +%s); rc=0; \
+	( set -x; \
+	  $(GO) vet ./... && \
+	  scripts/ensure-chromium && \
+	  $(WITH_PG) $(GO) test -race -count=1 $(TESTFLAGS) ./... ) || rc=$$?; \
+	if [ $$rc -eq 0 ]; then result=passed; else result=FAILED; fi; \
+	echo "make test: $$result in $$(( $$(date +%s) - start ))s" >&2; \
+	exit $$rc
+
+test-sqlite: ## every test with -race, SQLite only (PostgreSQL cases are skipped)
+	env -u WAFFLE_TEST_POSTGRES_DSN $(GO) test -race $(TESTFLAGS) ./...
+
+bench: ## benchmarks on SQLite and a throwaway PostgreSQL, COUNT times each
+	$(WITH_PG) $(GO) test -run '^$$' -bench . -benchmem -count=$(COUNT) ./...
+
+lint: ## gofmt -l, go vet, and staticcheck if installed
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt -l: these files need gofmt -w:" >&2; echo "$$unformatted" >&2; exit 1; \
+	fi
+	$(GO) vet ./...
+	@if command -v staticcheck >/dev/null 2>&1; then \
+		echo "staticcheck ./..."; staticcheck ./...; \
+	else \
+		echo "lint: staticcheck not found on PATH, skipped; install it with:" >&2; \
+		echo "  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)" >&2; \
+	fi
+
+fuzz: ## run each Fuzz* target of the root package for FUZZTIME
+	@list=$$($(GO) test -list '^Fuzz' .) || { echo "$$list" >&2; exit 1; }; \
+	targets=$$(echo "$$list" | grep '^Fuzz' || true); \
+	if [ -z "$$targets" ]; then echo "fuzz: no Fuzz targets in the root package"; exit 0; fi; \
+	for t in $$targets; do \
+		echo "== $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) . || exit 1; \
+	done
