@@ -35,6 +35,10 @@ func TestNewConfig(t *testing.T) {
 		{"TestNameFormatOtherVerb", &Config{Cookie: CookieConfig{TestNameFormat: "dwft_%v"}}, "Cookie.TestNameFormat"},
 		{"SameSiteStrict", &Config{Cookie: CookieConfig{SameSite: http.SameSiteStrictMode}}, ""},
 		{"SameSiteUnknown", &Config{Cookie: CookieConfig{SameSite: http.SameSite(42)}}, "Cookie.SameSite"},
+		{"PathWithSemicolon", &Config{Cookie: CookieConfig{Path: "/a;b"}}, "Cookie.Path"},
+		{"PathWithControl", &Config{Cookie: CookieConfig{Path: "/a\nb"}}, "Cookie.Path"},
+		{"DomainValid", &Config{Cookie: CookieConfig{Domain: "example.com", Path: "/app"}}, ""},
+		{"DomainWithSpace", &Config{Cookie: CookieConfig{Domain: "exa mple.com"}}, "Cookie.Domain"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

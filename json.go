@@ -145,9 +145,9 @@ func parseStringFlags(blob []byte) (*stringFlags, error) {
 	// Check the syntax of the whole input first: the scanner behind Unmarshal
 	// reports exact offsets (the Decoder's token errors do not), and rejects
 	// data after the top-level value.
-	var raw json.RawMessage
-	if err := json.Unmarshal(p.blob, &raw); err != nil {
-		return nil, p.syntaxError(err)
+	if !json.Valid(p.blob) {
+		var raw json.RawMessage
+		return nil, p.syntaxError(json.Unmarshal(p.blob, &raw))
 	}
 	p.dec = json.NewDecoder(bytes.NewReader(p.blob))
 	p.dec.UseNumber()
@@ -201,8 +201,8 @@ type flagParser struct {
 // offset of the offending byte, or at the end for input that stops short.
 func (p *flagParser) syntaxError(err error) error {
 	var syn *json.SyntaxError
-	if !errors.As(err, &syn) {
-		return &JSONError{Offset: -1, Reason: err.Error(), Err: err}
+	if err == nil || !errors.As(err, &syn) {
+		return &JSONError{Offset: -1, Reason: fmt.Sprint("not valid JSON: ", err), Err: err}
 	}
 	at := syn.Offset // the scanner's count of bytes read, the offending one included
 	if at >= int64(len(p.blob)) && strings.HasPrefix(syn.Error(), "unexpected end") {
