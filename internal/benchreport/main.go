@@ -161,6 +161,19 @@ func parse(r io.Reader) (*resultSet, error) {
 		}
 		s.impls[implName] = append(s.impls[implName], res)
 	}
+	// Reads, then parallel reads, then writes; otherwise as they ran.
+	rank := map[string]int{"Read": 0, "ParallelRead": 1, "Write": 2}
+	sort.SliceStable(set.order, func(i, j int) bool {
+		ri, ok := rank[fn(set.order[i])]
+		if !ok {
+			ri = len(rank)
+		}
+		rj, ok := rank[fn(set.order[j])]
+		if !ok {
+			rj = len(rank)
+		}
+		return ri < rj
+	})
 	return set, sc.Err()
 }
 
