@@ -126,14 +126,16 @@ type CookieConfig struct {
 	// Defaults to "": no Domain attribute, the cookie belongs to the host.
 	Domain string
 
-	// HTTPOnly sets the HttpOnly attribute on both cookies.
+	// HttpOnly sets the HttpOnly attribute on both cookies. The field is
+	// spelled as net/http.Cookie's.
 	//
 	// Defaults to false, as django-waffle (scripts may read the cookies).
-	HTTPOnly bool
+	HttpOnly bool
 
 	// Insecure drops the Secure attribute from percent cookies, for
 	// development over plain http. Testing cookies are never Secure, as in
-	// django-waffle.
+	// django-waffle. The field is the negation of django-waffle's
+	// WAFFLE_SECURE so that the zero Config is secure.
 	//
 	// Defaults to false: percent cookies are Secure (WAFFLE_SECURE=True).
 	Insecure bool

@@ -39,6 +39,10 @@ func TestNewConfig(t *testing.T) {
 		{"PathWithControl", &Config{Cookie: CookieConfig{Path: "/a\nb"}}, "Cookie.Path"},
 		{"DomainValid", &Config{Cookie: CookieConfig{Domain: "example.com", Path: "/app"}}, ""},
 		{"DomainWithSpace", &Config{Cookie: CookieConfig{Domain: "exa mple.com"}}, "Cookie.Domain"},
+		{"DomainWithSlash", &Config{Cookie: CookieConfig{Domain: "example.com/x"}}, "Cookie.Domain"},
+		{"DomainLeadingDot", &Config{Cookie: CookieConfig{Domain: ".example.com"}}, ""},
+		{"DomainLocalhost", &Config{Cookie: CookieConfig{Domain: "localhost"}}, ""},
+		{"PathTrailingSlash", &Config{Cookie: CookieConfig{Path: "/app/"}}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -46,18 +46,6 @@ func (s *Store) testCookieName(flag string) string {
 	return formatName(s.cfg.Cookie.TestNameFormat, cookieForm(flag))
 }
 
-// testHeaderName returns the name of flag's testing header ("dwft-beta"):
-// the testing cookie's name with "_" replaced by "-".
-func (s *Store) testHeaderName(flag string) string {
-	return strings.ReplaceAll(s.testCookieName(flag), "_", "-")
-}
-
-// testQueryName returns the testing query parameter of flag ("dwft_beta"),
-// with the raw name.
-func (s *Store) testQueryName(flag string) string {
-	return formatName(s.cfg.Cookie.TestNameFormat, flag)
-}
-
 // formatName substitutes name for the one %s of format (Config validates
 // that there is exactly one and no other verb), without fmt.
 func formatName(format, name string) string {

@@ -17,6 +17,20 @@ func newTestStoreNoDB(t *testing.T, cfg *Config) *Store {
 	return &Store{cfg: c}
 }
 
+// testHeaderName returns the name of flag's testing header ("dwft-beta"):
+// the testing cookie's name with "_" replaced by "-". Evaluation never
+// builds it (it matches with a nameMatcher); the tests check that the
+// matcher accepts it.
+func (s *Store) testHeaderName(flag string) string {
+	return strings.ReplaceAll(s.testCookieName(flag), "_", "-")
+}
+
+// testQueryName returns the testing query parameter of flag ("dwft_beta"),
+// with the raw name, for the tests as testHeaderName.
+func (s *Store) testQueryName(flag string) string {
+	return formatName(s.cfg.Cookie.TestNameFormat, flag)
+}
+
 func TestCookieNames(t *testing.T) {
 	t.Parallel()
 	s := newTestStoreNoDB(t, nil)
@@ -37,6 +51,18 @@ func TestCookieNames(t *testing.T) {
 			require.Equal(t, c.percent, s.percentCookieName(c.flag))
 			require.Equal(t, c.test, s.testCookieName(c.flag))
 			require.Equal(t, c.header, s.testHeaderName(c.flag))
+			// The names evaluation matches are these: the header in any case
+			// and with "_" for "-", the cookies exactly, the query by raw name.
+			form := cookieForm(c.flag)
+			hm := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, true)
+			require.True(t, hm.match(c.header) && hm.match(strings.ToUpper(c.header)) && hm.match(strings.ReplaceAll(c.header, "-", "_")))
+			tm := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, false)
+			require.True(t, tm.match(c.test))
+			require.False(t, tm.match(strings.ToUpper(c.test)), "cookie names are case-sensitive")
+			pm := newNameMatcher(s.cfg.Cookie.NameFormat, form, false)
+			require.True(t, pm.match(c.percent))
+			qm := newNameMatcher(s.cfg.Cookie.TestNameFormat, c.flag, false)
+			require.True(t, qm.match(s.testQueryName(c.flag)))
 			// Every name is a valid cookie name: net/http writes it.
 			ck := (&http.Cookie{Name: s.percentCookieName(c.flag), Value: "True"}).String()
 			require.True(t, strings.HasPrefix(ck, c.percent+"=True"), ck)

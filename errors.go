@@ -49,9 +49,10 @@ var (
 // ConfigError reports a [Config] field that [New] cannot accept.
 type ConfigError struct {
 	Field  string // the field's name, such as "Cookie.MaxAge"
-	Reason string
+	Reason string // what is wrong with its value
 }
 
+// Error names the field and says what is wrong with it.
 func (e *ConfigError) Error() string {
 	return "waffle: invalid config: " + e.Field + ": " + e.Reason
 }
@@ -62,11 +63,12 @@ func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
 // NameError reports a name that breaks the name rule or is reserved.
 type NameError struct {
 	Kind   string // what was named: "switch", "sample", "flag", "string flag", "group"
-	Name   string
-	Reason string
+	Name   string // the name as given
+	Reason string // which part of the rule it breaks
 	err    error
 }
 
+// Error quotes the name (cut when very long) and says which rule it breaks.
 func (e *NameError) Error() string {
 	return fmt.Sprintf("waffle: invalid %s name %s: %s", e.Kind, quoteTrunc(e.Name), e.Reason)
 }
@@ -84,9 +86,10 @@ type ValueError struct {
 	Kind   string // "sample", "flag", "string flag", "window", ...
 	Name   string // the object's name, when there is one
 	Field  string // "percent", "value", "end", ...
-	Reason string
+	Reason string // what is wrong with the value
 }
 
+// Error names the object, the field and what is wrong with the value.
 func (e *ValueError) Error() string {
 	if e.Name == "" {
 		return fmt.Sprintf("waffle: invalid %s %s: %s", e.Kind, e.Field, e.Reason)
@@ -100,9 +103,10 @@ func (e *ValueError) Unwrap() error { return ErrInvalidValue }
 // NotFoundError reports an object that does not exist.
 type NotFoundError struct {
 	Kind string // "switch", "sample", "flag", "string flag", "group", "window"
-	Name string
+	Name string // the name looked up
 }
 
+// Error names the kind and the name that was not found.
 func (e *NotFoundError) Error() string {
 	if e.Kind == "string flag" {
 		return "waffle: no such flag " + quoteTrunc(e.Name)
@@ -124,10 +128,11 @@ func (e *NotFoundError) Unwrap() []error {
 type JSONError struct {
 	Key    string // the offending key, when the problem is tied to one
 	Offset int64  // byte offset in the input, when known; -1 otherwise
-	Reason string
-	Err    error // the underlying cause (a *NameError, a json error), if any
+	Reason string // what is wrong with the input
+	Err    error  // the underlying cause (a *NameError, a json error), if any
 }
 
+// Error gives the key and the byte offset, when known, and the reason.
 func (e *JSONError) Error() string {
 	msg := "waffle: invalid JSON"
 	if e.Key != "" {

@@ -3,13 +3,9 @@ package waffle
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
-	"math"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -23,8 +19,8 @@ import (
 // (undecided), no percent, no user rules. Unlike django-waffle, Superusers
 // defaults to false.
 type Flag struct {
-	ID   int64  `json:"id" gorm:"-:migration"`
-	Name string `json:"name" gorm:"-:migration"`
+	ID   int64  `json:"id" gorm:"-:migration"`   // the row's key, set by the library
+	Name string `json:"name" gorm:"-:migration"` // unique; see [ValidateName]
 
 	// Everyone is the master switch: true turns the flag on for every
 	// request, false turns it off for every request (no other rule can turn
@@ -58,6 +54,7 @@ type Flag struct {
 	// session, so that visitors who are off are drawn again next session.
 	Rollout bool `json:"rollout" gorm:"-:migration"`
 
+	// Note is free text.
 	Note string `json:"note" gorm:"-:migration"`
 
 	// Users are the application's user IDs the flag is on for. Stored in
@@ -71,8 +68,8 @@ type Flag struct {
 	// [Load] lists them.
 	Groups []string `json:"groups" gorm:"-"`
 
-	Created  time.Time `json:"created" gorm:"-:migration"`
-	Modified time.Time `json:"modified" gorm:"-:migration"`
+	Created  time.Time `json:"created" gorm:"-:migration"`  // set by the library, UTC
+	Modified time.Time `json:"modified" gorm:"-:migration"` // set by the library at every write, UTC
 }
 
 // TableName is the flags' table, for gorm.
@@ -89,9 +86,11 @@ func (f *Flag) validate() error {
 		return err
 	}
 	if f.Percent != nil {
-		if err := validateFlagPercent(f.Name, *f.Percent); err != nil {
+		p, err := checkPercent("flag", f.Name, *f.Percent)
+		if err != nil {
 			return err
 		}
+		*f.Percent = p
 	}
 	for _, l := range f.Languages {
 		if strings.IndexByte(l, ',') >= 0 {
@@ -167,105 +166,6 @@ func scanStrings(ctx context.Context, s *Store, ex execer, stmt string, args ...
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// validateFlagPercent checks a flag's percent: 0 to 100 inclusive, a real
-// number.
-func validateFlagPercent(name string, p float64) error {
-	if math.IsNaN(p) || math.IsInf(p, 0) || p < 0 || p > 100 {
-		return &ValueError{Kind: "flag", Name: name, Field: "percent", Reason: "must be between 0 and 100"}
-	}
-	return nil
-}
-
-// MaxUserIDLength is the longest user ID, in Unicode code points.
-const MaxUserIDLength = 255
-
-// validateUserID checks a user ID the library stores: 1 to 255 code points
-// of valid UTF-8 and no control characters. IDs are otherwise opaque: a
-// leading "_" is fine.
-func validateUserID(kind, name, id string) error {
-	reason := ""
-	switch {
-	case id == "":
-		reason = "must not be empty"
-	case !utf8.ValidString(id):
-		reason = "must be valid UTF-8"
-	case utf8.RuneCountInString(id) > MaxUserIDLength:
-		reason = "must be at most 255 characters"
-	case strings.IndexFunc(id, unicode.IsControl) >= 0:
-		reason = "must not contain control characters"
-	}
-	if reason == "" {
-		return nil
-	}
-	field := "user ID"
-	if kind == "user" {
-		field = "ID"
-	}
-	return &ValueError{Kind: kind, Name: name, Field: field, Reason: quoteTrunc(id) + " " + reason}
-}
-
-// LanguageList is a flag's languages, stored in one text column as
-// comma-separated codes ("en,fr,de-at"). Spaces around each code are
-// ignored when read, as django-waffle does: a stored "en, fr ,de-at" is
-// en, fr and de-at.
-type LanguageList []string
-
-// Value joins the codes with commas, trimmed, empty ones left out.
-func (l LanguageList) Value() (driver.Value, error) {
-	var b strings.Builder
-	for _, code := range l {
-		code = strings.TrimSpace(code)
-		if code == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(code)
-	}
-	return b.String(), nil
-}
-
-// Scan splits stored comma-separated text.
-func (l *LanguageList) Scan(src any) error {
-	var text string
-	switch v := src.(type) {
-	case nil:
-	case string:
-		text = v
-	case []byte:
-		text = string(v)
-	default:
-		return errors.New("waffle: languages: cannot scan a non-text value")
-	}
-	out := LanguageList{}
-	for text != "" {
-		var code string
-		code, text, _ = strings.Cut(text, ",")
-		if code = strings.TrimSpace(code); code != "" {
-			out = append(out, code)
-		}
-	}
-	*l = out
-	return nil
-}
-
-// languageListed reports whether lang is exactly one of the comma-separated
-// codes in stored, spaces around codes ignored. It allocates nothing.
-func languageListed(stored, lang string) bool {
-	if lang == "" {
-		return false
-	}
-	for stored != "" {
-		var code string
-		code, stored, _ = strings.Cut(stored, ",")
-		if strings.TrimSpace(code) == lang {
-			return true
-		}
-	}
-	return false
 }
 
 // GetFlag returns the flag called name with its users and groups, or a
@@ -470,54 +370,4 @@ func (s *Store) changeFlagList(ctx context.Context, doing, name string, values [
 		return opError(doing, "flag", name, err)
 	}
 	return err
-}
-
-// jsonStringArray encodes values as a JSON array of strings, the form in which
-// lists reach SQL on both databases (json_each on SQLite,
-// jsonb_array_elements_text on PostgreSQL): one encoder, no reflection, and
-// no dependence on a driver's array support. Values that are not valid
-// UTF-8 or contain NUL are left out (PostgreSQL refuses them), and with
-// onlyNames those that break the name rule: no stored name or ID can equal
-// them.
-func jsonStringArray(values []string, onlyNames bool) string {
-	if len(values) == 0 {
-		return "[]"
-	}
-	n := 2
-	for _, v := range values {
-		n += len(v) + 3
-	}
-	b := make([]byte, 0, n)
-	b = append(b, '[')
-	first := true
-	for _, v := range values {
-		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 || onlyNames && nameProblem(v) != "" {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONStringBytes(b, v)
-	}
-	b = append(b, ']')
-	return string(b)
-}
-
-// appendJSONStringBytes appends v as a JSON string literal.
-func appendJSONStringBytes(b []byte, v string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
 }

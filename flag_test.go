@@ -3,6 +3,7 @@ package waffle
 import (
 	"context"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,36 @@ func TestFlagSaveLoad(t *testing.T) {
 	})
 }
 
+// A change made through one store is seen by another store (another
+// process) at its next evaluation: there is no cache.
+func TestFlagSeenByAnotherStore(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		writer, reader := h.store(t, nil), h.store(t, nil)
+		user := WithUser(ctx, User{ID: "u1"})
+		active := func() bool {
+			t.Helper()
+			on, err := reader.FlagIsActive(user, "beta")
+			require.NoError(t, err)
+			return on
+		}
+		require.False(t, active(), "missing")
+		require.NoError(t, writer.SaveFlag(ctx, &Flag{Name: "beta"}))
+		require.False(t, active(), "no rule matches")
+		require.NoError(t, writer.AddFlagUsers(ctx, "beta", "u1"))
+		require.True(t, active(), "listed")
+		require.NoError(t, writer.SaveFlag(ctx, &Flag{Name: "beta", Everyone: ptr(false), Users: []string{"u1"}}))
+		require.False(t, active(), "everyone off")
+		require.NoError(t, writer.SaveFlag(ctx, &Flag{Name: "beta", Groups: []string{"g"}}))
+		require.False(t, active(), "unlisted, not a member")
+		require.NoError(t, writer.AddGroupMembers(ctx, "g", "u1"))
+		require.True(t, active(), "a member of a listed group")
+		require.NoError(t, writer.DeleteFlag(ctx, "beta"))
+		require.False(t, active(), "deleted")
+	})
+}
+
 func TestFlagValidation(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
@@ -114,9 +145,11 @@ func TestFlagValidation(t *testing.T) {
 			})
 		}
 		var ve *ValueError
-		require.ErrorAs(t, s.SaveFlag(ctx, &Flag{Name: "x", Percent: ptr(101.0)}), &ve)
+		err := s.SaveFlag(ctx, &Flag{Name: "x", Percent: ptr(101.0)})
+		require.ErrorAs(t, err, &ve)
 		require.Equal(t, "percent", ve.Field)
 		require.Equal(t, "x", ve.Name)
+		require.Contains(t, err.Error(), `invalid percent of flag "x": must be from 0 to 100, got 101`, "the same rule and message as samples")
 		list, err := s.ListFlags(ctx)
 		require.NoError(t, err)
 		require.Empty(t, list, "nothing was written")
@@ -127,6 +160,10 @@ func TestFlagValidation(t *testing.T) {
 		require.NoError(t, err)
 		require.ElementsMatch(t, []string{strings.Repeat("é", 255), "_u", "set_from_json"}, x.Users, "user IDs are opaque")
 		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "y", Percent: ptr(100.0)}))
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "z", Percent: ptr(math.Copysign(0, -1))}))
+		z, err := s.GetFlag(ctx, "z")
+		require.NoError(t, err)
+		require.False(t, math.Signbit(*z.Percent), "-0 is stored as 0")
 	})
 }
 
@@ -245,7 +282,7 @@ func TestFlagUsersAndGroups(t *testing.T) {
 		// Bulk: 500 users in one call.
 		ids := make([]string, 500)
 		for i := range ids {
-			ids[i] = "bulk-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + itoa(i)
+			ids[i] = "bulk-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strconv.Itoa(i)
 		}
 		require.NoError(t, s.AddFlagUsers(ctx, "beta", ids...))
 		f, err = s.GetFlag(ctx, "beta")
@@ -268,17 +305,6 @@ func TestFlagUsersAndGroups(t *testing.T) {
 			require.True(t, on, id)
 		}
 	})
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
 }
 
 // Save leaves the WAFFLE_ group that SyncMembership attached, whether or not
@@ -318,7 +344,7 @@ func rebind(s *Store, q string) string {
 	for _, c := range q {
 		if c == '?' {
 			n++
-			b.WriteString("$" + itoa(n))
+			b.WriteString("$" + strconv.Itoa(n))
 			continue
 		}
 		b.WriteRune(c)

@@ -17,9 +17,9 @@ import (
 // groups refuse such names with a *NameError, and [Store.DeleteFlag] deletes
 // the flag's one. They are listed like any other group.
 type Group struct {
-	ID      int64     `json:"id"`
-	Name    string    `json:"name"`
-	Created time.Time `json:"created"`
+	ID      int64     `json:"id"`      // the row's key
+	Name    string    `json:"name"`    // unique; see [ValidateName]
+	Created time.Time `json:"created"` // UTC
 }
 
 // syncGroupPrefix starts the names of the groups SyncMembership owns.

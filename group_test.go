@@ -2,6 +2,7 @@ package waffle
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -153,12 +154,12 @@ func TestGroupsConcurrentWriters(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				id := "u" + itoa(i)
+				id := "u" + strconv.Itoa(i)
 				errs <- w.AddGroupMembers(ctx, "shared", id, "common")
-				errs <- w.AddFlagGroups(ctx, "beta", "shared", "g"+itoa(i))
+				errs <- w.AddFlagGroups(ctx, "beta", "shared", "g"+strconv.Itoa(i))
 				errs <- w.AddFlagUsers(ctx, "beta", id, "common")
 				// Saves of one flag replace its lists whole: the last one wins.
-				errs <- w.SaveFlag(ctx, &Flag{Name: "saved", Users: []string{id}, Groups: []string{"new", "g" + itoa(i)}})
+				errs <- w.SaveFlag(ctx, &Flag{Name: "saved", Users: []string{id}, Groups: []string{"new", "g" + strconv.Itoa(i)}})
 			}()
 		}
 		wg.Wait()

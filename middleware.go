@@ -170,7 +170,7 @@ func (s *Store) setCookies(h http.Header, st *requestState) {
 			Path:     cc.Path,
 			Domain:   cc.Domain,
 			Secure:   !cc.Insecure,
-			HttpOnly: cc.HTTPOnly,
+			HttpOnly: cc.HttpOnly,
 			SameSite: cc.SameSite,
 		}
 		if d.active || !d.rollout {
@@ -185,7 +185,7 @@ func (s *Store) setCookies(h http.Header, st *requestState) {
 			Value:    cookieBool(st.tests[name]),
 			Path:     cc.Path,
 			Domain:   cc.Domain,
-			HttpOnly: cc.HTTPOnly,
+			HttpOnly: cc.HttpOnly,
 			SameSite: cc.SameSite,
 		})
 	}

@@ -47,7 +47,7 @@ func FuzzMiddleware(f *testing.F) {
 	} {
 		require.NoError(f, setup.SaveFlag(ctx, &fl))
 	}
-	s := h.store(f, &Config{Override: true, Cookie: CookieConfig{SameSite: http.SameSiteLaxMode, HTTPOnly: true}})
+	s := h.store(f, &Config{Override: true, Cookie: CookieConfig{SameSite: http.SameSiteLaxMode, HttpOnly: true}})
 	names := []string{"t_f", "pf", "pr", "over", "lang", "café", "missing"}
 	handler := s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := WithLanguage(r.Context(), r.Header.Get("Accept-Language"))

@@ -24,7 +24,7 @@ type Migration struct {
 // MigrationState is a migration and whether the database has it.
 type MigrationState struct {
 	Migration
-	Applied   bool
+	Applied   bool      // the database has this version
 	AppliedAt time.Time // zero when not applied
 }
 

@@ -141,3 +141,53 @@ func TestMigrateCancelled(t *testing.T) {
 		require.False(t, status[0].Applied)
 	})
 }
+
+// The schema's own rules, seen with plain SQL as another tool would send it:
+// deleting a flag or a group cascades to the rows that hang on it, and names
+// and memberships are unique.
+func TestSchemaCascadesAndUniqueNames(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := h.store(t, nil)
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "beta", Users: []string{"u1", "u2"}, Groups: []string{"g1", "g2"}}))
+		require.NoError(t, s.AddGroupMembers(ctx, "g1", "m1", "m2"))
+		require.NoError(t, s.Set(ctx, "theme", "dark"))
+		f, err := s.GetFlag(ctx, "beta")
+		require.NoError(t, err)
+		sqlDB, err := s.db.DB()
+		require.NoError(t, err)
+		exec := func(q string, args ...any) error {
+			_, err := sqlDB.ExecContext(ctx, rebind(s, q), args...)
+			return err
+		}
+		count := func(table string) int64 { return countRows(t, s, table) }
+		now := s.now()
+		require.NoError(t, exec("INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) VALUES (?, 'u1', ?, ?)", f.ID, now, now))
+
+		// Unique names and memberships.
+		for _, q := range []string{
+			"INSERT INTO waffle_group (name) VALUES ('g1')",
+			"INSERT INTO waffle_string_flag (name, value) VALUES ('theme', 'light')",
+			"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'm1' FROM waffle_group WHERE name = 'g1'",
+			"INSERT INTO waffle_flag_user (flag_id, user_id) SELECT id, 'u1' FROM waffle_flag WHERE name = 'beta'",
+			"INSERT INTO waffle_flag_group (flag_id, group_id) SELECT f.id, g.id FROM waffle_flag f, waffle_group g WHERE f.name = 'beta' AND g.name = 'g1'",
+		} {
+			require.Error(t, exec(q), q)
+		}
+		// Foreign keys: no row may point at a flag that does not exist.
+		require.Error(t, exec("INSERT INTO waffle_flag_user (flag_id, user_id) VALUES (?, 'x')", f.ID+1000))
+
+		// Deleting a group cascades to its members and its place on flags.
+		require.NoError(t, exec("DELETE FROM waffle_group WHERE name = 'g1'"))
+		require.Zero(t, count("waffle_group_member"))
+		require.Equal(t, int64(1), count("waffle_flag_group"), "g2 stays on the flag")
+
+		// Deleting a flag cascades to its users, groups and windows.
+		require.NoError(t, exec("DELETE FROM waffle_flag WHERE name = 'beta'"))
+		for _, table := range []string{"waffle_flag_user", "waffle_flag_group", "waffle_flag_member"} {
+			require.Zero(t, count(table), table)
+		}
+		require.Equal(t, int64(1), count("waffle_group"), "the group g2 itself stays")
+	})
+}

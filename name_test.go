@@ -93,6 +93,19 @@ func TestInvalidNameTouchesNoDatabase(t *testing.T) {
 			"Set":            func(n string) error { return s.Set(ctx, n, "x") },
 			"SetSwitch":      func(n string) error { return s.SetSwitch(ctx, n, true) },
 			"SetSample":      func(n string) error { return s.SetSample(ctx, n, 1) },
+			"FlagIsActive":   func(n string) error { _, err := s.FlagIsActive(ctx, n); return err },
+			"GetFlag":        func(n string) error { _, err := s.GetFlag(ctx, n); return err },
+			"SaveFlag":       func(n string) error { return s.SaveFlag(ctx, &Flag{Name: n}) },
+			"DeleteFlag":     func(n string) error { return s.DeleteFlag(ctx, n) },
+			"AddFlagUsers":   func(n string) error { return s.AddFlagUsers(ctx, n, "u1") },
+			"AddFlagGroups":  func(n string) error { return s.AddFlagGroups(ctx, "ok", n) },
+			"GetSwitch":      func(n string) error { _, err := s.GetSwitch(ctx, n); return err },
+			"DeleteSwitch":   func(n string) error { return s.DeleteSwitch(ctx, n) },
+			"SaveSwitch":     func(n string) error { return Save(ctx, s, &Switch{Name: n}) },
+			"DeleteString":   func(n string) error { return s.DeleteStringFlag(ctx, n) },
+			"CreateGroup":    func(n string) error { return s.CreateGroup(ctx, n) },
+			"AddMembers":     func(n string) error { return s.AddGroupMembers(ctx, n, "u1") },
+			"GroupMembers":   func(n string) error { _, err := s.GroupMembers(ctx, n); return err },
 		}
 		for call, read := range reads {
 			for _, name := range []string{"", "_x", "set_from_json", "a\x00", "\xff"} {

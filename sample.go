@@ -15,12 +15,12 @@ import (
 // read in twenty, with no user, request or cookie involved. Embed it in a
 // struct of your own to add columns (see [Model]).
 type Sample struct {
-	ID       int64     `json:"id" gorm:"-:migration"`
-	Name     string    `json:"name" gorm:"-:migration"`
-	Percent  float64   `json:"percent" gorm:"-:migration"` // 0 to 100 inclusive
-	Note     string    `json:"note" gorm:"-:migration"`
-	Created  time.Time `json:"created" gorm:"-:migration"`
-	Modified time.Time `json:"modified" gorm:"-:migration"`
+	ID       int64     `json:"id" gorm:"-:migration"`       // the row's key, set by the library
+	Name     string    `json:"name" gorm:"-:migration"`     // unique; see [ValidateName]
+	Percent  float64   `json:"percent" gorm:"-:migration"`  // 0 to 100 inclusive
+	Note     string    `json:"note" gorm:"-:migration"`     // free text
+	Created  time.Time `json:"created" gorm:"-:migration"`  // set by the library, UTC
+	Modified time.Time `json:"modified" gorm:"-:migration"` // set by the library at every write, UTC
 }
 
 // TableName is the samples' table, for gorm.

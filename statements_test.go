@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -29,7 +30,7 @@ func TestReadsSendOneStatement(t *testing.T) {
 		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "percent", Percent: ptr(50.0), Testing: true, Languages: []string{"en"}}))
 		big := &Flag{Name: "big", Percent: ptr(30.0), Staff: true, Authenticated: true, Superusers: true}
 		for i := range 10 {
-			big.Users = append(big.Users, "big-user-"+itoa(i))
+			big.Users = append(big.Users, "big-user-"+strconv.Itoa(i))
 		}
 		big.Groups = []string{"g1", "g2", "g3"}
 		require.NoError(t, s.SaveFlag(ctx, big))
@@ -105,7 +106,7 @@ func TestListFlagsStatements(t *testing.T) {
 		ctx := context.Background()
 		s, counter := h.countingStore(t, nil)
 		for i := range 20 {
-			require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "f" + itoa(i), Users: []string{"u" + itoa(i), "v"}, Groups: []string{"g" + itoa(i%3)}}))
+			require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "f" + strconv.Itoa(i), Users: []string{"u" + strconv.Itoa(i), "v"}, Groups: []string{"g" + strconv.Itoa(i%3)}}))
 		}
 		counter.Reset()
 		flags, err := s.ListFlags(ctx)

@@ -13,12 +13,12 @@ import (
 // everyone, no request needed. Embed it in a struct of your own to add
 // columns (see [Model]).
 type Switch struct {
-	ID       int64     `json:"id" gorm:"-:migration"`
-	Name     string    `json:"name" gorm:"-:migration"`
-	Active   bool      `json:"active" gorm:"-:migration"`
-	Note     string    `json:"note" gorm:"-:migration"`
-	Created  time.Time `json:"created" gorm:"-:migration"`
-	Modified time.Time `json:"modified" gorm:"-:migration"`
+	ID       int64     `json:"id" gorm:"-:migration"`       // the row's key, set by the library
+	Name     string    `json:"name" gorm:"-:migration"`     // unique; see [ValidateName]
+	Active   bool      `json:"active" gorm:"-:migration"`   // on for everyone, or off
+	Note     string    `json:"note" gorm:"-:migration"`     // free text
+	Created  time.Time `json:"created" gorm:"-:migration"`  // set by the library, UTC
+	Modified time.Time `json:"modified" gorm:"-:migration"` // set by the library at every write, UTC
 }
 
 // TableName is the switches' table, for gorm.

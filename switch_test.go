@@ -70,6 +70,24 @@ func TestSwitchMissing(t *testing.T) {
 		sw, err := s.GetSwitch(ctx, "ghost")
 		require.NoError(t, err, "CreateMissingSwitches created it")
 		require.True(t, sw.Active, "created with SwitchDefault")
+
+		// Now it exists: its row decides, and nothing more is logged.
+		require.NoError(t, s.SetSwitch(ctx, "ghost", false))
+		logs.Reset()
+		on, err = s.SwitchIsActive(ctx, "ghost")
+		require.NoError(t, err)
+		require.False(t, on)
+		require.Empty(t, logs.String())
+
+		// Without the settings nothing is logged or created.
+		logs.Reset()
+		quiet := h.store(t, &Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		on, err = quiet.SwitchIsActive(ctx, "quiet")
+		require.NoError(t, err)
+		require.False(t, on)
+		require.Empty(t, logs.String())
+		_, err = quiet.GetSwitch(ctx, "quiet")
+		require.ErrorIs(t, err, ErrNotFound)
 	})
 }
 
@@ -91,12 +109,14 @@ func TestSwitchSeenByAnotherStore(t *testing.T) {
 func TestSwitchCancelledContext(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
-		s := h.store(t, nil)
+		s, counter := h.countingStore(t, &Config{CreateMissingSwitches: true})
 		_, err := s.SwitchIsActive(cancelled(), "x")
 		require.ErrorIs(t, err, context.Canceled)
-		require.Contains(t, err.Error(), `reading switch "x"`)
+		require.Contains(t, err.Error(), `reading switch "x": context canceled`)
 		err = s.SetSwitch(cancelled(), "x", true)
 		require.ErrorIs(t, err, context.Canceled)
+		require.Contains(t, err.Error(), `setting switch "x": context canceled`)
+		require.Zero(t, counter.Count(), "a cancelled context runs no statement: %v", counter.Statements())
 		on, err := s.SwitchIsActive(context.Background(), "x")
 		require.NoError(t, err)
 		require.False(t, on, "the cancelled SetSwitch wrote nothing")

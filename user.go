@@ -1,6 +1,11 @@
 package waffle
 
-import "context"
+import (
+	"context"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // User is the subject of a flag evaluation: who the request is for. The
 // application builds it from its own session and puts it in the context with
@@ -59,4 +64,32 @@ func WithLanguage(ctx context.Context, lang string) context.Context {
 func LanguageFrom(ctx context.Context) string {
 	lang, _ := ctx.Value(languageKey{}).(string)
 	return lang
+}
+
+// MaxUserIDLength is the longest user ID, in Unicode code points.
+const MaxUserIDLength = 255
+
+// validateUserID checks a user ID the library stores: 1 to 255 code points
+// of valid UTF-8 and no control characters. IDs are otherwise opaque: a
+// leading "_" is fine.
+func validateUserID(kind, name, id string) error {
+	reason := ""
+	switch {
+	case id == "":
+		reason = "must not be empty"
+	case !utf8.ValidString(id):
+		reason = "must be valid UTF-8"
+	case utf8.RuneCountInString(id) > MaxUserIDLength:
+		reason = "must be at most 255 characters"
+	case strings.IndexFunc(id, unicode.IsControl) >= 0:
+		reason = "must not contain control characters"
+	}
+	if reason == "" {
+		return nil
+	}
+	field := "user ID"
+	if kind == "user" {
+		field = "ID"
+	}
+	return &ValueError{Kind: kind, Name: name, Field: field, Reason: quoteTrunc(id) + " " + reason}
 }

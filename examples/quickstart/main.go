@@ -1,5 +1,5 @@
-// Command quickstart is a tour of waffle on a SQLite file: switches, samples
-// and string flags, each explained as it runs.
+// Command quickstart is a tour of waffle on a SQLite file: switches, samples,
+// string flags and flags, each explained as it runs.
 //
 //	go run ./examples/quickstart
 //
@@ -71,6 +71,7 @@ func run(ctx context.Context, w io.Writer, dir string) (err error) {
 		{"Switches", switches},
 		{"Samples", samples},
 		{"String flags", stringFlags},
+		{"Flags", flags},
 	}
 	t := &tour{w: w, db: db, store: store}
 	for _, s := range sections {

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -38,10 +40,28 @@ func TestQuickstart(t *testing.T) {
 		`ratio -> "0.50"`,
 		`Invalid input is refused before any write: waffle: invalid JSON at key "nested"`,
 		`theme is still "light".`,
+		`user "42" (listed) -> true`,
+		`user "7" (in beta-testers) -> true`,
+		`user "8", staff -> true`,
+		`user "9", groups passed in: beta-testers -> true`,
+		`an anonymous request in German -> true`,
+		`With Everyone = false the flag is off for everyone, user "42" too: false.`,
+		`A flag that does not exist reads as Config.FlagDefault: false.`,
+		`Set-Cookie: dwf_banner=`,
 	} {
 		require.Contains(t, out, line)
 	}
-	_, err := os.Stat(filepath.Join(dir, "quickstart.db"))
+	// Raising a percent keeps every identified user who was on.
+	i := strings.Index(out, `The flag "gradual" for 1000 users:`)
+	require.GreaterOrEqual(t, i, 0)
+	var at10, at20, of, kept int
+	_, err := fmt.Sscanf(out[i:], "The flag \"gradual\" for 1000 users: on for %d at 10%%, %d at 20%%; of the %d, %d are still on.",
+		&at10, &at20, &of, &kept)
+	require.NoError(t, err)
+	require.Equal(t, at10, kept)
+	require.Greater(t, at20, at10)
+
+	_, err = os.Stat(filepath.Join(dir, "quickstart.db"))
 	require.NoError(t, err, "the database stays for the reader")
 
 	// A rerun starts from a fresh database and prints the same: the draws are
