@@ -64,6 +64,21 @@
 // Groups ([Store.CreateGroup], [Store.AddGroupMembers], ...) are stored by
 // the library; names starting with "WAFFLE_" belong to the time-window sync.
 //
+// # Time windows
+//
+// A [FlagMember] gives a user a flag for a while (waffle-window): it is
+// active when Start <= now < End by Config.Now, End optional. A user may
+// hold several windows for one flag. [Store.AddMember], [Store.ListMembers],
+// [Store.UpdateMember] and [Store.DeleteMember] manage them.
+//
+// Windows take effect through a sync: [Store.SyncMembership] makes each
+// flag's group "WAFFLE_<flag>", attached to the flag, hold exactly
+// the users with an active window, with set-based statements in one
+// transaction per flag that write only what changed; [Store.SyncMember] does
+// it for one user, looking at all of the user's windows; [Store.SyncLoop]
+// repeats the sync on an interval. Every replica may sync at the same time.
+// Evaluation then sees the group like any other, in its one statement.
+//
 // # Custom models
 //
 // An application gives switches, samples and flags columns of its own with a

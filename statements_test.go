@@ -34,6 +34,12 @@ func TestReadsSendOneStatement(t *testing.T) {
 		}
 		big.Groups = []string{"g1", "g2", "g3"}
 		require.NoError(t, s.SaveFlag(ctx, big))
+		// Time windows: the synced WAFFLE_ group is read like any group.
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "windowed"}))
+		win, err := s.AddMember(ctx, FlagMember{Flag: "windowed", User: "u4"})
+		require.NoError(t, err)
+		_, err = s.SyncMembership(ctx, "windowed")
+		require.NoError(t, err)
 		anon := func() context.Context {
 			r := httptest.NewRequest(http.MethodGet, "/?dwft_percent=0&x=1", nil)
 			r.Header.Set("Cookie", "a=b")
@@ -70,6 +76,9 @@ func TestReadsSendOneStatement(t *testing.T) {
 			{"FlagPercentAnonymous", flag(anon(), "percent"), 1},
 			{"FlagTenUsersThreeGroups", flag(full, "big"), 1},
 			{"FlagTenUsersThreeGroupsAnonymous", flag(anon(), "big"), 1},
+			{"FlagWindowMember", flag(WithUser(ctx, User{ID: "u4"}), "windowed"), 1},
+			{"GetMember", func() error { _, err := s.GetMember(ctx, win.ID); return err }, 1},
+			{"ListMembersOfUser", func() error { _, err := s.ListMembers(ctx, MemberFilter{User: "u4", ActiveOnly: true}); return err }, 1},
 		}
 		for _, r := range reads {
 			for range 3 { // the first call also prepares; every call sends one statement

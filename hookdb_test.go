@@ -1,0 +1,134 @@
+package waffle
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/mattn/go-sqlite3"
+	"github.com/stretchr/testify/require"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+
+	"github.com/gowaffle/waffle/internal/dbopen"
+	"github.com/gowaffle/waffle/internal/testdb"
+)
+
+// hookStore returns a Store on h's database whose driver calls before(query)
+// ahead of every statement it sends: a test can cancel a context at an exact
+// point of a transaction, and see what a real driver then does.
+func (h *harness) hookStore(t *testing.T, cfg *Config, before func(query string)) *Store {
+	t.Helper()
+	var base driver.Driver = &sqlite3.SQLiteDriver{}
+	if h.db.Kind == testdb.Postgres {
+		base = stdlib.GetDefaultDriver()
+	}
+	hookMu.Lock()
+	hookSeq++
+	name := fmt.Sprintf("waffle-hook-%s-%d", h.db.Kind, hookSeq)
+	hookMu.Unlock()
+	sql.Register(name, &hookDriver{base: base, before: before})
+	var dialector gorm.Dialector = &sqlite.Dialector{DriverName: name, DSN: dbopen.SQLiteDSN(h.db.DSN)}
+	if h.db.Kind == testdb.Postgres {
+		dialector = postgres.New(postgres.Config{DriverName: name, DSN: h.db.DSN})
+	}
+	db, err := gorm.Open(dialector, dbopen.Config())
+	require.NoError(t, err)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	s, err := New(db, cfg)
+	require.NoError(t, err)
+	return s
+}
+
+var (
+	hookMu  sync.Mutex
+	hookSeq int
+)
+
+type hookDriver struct {
+	base   driver.Driver
+	before func(query string)
+}
+
+func (d *hookDriver) Open(dsn string) (driver.Conn, error) {
+	conn, err := d.base.Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &hookConn{Conn: conn, before: d.before}, nil
+}
+
+// hookConn passes everything through to the driver's connection, calling
+// before ahead of each query and exec. Prepared statements are not hooked:
+// the library prepares reads only.
+type hookConn struct {
+	driver.Conn
+	before func(query string)
+}
+
+func (c *hookConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	e, ok := c.Conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.before(query)
+	return e.ExecContext(ctx, query, args)
+}
+
+func (c *hookConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	q, ok := c.Conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.before(query)
+	return q.QueryContext(ctx, query, args)
+}
+
+func (c *hookConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
+		return p.PrepareContext(ctx, query)
+	}
+	return c.Conn.Prepare(query)
+}
+
+func (c *hookConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
+		return b.BeginTx(ctx, opts)
+	}
+	return nil, fmt.Errorf("hook driver: %T has no BeginTx", c.Conn)
+}
+
+func (c *hookConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if v, ok := c.Conn.(driver.NamedValueChecker); ok {
+		return v.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
+}
+
+func (c *hookConn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *hookConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c *hookConn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}

@@ -1,0 +1,350 @@
+package waffle
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SyncResult is what [Store.SyncMembership] did.
+type SyncResult struct {
+	// At is the instant the windows were judged at: the configured clock's
+	// now when the sync began, the same for every flag.
+	At time.Time
+	// Flags has one entry per flag, in the order they were synced: the order
+	// given, or by name when none were named.
+	Flags []FlagSync
+}
+
+// FlagSync is the sync of one flag's group.
+type FlagSync struct {
+	// Flag is the flag's name.
+	Flag string
+	// Active is the number of distinct users with an active window, which
+	// after the sync is the number of members of the flag's group. A user
+	// with several active windows counts once.
+	Active int
+	// Added and Removed are the members the sync added to and removed from
+	// the group. A second sync with nothing changed reports 0 and 0, and
+	// writes nothing.
+	Added, Removed int
+	// Err is why this flag's sync failed, or nil. A failed flag's group is
+	// exactly as it was before the sync, and its counts are zero.
+	Err error
+}
+
+// Totals returns the sums of Active, Added and Removed over the flags that
+// synced.
+func (r SyncResult) Totals() (active, added, removed int) {
+	for _, f := range r.Flags {
+		active += f.Active
+		added += f.Added
+		removed += f.Removed
+	}
+	return active, added, removed
+}
+
+// Err returns the errors of the flags that failed, joined with errors.Join,
+// or nil when every flag synced.
+func (r SyncResult) Err() error {
+	var errs []error
+	for _, f := range r.Flags {
+		if f.Err != nil {
+			errs = append(errs, f.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SyncMembership makes each named flag's group, "WAFFLE_<flag>" (see
+// [MemberGroupName]), hold exactly the users who have a window active at the configured clock's
+// now. With no names it syncs every flag that has windows or has its group
+// attached, so that the group of a flag whose windows were all deleted is
+// emptied too.
+//
+// For each flag, in a transaction of its own, it creates the group if needed,
+// attaches it to the flag (so that [Store.FlagIsActive] sees its members like
+// any group's), removes the members without an active window and adds the
+// users with one who are missing: set-based statements that write only what
+// changed, so a user who stays is never missing from the group, not even for
+// a moment, and a second sync with nothing changed writes no row. Members
+// added to the group by other means are removed: the group belongs to the
+// sync.
+//
+// Every replica of an application may run it at the same moment: syncs of
+// one flag queue on a lock (a PostgreSQL advisory lock per flag; SQLite's
+// single writer) and end in the same state.
+//
+// Bound to the application's transaction ([Store.WithTx]), each flag's sync
+// runs under a savepoint in it and commits or rolls back with it.
+//
+// A flag's failure (a name that is invalid or does not exist, a database
+// error) is reported in its [FlagSync] and does not stop the others. The
+// returned error is [SyncResult.Err]: nil, or the failures joined, so
+// errors.As finds a *NotFoundError for a missing flag. When ctx ends the
+// flags not synced yet fail with ctx's error; a flag whose transaction was
+// under way is left as it was.
+func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult, error) {
+	res := SyncResult{At: s.now()}
+	if len(flags) == 0 {
+		all, err := s.syncFlagNames(ctx)
+		if err != nil {
+			return res, err
+		}
+		flags = all
+	}
+	seen := make(map[string]bool, len(flags))
+	for _, name := range flags {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		fs := FlagSync{Flag: name}
+		if err := ctx.Err(); err != nil {
+			fs.Err = opError("syncing", "flag", name, err)
+		} else {
+			fs.Err = s.syncFlag(ctx, name, res.At, &fs)
+		}
+		if fs.Err != nil {
+			fs.Active, fs.Added, fs.Removed = 0, 0, 0
+		}
+		res.Flags = append(res.Flags, fs)
+	}
+	return res, res.Err()
+}
+
+// syncFlagNames lists the flags a sync of every flag covers.
+func (s *Store) syncFlagNames(ctx context.Context) ([]string, error) {
+	rows, err := s.query(ctx, s.pool(), "sync_flags")
+	if err != nil {
+		return nil, opError("listing", "flags to sync", "", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, opError("listing", "flags to sync", "", err)
+		}
+		names = append(names, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, opError("listing", "flags to sync", "", err)
+	}
+	return names, nil
+}
+
+// syncFlag syncs one flag's group in one transaction and fills fs's counts.
+func (s *Store) syncFlag(ctx context.Context, name string, at time.Time, fs *FlagSync) error {
+	if err := ValidateName("flag", name); err != nil {
+		return err
+	}
+	err := s.syncTx(ctx, func(ex execer) error {
+		groupID, flagID, err := s.syncBegin(ctx, ex, name)
+		if err != nil {
+			return err
+		}
+		removed, err := s.execCount(ctx, ex, "sync_remove", groupID, flagID, at)
+		if err != nil {
+			return fmt.Errorf("removing members: %w", err)
+		}
+		added, err := s.execCount(ctx, ex, "sync_add", groupID, flagID, at)
+		if err != nil {
+			return fmt.Errorf("adding members: %w", err)
+		}
+		var active int
+		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_count"), groupID).Scan(&active); err != nil {
+			return fmt.Errorf("counting members: %w", err)
+		}
+		fs.Active, fs.Added, fs.Removed = active, added, removed
+		// A sync cancelled while it ran commits nothing, even when the
+		// driver finished its statements regardless.
+		return ctx.Err()
+	})
+	return syncError(ctx, name, err)
+}
+
+// SyncMember brings one user's membership of flag's group up to date: the
+// user is a member exactly when any of their windows for the flag is active
+// at the configured clock's now (waffle-window's FlagMember.sync looked at
+// one window only, and could remove a user whose other window was still
+// active). Like [Store.SyncMembership] it creates the group and attaches it
+// to the flag, in one transaction that queues with the flag's other syncs.
+// It reports whether the user is now a member.
+func (s *Store) SyncMember(ctx context.Context, flag, user string) (bool, error) {
+	if err := ValidateName("flag", flag); err != nil {
+		return false, err
+	}
+	if err := checkUserID(flag, user); err != nil {
+		return false, err
+	}
+	at := s.now()
+	var active bool
+	err := s.syncTx(ctx, func(ex execer) error {
+		groupID, flagID, err := s.syncBegin(ctx, ex, flag)
+		if err != nil {
+			return err
+		}
+		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_user_active"), flagID, user, at).Scan(&active); err != nil {
+			return fmt.Errorf("reading the windows of user %s: %w", quoteTrunc(user), err)
+		}
+		stmt := "sync_user_remove"
+		if active {
+			stmt = "sync_user_add"
+		}
+		if _, err := s.exec(ctx, ex, stmt, groupID, user); err != nil {
+			return fmt.Errorf("updating user %s: %w", quoteTrunc(user), err)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return false, syncError(ctx, flag, err)
+	}
+	return active, nil
+}
+
+// syncTx runs one flag's sync in a write transaction of its own or, when
+// the Store is bound to the application's transaction, under a savepoint in
+// it: a failure then undoes this flag's statements only, and the
+// transaction stays usable (PostgreSQL refuses every statement of a
+// transaction after an error, until a rollback to a savepoint).
+func (s *Store) syncTx(ctx context.Context, fn func(ex execer) error) error {
+	return s.writeTx(ctx, func(ex execer) error {
+		if !s.inAppTx() {
+			return fn(ex)
+		}
+		if _, err := s.exec(ctx, ex, "sync_savepoint"); err != nil {
+			return err
+		}
+		if err := fn(ex); err != nil {
+			// Roll back even when ctx was cancelled.
+			if _, rerr := s.exec(context.WithoutCancel(ctx), ex, "sync_savepoint_rollback"); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			_, _ = s.exec(context.WithoutCancel(ctx), ex, "sync_savepoint_release")
+			return err
+		}
+		_, err := s.exec(ctx, ex, "sync_savepoint_release")
+		return err
+	})
+}
+
+// syncBegin runs the first statements of a flag's sync transaction: the
+// lock, the flag's ID, the group (created when missing) and its link to the
+// flag.
+func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID, flagID int64, err error) {
+	if _, err := s.exec(ctx, ex, "sync_lock", flag); err != nil {
+		return 0, 0, fmt.Errorf("taking the sync lock: %w", err)
+	}
+	flagID, err = s.flagID(ctx, ex, flag)
+	if err != nil {
+		return 0, 0, err
+	}
+	group := MemberGroupName(flag)
+	groupID, err = s.ensureGroup(ctx, ex, group)
+	if err != nil {
+		return 0, 0, fmt.Errorf("creating group %s: %w", quoteTrunc(group), err)
+	}
+	if _, err := s.exec(ctx, ex, "sync_attach", flagID, groupID); err != nil {
+		return 0, 0, fmt.Errorf("attaching group %s: %w", quoteTrunc(group), err)
+	}
+	return groupID, flagID, nil
+}
+
+// ensureGroup returns the ID of the group called name, creating it when it
+// does not exist. It writes nothing when the group exists.
+func (s *Store) ensureGroup(ctx context.Context, ex execer, name string) (int64, error) {
+	var id int64
+	err := ex.QueryRowContext(ctx, s.q.SQL("sync_group_get"), name).Scan(&id)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return id, err
+	}
+	err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_create"), name, s.now()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) { // created meanwhile by another writer
+		err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_get"), name).Scan(&id)
+	}
+	return id, err
+}
+
+// execCount runs a statement and returns the rows it changed.
+func (s *Store) execCount(ctx context.Context, ex execer, name string, args ...any) (int, error) {
+	res, err := s.exec(ctx, ex, name, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// syncError wraps the error of a flag's sync: typed errors (a missing flag)
+// as they are, others with the flag's name, and with ctx's error when ctx
+// ended, whatever the driver made of it.
+func syncError(ctx context.Context, flag string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		return err
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = errors.Join(cerr, err)
+	}
+	return opError("syncing", "flag", flag, err)
+}
+
+// SyncLoop runs [Store.SyncMembership] (ctx, flags...) at once and then every
+// interval (counted from the end of a run) until ctx ends, and returns nil
+// then. It is for applications without a scheduler: start it in every
+// replica if you like (`go store.SyncLoop(ctx, time.Minute)`), since
+// concurrent syncs are safe. Each run's totals are logged through
+// Config.Logger at debug level, each failed flag at error level; a failure
+// does not stop the loop. An interval that is not positive is a *ValueError.
+func (s *Store) SyncLoop(ctx context.Context, interval time.Duration, flags ...string) error {
+	if interval <= 0 {
+		return &ValueError{Kind: "sync loop", Field: "interval", Reason: "must be positive, got " + interval.String()}
+	}
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		s.syncOnce(ctx, flags)
+		t.Reset(interval)
+	}
+}
+
+// syncOnce is one run of SyncLoop, logged.
+func (s *Store) syncOnce(ctx context.Context, flags []string) {
+	began := time.Now()
+	res, err := s.SyncMembership(ctx, flags...)
+	if ctx.Err() != nil {
+		return // shutting down: an interrupted run is not a failure
+	}
+	log := s.cfg.Logger
+	for _, f := range res.Flags {
+		if f.Err != nil {
+			log.ErrorContext(ctx, "waffle: membership sync failed", "flag", f.Flag, "err", f.Err)
+		}
+	}
+	if err != nil && len(res.Flags) == 0 { // listing the flags failed
+		log.ErrorContext(ctx, "waffle: membership sync failed", "err", err)
+		return
+	}
+	active, added, removed := res.Totals()
+	failed := 0
+	for _, f := range res.Flags {
+		if f.Err != nil {
+			failed++
+		}
+	}
+	log.DebugContext(ctx, "waffle: membership sync",
+		"flags", len(res.Flags), "failed", failed,
+		"active", active, "added", added, "removed", removed,
+		"at", res.At, "took", time.Since(began))
+}

@@ -1,0 +1,625 @@
+package waffle
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle/internal/testdb"
+)
+
+// syncOne syncs flag and returns its entry, requiring success.
+func syncOne(t *testing.T, s *Store, flag string) FlagSync {
+	t.Helper()
+	res, err := s.SyncMembership(context.Background(), flag)
+	require.NoError(t, err)
+	require.Len(t, res.Flags, 1)
+	require.Equal(t, flag, res.Flags[0].Flag)
+	return res.Flags[0]
+}
+
+func TestSyncMembershipWindowBounds(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		start, end := windowT0, windowT0.Add(time.Hour)
+		addWindow(t, s, "beta", "ann", start, &end)
+
+		steps := []struct {
+			name           string
+			at             time.Time
+			members        []string
+			added, removed int
+		}{
+			{"BeforeStart", start.Add(-time.Microsecond), nil, 0, 0},
+			{"AtStart", start, []string{"ann"}, 1, 0},
+			{"JustBeforeEnd", end.Add(-time.Microsecond), []string{"ann"}, 0, 0},
+			{"AtEnd", end, nil, 0, 1},
+			{"BackInside", end.Add(-time.Minute), []string{"ann"}, 1, 0},
+		}
+		for _, st := range steps {
+			clock.Set(st.at)
+			fs := syncOne(t, s, "beta")
+			require.Equal(t, st.added, fs.Added, st.name)
+			require.Equal(t, st.removed, fs.Removed, st.name)
+			require.Equal(t, len(st.members), fs.Active, st.name)
+			require.Equal(t, st.members, groupMembers(t, s, "beta"), st.name)
+			require.True(t, groupAttached(t, s, "beta"), st.name+": the group is attached even when empty")
+		}
+	})
+}
+
+func TestSyncMembershipOpenEnded(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		addWindow(t, s, "beta", "ann", windowT0, nil)
+		clock.Set(windowT0.Add(-time.Second))
+		require.Equal(t, 0, syncOne(t, s, "beta").Active)
+		for _, later := range []time.Duration{0, time.Hour, 50 * 365 * 24 * time.Hour} {
+			clock.Set(windowT0.Add(later))
+			require.Equal(t, 1, syncOne(t, s, "beta").Active, later)
+			require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
+		}
+	})
+}
+
+func TestSyncMembershipOverlappingWindows(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		h1, h2 := time.Hour, 2*time.Hour
+		addWindow(t, s, "beta", "ann", windowT0.Add(-h1), endAt(windowT0.Add(h1)))
+		addWindow(t, s, "beta", "ann", windowT0, endAt(windowT0.Add(h2)))
+		addWindow(t, s, "beta", "ann", windowT0.Add(-h2), nil)
+		addWindow(t, s, "beta", "ann", windowT0.Add(-3*h1), endAt(windowT0.Add(-h2))) // expired
+		addWindow(t, s, "beta", "bob", windowT0.Add(-h1), endAt(windowT0.Add(h1/2)))
+
+		fs := syncOne(t, s, "beta")
+		require.Equal(t, 2, fs.Active, "distinct users, not windows")
+		require.Equal(t, 2, fs.Added)
+		require.Equal(t, []string{"ann", "bob"}, groupMembers(t, s, "beta"))
+
+		clock.Set(windowT0.Add(90 * time.Minute)) // bob's window ended; ann still has two
+		fs = syncOne(t, s, "beta")
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Added: 0, Removed: 1}, fs)
+		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
+	})
+}
+
+func TestSyncMembershipRemovesHandAddedMembers(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, _ := clockStore(t, h)
+		createFlag(t, s, "beta")
+		addWindow(t, s, "beta", "ann", windowT0, nil)
+		syncOne(t, s, "beta")
+		// The group API refuses WAFFLE_ groups, so another tool's SQL adds
+		// mallory.
+		require.ErrorIs(t, s.AddGroupMembers(context.Background(), MemberGroupName("beta"), "mallory"), ErrInvalidName)
+		require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
+			SELECT id, 'mallory' FROM waffle_group WHERE name = ?`, MemberGroupName("beta")).Error)
+		require.Equal(t, []string{"ann", "mallory"}, groupMembers(t, s, "beta"))
+		fs := syncOne(t, s, "beta")
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Removed: 1}, fs)
+		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
+	})
+}
+
+func TestSyncMembershipIdempotent(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, _ := clockStore(t, h)
+		for _, f := range []string{"a", "b"} {
+			createFlag(t, s, f)
+			for i := range 30 {
+				end := windowT0.Add(time.Duration(i%3-1) * time.Hour) // a third expired
+				addWindow(t, s, f, fmt.Sprintf("u%02d", i), windowT0.Add(-2*time.Hour), &end)
+				addWindow(t, s, f, fmt.Sprintf("u%02d", i%5), windowT0.Add(-time.Hour), nil) // duplicates
+			}
+		}
+		first, err := s.SyncMembership(context.Background())
+		require.NoError(t, err)
+		active, added, removed := first.Totals()
+		// Per flag: u00..u04 (open windows) and the ten users with i%3 == 2,
+		// u02 among both: 14 distinct users.
+		require.Equal(t, 2*14, active)
+		require.Equal(t, active, added)
+		require.Zero(t, removed)
+		groups := tableRows(t, s, "waffle_group")
+		links := tableRows(t, s, "waffle_flag_group")
+
+		for range 2 {
+			again, err := s.SyncMembership(context.Background())
+			require.NoError(t, err)
+			a, ad, rm := again.Totals()
+			require.Equal(t, active, a)
+			require.Zero(t, ad, "nothing changed: nothing added")
+			require.Zero(t, rm, "nothing changed: nothing removed")
+		}
+		require.Equal(t, groups, tableRows(t, s, "waffle_group"), "no duplicate groups")
+		require.Equal(t, links, tableRows(t, s, "waffle_flag_group"), "no duplicate links")
+		require.Equal(t, int64(active), tableRows(t, s, "waffle_group_member"))
+	})
+}
+
+func TestSyncMembershipCancelledMidway(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		addWindow(t, s, "beta", "ann", windowT0, nil)
+		bob := addWindow(t, s, "beta", "bob", windowT0, nil)
+		syncOne(t, s, "beta")
+		require.Equal(t, []string{"ann", "bob"}, groupMembers(t, s, "beta"))
+
+		// bob leaves, cat joins; the sync is cancelled after it removed bob
+		// and before it adds cat.
+		require.NoError(t, s.DeleteMember(context.Background(), bob.ID))
+		addWindow(t, s, "beta", "cat", windowT0, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var sawRemove, sawAdd bool
+		hs := h.hookStore(t, &Config{Now: clock.Now}, func(q string) {
+			switch {
+			case strings.Contains(q, "DELETE FROM waffle_group_member"):
+				sawRemove = true
+			case strings.Contains(q, "INSERT INTO waffle_group_member") && sawRemove:
+				sawAdd = true
+				cancel()
+			}
+		})
+		res, err := hs.SyncMembership(ctx, "beta")
+		require.True(t, sawRemove && sawAdd, "the hook saw the statements")
+		require.ErrorIs(t, err, context.Canceled)
+		require.ErrorIs(t, res.Flags[0].Err, context.Canceled)
+		require.Contains(t, err.Error(), `syncing flag "beta"`)
+		require.Equal(t, []string{"ann", "bob"}, groupMembers(t, s, "beta"), "the previous membership is intact")
+
+		fs := syncOne(t, s, "beta")
+		require.Equal(t, FlagSync{Flag: "beta", Active: 2, Added: 1, Removed: 1}, fs)
+		require.Equal(t, []string{"ann", "cat"}, groupMembers(t, s, "beta"))
+
+		// Cancelled before it starts: nothing runs, every flag says why.
+		res, err = s.SyncMembership(cancelled(), "beta", "other")
+		require.ErrorIs(t, err, context.Canceled)
+		require.Len(t, res.Flags, 2)
+		for _, f := range res.Flags {
+			require.ErrorIs(t, f.Err, context.Canceled)
+		}
+	})
+}
+
+// poison makes every insert of user "poison" into a group fail, so that one
+// flag's sync fails at the database in the middle of its transaction.
+func poison(t *testing.T, h *harness, s *Store) {
+	t.Helper()
+	if h.db.Kind == testdb.Postgres {
+		require.NoError(t, s.db.Exec(`CREATE FUNCTION waffle_test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF NEW.user_id = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF;
+				RETURN NEW;
+			END $$`).Error)
+		require.NoError(t, s.db.Exec(`CREATE TRIGGER waffle_test_poison BEFORE INSERT ON waffle_group_member
+			FOR EACH ROW EXECUTE FUNCTION waffle_test_poison()`).Error)
+		return
+	}
+	require.NoError(t, s.db.Exec(`CREATE TRIGGER waffle_test_poison BEFORE INSERT ON waffle_group_member
+		WHEN NEW.user_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`).Error)
+}
+
+func TestSyncMembershipErrorIsolation(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, clock := clockStore(t, h)
+		for _, f := range []string{"a", "b", "c"} {
+			createFlag(t, s, f)
+			addWindow(t, s, f, "x", windowT0, nil)
+		}
+		addWindow(t, s, "b", "old", windowT0, endAt(windowT0.Add(time.Hour)))
+		_, err := s.SyncMembership(context.Background())
+		require.NoError(t, err)
+		require.Equal(t, []string{"old", "x"}, groupMembers(t, s, "b"))
+
+		poison(t, h, s)
+		addWindow(t, s, "b", "poison", windowT0, nil)
+		addWindow(t, s, "a", "y", windowT0, nil)
+		addWindow(t, s, "c", "z", windowT0, nil)
+		clock.Set(windowT0.Add(2 * time.Hour)) // old leaves b
+
+		res, err := s.SyncMembership(context.Background(), "a", "b", "missing", "_bad", "c")
+		require.Error(t, err)
+		require.Len(t, res.Flags, 5)
+		byName := map[string]FlagSync{}
+		for _, f := range res.Flags {
+			byName[f.Flag] = f
+		}
+		require.Equal(t, FlagSync{Flag: "a", Active: 2, Added: 1}, byName["a"])
+		require.Equal(t, FlagSync{Flag: "c", Active: 2, Added: 1}, byName["c"])
+		require.ErrorContains(t, byName["b"].Err, "poisoned")
+		require.ErrorContains(t, byName["b"].Err, `syncing flag "b"`)
+		require.Zero(t, byName["b"].Active+byName["b"].Added+byName["b"].Removed, "a failed flag reports no counts")
+		require.Equal(t, []string{"old", "x"}, groupMembers(t, s, "b"), "b's transaction rolled back: old was not removed")
+
+		var nf *NotFoundError
+		require.ErrorAs(t, byName["missing"].Err, &nf)
+		require.Equal(t, &NotFoundError{Kind: "flag", Name: "missing"}, nf)
+		require.ErrorIs(t, byName["_bad"].Err, ErrInvalidName)
+
+		// The returned error joins them all.
+		require.ErrorAs(t, err, &nf)
+		require.Equal(t, "missing", nf.Name)
+		require.ErrorIs(t, err, ErrInvalidName)
+		require.ErrorContains(t, err, "poisoned")
+		require.Equal(t, res.Err().Error(), err.Error())
+		require.Nil(t, groupMembers(t, s, "missing"), "no group for a missing flag")
+
+		// Only the missing flag: a typed error, nothing else.
+		res, err = s.SyncMembership(context.Background(), "missing")
+		require.ErrorIs(t, err, ErrNotFound)
+		require.ErrorAs(t, err, &nf)
+		require.Equal(t, "flag", nf.Kind)
+		require.Len(t, res.Flags, 1)
+	})
+}
+
+func TestSyncMembershipEveryFlag(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, _ := clockStore(t, h)
+		createFlag(t, s, "with-windows")
+		createFlag(t, s, "without")
+		createFlag(t, s, "emptied")
+		addWindow(t, s, "with-windows", "ann", windowT0, nil)
+		gone := addWindow(t, s, "emptied", "bob", windowT0, nil)
+
+		res, err := s.SyncMembership(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []FlagSync{
+			{Flag: "emptied", Active: 1, Added: 1},
+			{Flag: "with-windows", Active: 1, Added: 1},
+		}, res.Flags, "flags with windows, by name")
+		require.Equal(t, dbTime(windowT0), res.At)
+		require.False(t, groupAttached(t, s, "without"), "a flag without windows gets no group")
+		require.Nil(t, groupMembers(t, s, "without"))
+
+		// All of a flag's windows deleted: its attached group still syncs.
+		require.NoError(t, s.DeleteMember(ctx, gone.ID))
+		res, err = s.SyncMembership(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []FlagSync{
+			{Flag: "emptied", Active: 0, Removed: 1},
+			{Flag: "with-windows", Active: 1},
+		}, res.Flags)
+		require.Nil(t, groupMembers(t, s, "emptied"))
+
+		// Named twice: synced once.
+		res, err = s.SyncMembership(ctx, "with-windows", "with-windows")
+		require.NoError(t, err)
+		require.Len(t, res.Flags, 1)
+
+		// Nothing to sync.
+		empty := h.store(t, nil)
+		require.NoError(t, empty.db.Exec("DELETE FROM waffle_flag").Error)
+		res, err = empty.SyncMembership(ctx)
+		require.NoError(t, err)
+		require.Empty(t, res.Flags)
+	})
+}
+
+func TestSyncMember(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		live := addWindow(t, s, "beta", "ann", windowT0.Add(-time.Hour), endAt(windowT0.Add(time.Hour)))
+		addWindow(t, s, "beta", "ann", windowT0.Add(-3*time.Hour), endAt(windowT0.Add(-2*time.Hour))) // expired
+		addWindow(t, s, "beta", "bob", windowT0, nil)
+
+		// waffle-window's row-level sync of the expired row removed ann; here
+		// every window of hers counts.
+		on, err := s.SyncMember(ctx, "beta", "ann")
+		require.NoError(t, err)
+		require.True(t, on)
+		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"), "only ann: bob is synced on his own")
+		require.True(t, groupAttached(t, s, "beta"), "the group is attached")
+		on, err = s.SyncMember(ctx, "beta", "ann")
+		require.NoError(t, err)
+		require.True(t, on, "idempotent")
+
+		require.NoError(t, s.DeleteMember(ctx, live.ID))
+		on, err = s.SyncMember(ctx, "beta", "ann")
+		require.NoError(t, err)
+		require.False(t, on)
+		require.Nil(t, groupMembers(t, s, "beta"))
+
+		clock.Set(windowT0.Add(-time.Second))
+		on, err = s.SyncMember(ctx, "beta", "bob")
+		require.NoError(t, err)
+		require.False(t, on, "bob's window has not started")
+
+		_, err = s.SyncMember(ctx, "missing", "ann")
+		var nf *NotFoundError
+		require.ErrorAs(t, err, &nf)
+		require.Equal(t, &NotFoundError{Kind: "flag", Name: "missing"}, nf)
+		_, err = s.SyncMember(ctx, "_bad", "ann")
+		require.ErrorIs(t, err, ErrInvalidName)
+		_, err = s.SyncMember(ctx, "beta", "")
+		require.ErrorIs(t, err, ErrInvalidValue)
+		_, err = s.SyncMember(cancelled(), "beta", "ann")
+		require.ErrorIs(t, err, context.Canceled)
+	})
+}
+
+func TestSyncMembershipConcurrent(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		clock := newWindowClock(windowT0)
+		setup := h.store(t, &Config{Now: clock.Now})
+		flags := []string{"f1", "f2", "f3"}
+		want := map[string][]string{}
+		wantLater := map[string][]string{}
+		for _, f := range flags {
+			createFlag(t, setup, f)
+			for i := range 40 {
+				user := fmt.Sprintf("%s-u%02d", f, i)
+				switch i % 4 {
+				case 0: // active, and still after the clock moves
+					addWindow(t, setup, f, user, windowT0.Add(-time.Hour), nil)
+					want[f] = append(want[f], user)
+					wantLater[f] = append(wantLater[f], user)
+				case 1: // active, ends before the second round
+					addWindow(t, setup, f, user, windowT0.Add(-time.Hour), endAt(windowT0.Add(time.Hour)))
+					want[f] = append(want[f], user)
+				case 2: // starts for the second round, twice over
+					addWindow(t, setup, f, user, windowT0.Add(time.Hour), nil)
+					addWindow(t, setup, f, user, windowT0.Add(90*time.Minute), endAt(windowT0.Add(3*time.Hour)))
+					wantLater[f] = append(wantLater[f], user)
+				case 3: // expired
+					addWindow(t, setup, f, user, windowT0.Add(-2*time.Hour), endAt(windowT0.Add(-time.Hour)))
+				}
+			}
+		}
+		const replicas = 8
+		stores := make([]*Store, replicas)
+		for i := range stores {
+			stores[i] = h.store(t, &Config{Now: clock.Now})
+		}
+		round := func() {
+			t.Helper()
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			errs := make([]error, replicas)
+			for i, s := range stores {
+				wg.Go(func() {
+					<-start
+					if i%4 == 3 { // some replicas sync one user at a time
+						for _, f := range flags {
+							for j := range 40 {
+								if _, err := s.SyncMember(ctx, f, fmt.Sprintf("%s-u%02d", f, j)); err != nil {
+									errs[i] = err
+									return
+								}
+							}
+						}
+						return
+					}
+					_, errs[i] = s.SyncMembership(ctx)
+				})
+			}
+			close(start)
+			wg.Wait()
+			for i, err := range errs {
+				require.NoError(t, err, "replica %d", i)
+			}
+		}
+		check := func(want map[string][]string) {
+			t.Helper()
+			for _, f := range flags {
+				require.Equal(t, want[f], groupMembers(t, setup, f), f)
+				require.True(t, groupAttached(t, setup, f), f)
+			}
+			require.Equal(t, int64(len(flags)), tableRows(t, setup, "waffle_group"), "one group per flag")
+			require.Equal(t, int64(len(flags)), tableRows(t, setup, "waffle_flag_group"), "one link per flag")
+			res, err := setup.SyncMembership(ctx)
+			require.NoError(t, err)
+			_, added, removed := res.Totals()
+			require.Zero(t, added+removed, "the replicas left nothing to do")
+		}
+
+		round()
+		check(want)
+		clock.Set(windowT0.Add(2 * time.Hour))
+		round()
+		check(wantLater)
+	})
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger used from a goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func TestSyncLoop(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		var logs syncBuffer
+		clock := newWindowClock(windowT0)
+		s := h.store(t, &Config{
+			Now:    clock.Now,
+			Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		})
+		createFlag(t, s, "beta")
+		addWindow(t, s, "beta", "ann", windowT0, endAt(windowT0.Add(time.Hour)))
+
+		err := s.SyncLoop(context.Background(), 0)
+		var ve *ValueError
+		require.ErrorAs(t, err, &ve)
+		require.Equal(t, "interval", ve.Field)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- s.SyncLoop(ctx, 2*time.Millisecond, "beta", "missing") }()
+
+		const wait, tick = 5 * time.Second, time.Millisecond
+		require.Eventually(t, func() bool { return len(groupMembers(t, s, "beta")) == 1 }, wait, tick, "the first run adds ann")
+		require.Eventually(t, func() bool {
+			return strings.Contains(logs.String(), `level=DEBUG msg="waffle: membership sync" flags=2 failed=1 active=1 added=1 removed=0`)
+		}, wait, tick, logs.String())
+		require.Contains(t, logs.String(), `level=ERROR msg="waffle: membership sync failed" flag=missing`)
+
+		clock.Set(windowT0.Add(time.Hour)) // ann's window ends
+		require.Eventually(t, func() bool { return groupMembers(t, s, "beta") == nil }, wait, tick, "a later run removes ann")
+		require.Eventually(t, func() bool {
+			return strings.Contains(logs.String(), "active=0 added=0 removed=1")
+		}, wait, tick, logs.String())
+
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err, "SyncLoop returns nil when its context ends")
+		case <-time.After(wait):
+			t.Fatal("SyncLoop did not return after its context ended")
+		}
+		require.NotContains(t, logs.String(), "context canceled", "shutting down is not logged as a failure")
+	})
+}
+
+func TestSyncErrorWrapping(t *testing.T) {
+	t.Parallel()
+	base := errors.New("boom")
+	err := syncError(cancelled(), "f", base)
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, base)
+	require.Nil(t, syncError(context.Background(), "f", nil))
+}
+
+func TestSyncMembershipInApplicationTx(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, _ := clockStore(t, h)
+		for _, f := range []string{"a", "b"} {
+			createFlag(t, s, f)
+			addWindow(t, s, f, "x", windowT0, nil)
+		}
+		poison(t, h, s)
+		addWindow(t, s, "b", "poison", windowT0, nil)
+
+		// Rolled back with the application's transaction.
+		tx := s.db.Begin()
+		require.NoError(t, tx.Error)
+		res, err := s.WithTx(tx).SyncMembership(ctx, "a")
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Flags[0].Added)
+		require.NoError(t, tx.Rollback().Error)
+		require.Nil(t, groupMembers(t, s, "a"))
+		require.False(t, groupAttached(t, s, "a"))
+
+		// b fails first; a, in the same transaction, still syncs, and commits
+		// with it.
+		tx = s.db.Begin()
+		require.NoError(t, tx.Error)
+		ts := s.WithTx(tx)
+		res, err = ts.SyncMembership(ctx, "b", "a")
+		require.ErrorContains(t, err, "poisoned")
+		require.Error(t, res.Flags[0].Err)
+		require.NoError(t, res.Flags[1].Err, "a savepoint kept the transaction usable")
+		on, err := ts.SyncMember(ctx, "b", "x")
+		require.NoError(t, err)
+		require.True(t, on)
+		require.NoError(t, tx.Commit().Error)
+		require.Equal(t, []string{"x"}, groupMembers(t, s, "a"))
+		require.Equal(t, []string{"x"}, groupMembers(t, s, "b"), "only SyncMember's change to b")
+	})
+}
+
+func TestSyncMembershipLongFlagName(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, _ := clockStore(t, h)
+		name := strings.Repeat("é", 255)
+		createFlag(t, s, name)
+		addWindow(t, s, name, "ann", windowT0, nil)
+		fs := syncOne(t, s, name)
+		require.Equal(t, 1, fs.Added)
+		require.Equal(t, []string{"ann"}, groupMembers(t, s, name), "a 262-character group name fits")
+	})
+}
+
+// Every replica may run the loop: three stores loop at once, with no error
+// logged and the state the windows say.
+func TestSyncLoopReplicas(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		var logs syncBuffer
+		clock := newWindowClock(windowT0)
+		cfg := &Config{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+		s := h.store(t, cfg)
+		for _, f := range []string{"a", "b", "c"} {
+			createFlag(t, s, f)
+			addWindow(t, s, f, "ann", windowT0, endAt(windowT0.Add(time.Hour)))
+			addWindow(t, s, f, "bob", windowT0, nil)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		errs := make(chan error, 3)
+		for range 3 {
+			r := h.store(t, cfg)
+			wg.Go(func() { errs <- r.SyncLoop(ctx, time.Millisecond) })
+		}
+		const wait, tick = 10 * time.Second, time.Millisecond
+		members := func(want ...string) func() bool {
+			return func() bool {
+				for _, f := range []string{"a", "b", "c"} {
+					if !slices.Equal(groupMembers(t, s, f), want) {
+						return false
+					}
+				}
+				return true
+			}
+		}
+		require.Eventually(t, members("ann", "bob"), wait, tick)
+		clock.Set(windowT0.Add(time.Hour))
+		require.Eventually(t, members("bob"), wait, tick)
+		cancel()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		require.NotContains(t, logs.String(), "level=ERROR")
+		require.Contains(t, logs.String(), "removed=")
+		require.Equal(t, int64(3), tableRows(t, s, "waffle_group"))
+		require.Equal(t, int64(3), tableRows(t, s, "waffle_group_member"))
+	})
+}
