@@ -43,9 +43,9 @@ type naiveStringFlag struct {
 
 func (naiveStringFlag) TableName() string { return "waffle_string_flag" }
 
-// naiveFlag is a flag with its listed users (has many) and groups (many to
+// naiveEvalFlag is a flag with its listed users (has many) and groups (many to
 // many through waffle_flag_group), each group with its members (has many).
-type naiveFlag struct {
+type naiveEvalFlag struct {
 	ID            int64
 	Name          string
 	Everyone      *bool
@@ -60,11 +60,11 @@ type naiveFlag struct {
 	Created       time.Time
 	Modified      time.Time
 
-	Users  []naiveFlagUser `gorm:"foreignKey:FlagID"`
-	Groups []naiveGroup    `gorm:"many2many:waffle_flag_group;joinForeignKey:FlagID;joinReferences:GroupID"`
+	Users  []naiveFlagUser  `gorm:"foreignKey:FlagID"`
+	Groups []naiveEvalGroup `gorm:"many2many:waffle_flag_group;joinForeignKey:FlagID;joinReferences:GroupID"`
 }
 
-func (naiveFlag) TableName() string { return "waffle_flag" }
+func (naiveEvalFlag) TableName() string { return "waffle_flag" }
 
 type naiveFlagUser struct {
 	FlagID int64  `gorm:"primaryKey"`
@@ -73,14 +73,14 @@ type naiveFlagUser struct {
 
 func (naiveFlagUser) TableName() string { return "waffle_flag_user" }
 
-type naiveGroup struct {
+type naiveEvalGroup struct {
 	ID      int64
 	Name    string
 	Created time.Time
 	Members []naiveGroupMember `gorm:"foreignKey:GroupID"`
 }
 
-func (naiveGroup) TableName() string { return "waffle_group" }
+func (naiveEvalGroup) TableName() string { return "waffle_group" }
 
 type naiveGroupMember struct {
 	GroupID int64  `gorm:"primaryKey"`
@@ -93,7 +93,7 @@ func (naiveGroupMember) TableName() string { return "waffle_group_member" }
 // with its users and groups (and their members) through the associations,
 // then look for the user.
 func naiveFlagIsActive(db *gorm.DB, name string, u *User) (bool, error) {
-	var f naiveFlag
+	var f naiveEvalFlag
 	err := db.Preload("Users").Preload("Groups.Members").Where("name = ?", name).First(&f).Error
 	if found, err := noRows(err); !found {
 		return false, err
