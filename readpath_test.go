@@ -3,6 +3,7 @@ package waffle
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"sync"
 	"sync/atomic"
@@ -120,8 +121,8 @@ func TestReadDeadlineReachesQuery(t *testing.T) {
 }
 
 // Reads use the application's pool and respect its SetMaxOpenConns: 16
-// readers on a pool of 2 connections queue on the pool, and the server never
-// sees more than 2 connections from it.
+// readers on a pool of 2 connections never have more than 2 open (nor does
+// the server see more), and with both taken a read waits for one.
 func TestReadsRespectMaxOpenConns(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
@@ -166,14 +167,37 @@ func TestReadsRespectMaxOpenConns(t *testing.T) {
 		close(done)
 		monitor.Wait()
 
-		st := sqlDB.Stats()
-		require.Equal(t, 2, st.MaxOpenConnections)
+		require.Equal(t, 2, sqlDB.Stats().MaxOpenConnections)
 		require.LessOrEqual(t, maxOpen.Load(), int64(2))
-		require.Positive(t, st.WaitCount, "16 readers on 2 connections must have queued on the pool")
 		if countServer != nil {
 			require.Positive(t, maxServer.Load(), "the server-side count saw the pool's connections")
 			require.LessOrEqual(t, maxServer.Load(), int64(2), "connections the server saw from this pool")
 		}
+
+		// With both connections taken, a read waits for one: it has no
+		// connection of its own.
+		var held []*sql.Conn
+		for range 2 {
+			c, err := sqlDB.Conn(ctx)
+			require.NoError(t, err)
+			held = append(held, c)
+		}
+		waits := sqlDB.Stats().WaitCount
+		read := make(chan error, 1)
+		go func() {
+			_, err := s.SwitchIsActive(ctx, "on")
+			read <- err
+		}()
+		require.Eventually(t, func() bool { return sqlDB.Stats().WaitCount > waits }, 5*time.Second, time.Millisecond,
+			"the read queues on the application's pool")
+		select {
+		case err := <-read:
+			t.Fatalf("the read finished while the pool was exhausted: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		require.NoError(t, held[0].Close())
+		require.NoError(t, <-read)
+		require.NoError(t, held[1].Close())
 	})
 }
 
