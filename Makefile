@@ -13,7 +13,7 @@ WITH_PG := scripts/with-postgres
 STATICCHECK_VERSION := v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-sqlite bench lint fuzz
+.PHONY: help test test-sqlite bench bench-smoke bench-all lint fuzz
 
 help: ## List the targets
 	@echo "Targets (variables: TESTFLAGS, COUNT=$(COUNT), FUZZTIME=$(FUZZTIME)):"
@@ -32,7 +32,13 @@ test: ## go vet, then every test with -race on SQLite, a throwaway PostgreSQL an
 test-sqlite: ## every test with -race, SQLite only (PostgreSQL cases are skipped)
 	env -u WAFFLE_TEST_POSTGRES_DSN $(GO) test -race $(TESTFLAGS) ./...
 
-bench: ## benchmarks on SQLite and a throwaway PostgreSQL, COUNT times each
+bench: ## the read path beside hand-written SQL and naive GORM, COUNT interleaved rounds (about 15 min); writes BENCHMARKS.md
+	BENCH_ROUNDS=$(COUNT) $(WITH_PG) scripts/bench
+
+bench-smoke: ## every side-by-side benchmark once (-benchtime=1x, bulk writes excluded): do the implementations agree?
+	$(WITH_PG) $(GO) test -run '^$$' -bench '^Benchmark(Read|ParallelRead)$$|^BenchmarkWrite$$/./op=Set$$' -benchtime=1x .
+
+bench-all: ## every benchmark of every package, COUNT times each (raw go test output)
 	$(WITH_PG) $(GO) test -run '^$$' -bench . -benchmem -count=$(COUNT) ./...
 
 lint: ## gofmt -l, go vet, and staticcheck if installed

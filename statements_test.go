@@ -18,6 +18,9 @@ func TestReadsSendOneStatement(t *testing.T) {
 		ctx := context.Background()
 		s, counter := h.countingStore(t, nil)
 		require.NoError(t, s.SetSwitch(ctx, "on", true))
+		require.NoError(t, s.SetSample(ctx, "half", 50))
+		require.NoError(t, s.Set(ctx, "color", "blue"))
+		require.NoError(t, s.Set(ctx, "null", nil))
 
 		// Flags: one statement whatever the flag has.
 		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "everyone", Everyone: ptr(true)}))
@@ -55,6 +58,14 @@ func TestReadsSendOneStatement(t *testing.T) {
 			{"SwitchExisting", func() error { _, err := s.SwitchIsActive(ctx, "on"); return err }, 1},
 			{"SwitchMissing", func() error { _, err := s.SwitchIsActive(ctx, "missing"); return err }, 1},
 			{"SwitchInvalidName", func() error { _, _ = s.SwitchIsActive(ctx, "_bad"); return nil }, 0},
+			{"SampleExisting", func() error { _, err := s.SampleIsActive(ctx, "half"); return err }, 1},
+			{"SampleMissing", func() error { _, err := s.SampleIsActive(ctx, "missing"); return err }, 1},
+			{"SampleInvalidName", func() error { _, _ = s.SampleIsActive(ctx, "_bad"); return nil }, 0},
+			{"StringFlagExisting", func() error { _, err := s.Get(ctx, "color"); return err }, 1},
+			{"StringFlagNull", func() error { _, err := s.Get(ctx, "null"); return err }, 1},
+			{"StringFlagMissing", func() error { _, err := s.Get(ctx, "missing"); return err }, 1},
+			{"StringFlagInvalidName", func() error { _, _ = s.Get(ctx, "_bad"); return nil }, 0},
+			{"StringFlagReservedName", func() error { _, _ = s.Get(ctx, "set_from_json"); return nil }, 0},
 			{"FlagMissing", flag(ctx, "missing"), 1},
 			{"FlagInvalidName", func() error { _, _ = s.FlagIsActive(ctx, "_bad"); return nil }, 0},
 			{"FlagEveryone", flag(ctx, "everyone"), 1},

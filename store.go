@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -107,7 +110,9 @@ func (s *Store) queryRow(ctx context.Context, name string, args ...any) *sql.Row
 		// Prepare failed (a cancelled context, a schema not migrated yet):
 		// run the statement unprepared so the caller sees the real error.
 	}
-	return pool.QueryRowContext(ctx, s.q.SQL(name), args...)
+	// A copy, so that args does not escape through the interface call and
+	// the prepared path above keeps the caller's arguments on its stack.
+	return pool.QueryRowContext(ctx, s.q.SQL(name), slices.Clone(args)...)
 }
 
 // query runs the statement called name and returns its rows, unprepared.
@@ -192,11 +197,12 @@ func isBusy(err error) bool {
 	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
 }
 
-// stmtCache holds the read statements prepared on one *sql.DB. Lookups take
-// no lock, so nothing here serialises readers.
+// stmtCache holds the read statements prepared on one *sql.DB. Lookups read
+// an immutable map through an atomic pointer: no lock and no allocation, so
+// nothing here serialises readers. Preparing a new statement copies the map.
 type stmtCache struct {
-	mu sync.Mutex // serialises Prepare only
-	m  sync.Map   // name -> *cachedStmt
+	mu sync.Mutex // serialises Prepare and the copy
+	m  atomic.Pointer[map[string]cachedStmt]
 }
 
 type cachedStmt struct {
@@ -205,15 +211,16 @@ type cachedStmt struct {
 }
 
 func (c *stmtCache) get(ctx context.Context, db *sql.DB, name string, q *query.Set) (*sql.Stmt, error) {
-	if v, ok := c.m.Load(name); ok {
-		if cs := v.(*cachedStmt); cs.db == db {
+	if m := c.m.Load(); m != nil {
+		if cs, ok := (*m)[name]; ok && cs.db == db {
 			return cs.stmt, nil
 		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if v, ok := c.m.Load(name); ok {
-		if cs := v.(*cachedStmt); cs.db == db {
+	old := c.m.Load()
+	if old != nil {
+		if cs, ok := (*old)[name]; ok && cs.db == db {
 			return cs.stmt, nil
 		}
 	}
@@ -221,7 +228,12 @@ func (c *stmtCache) get(ctx context.Context, db *sql.DB, name string, q *query.S
 	if err != nil {
 		return nil, err
 	}
-	c.m.Store(name, &cachedStmt{db: db, stmt: stmt})
+	next := make(map[string]cachedStmt, 8)
+	if old != nil {
+		maps.Copy(next, *old)
+	}
+	next[name] = cachedStmt{db: db, stmt: stmt}
+	c.m.Store(&next)
 	return stmt, nil
 }
 

@@ -1,0 +1,21 @@
+-- The common evaluations of a flag, without extra group names: the full
+-- statement, flag_eval, is only for a user whose request brings Groups. Each
+-- statement has no parameter that switches a branch off, so PostgreSQL
+-- reuses the generic plan of the prepared statement instead of planning at
+-- every call, and SQLite, which evaluates both sides of an OR, runs no
+-- subquery that cannot match.
+
+-- name: flag_eval_anonymous
+-- A visitor with no user ID and no groups: the flag's rules only.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, 0
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval_user
+-- An identified user (?2) without extra group names: listed, or in a listed
+-- group by stored membership.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
+    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
+    OR EXISTS (SELECT 1 FROM waffle_group_member gm
+               JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+               WHERE gm.user_id = ?2)
+FROM waffle_flag f WHERE f.name = ?1;
