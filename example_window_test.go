@@ -6,37 +6,20 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"time"
 
 	"github.com/gowaffle/waffle"
-	"github.com/gowaffle/waffle/internal/dbopen"
 )
 
 // windowExampleStore returns a migrated Store on a new SQLite file whose
 // clock reads *now, with a flag called "beta", and a function that removes
 // it all.
 func windowExampleStore(now *time.Time) (*waffle.Store, func()) {
-	dir, err := os.MkdirTemp("", "waffle-example-")
-	if err != nil {
+	store, done := exampleStore(&waffle.Config{Now: func() time.Time { return *now }})
+	if err := store.SaveFlag(context.Background(), &waffle.Flag{Name: "beta"}); err != nil {
 		panic(err)
 	}
-	db, err := dbopen.Open(filepath.Join(dir, "app.db"))
-	if err != nil {
-		panic(err)
-	}
-	store, err := waffle.New(db, &waffle.Config{Now: func() time.Time { return *now }})
-	if err != nil {
-		panic(err)
-	}
-	ctx := context.Background()
-	if err := store.Migrate(ctx); err != nil {
-		panic(err)
-	}
-	if err := store.SaveFlag(ctx, &waffle.Flag{Name: "beta"}); err != nil {
-		panic(err)
-	}
-	return store, func() { _ = dbopen.Close(db); _ = os.RemoveAll(dir) }
+	return store, done
 }
 
 func ExampleStore_SyncMembership() {
