@@ -3,7 +3,6 @@ package waffle
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/gowaffle/waffle/internal/query"
 )
@@ -65,50 +64,21 @@ func (s *Store) setManyArgs(f *stringFlags) []any {
 	for i, name := range f.names {
 		n += len(name) + len(f.values[i]) + 6
 	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteByte('{')
+	b := make([]byte, 0, n)
+	b = append(b, '{')
 	for i, name := range f.names {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		writeJSONString(&b, name)
-		b.WriteByte(':')
+		b = append(appendJSONString(b, name), ':')
 		if f.null[i] {
-			b.WriteString("null")
+			b = append(b, "null"...)
 		} else {
-			writeJSONString(&b, f.values[i])
+			b = appendJSONString(b, f.values[i])
 		}
 	}
-	b.WriteByte('}')
-	return []any{b.String(), nil, now}
-}
-
-// writeJSONString writes v, valid UTF-8, as a JSON string literal: runs of
-// plain bytes are copied whole, '"', '\\' and control characters escaped.
-func writeJSONString(b *strings.Builder, v string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	start := 0
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b.WriteString(v[start:i])
-		switch c {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		default:
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&0xF])
-		}
-		start = i + 1
-	}
-	b.WriteString(v[start:])
-	b.WriteByte('"')
+	b = append(b, '}')
+	return []any{string(b), nil, now}
 }
 
 // stringFlags is SetFromJSON's validated input: unique names in the order

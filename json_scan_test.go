@@ -81,7 +81,7 @@ func requireSameParse(t *testing.T, blob []byte) {
 }
 
 // Names and values with characters to escape come back as given: on SQLite
-// they travel in a JSON object built by hand (writeJSONString), which must
+// they travel in a JSON object built by hand (appendJSONString), which must
 // read back as the names and values given.
 func TestSetFromJSONEscapesRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -99,7 +99,7 @@ func TestSetFromJSONEscapesRoundTrip(t *testing.T) {
 		want["null"] = nil
 		blob := []byte("{")
 		for _, name := range names {
-			blob = appendJSONStringBytes(append(appendJSONStringBytes(blob, name), ':'), *want[name])
+			blob = appendJSONString(append(appendJSONString(blob, name), ':'), *want[name])
 			blob = append(blob, ',')
 		}
 		blob = append(blob, `"null": null}`...)

@@ -31,26 +31,31 @@ func jsonStringArray(values []string, onlyNames bool) string {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendJSONStringBytes(b, v)
+		b = appendJSONString(b, v)
 	}
 	b = append(b, ']')
 	return string(b)
 }
 
-// appendJSONStringBytes appends v as a JSON string literal.
-func appendJSONStringBytes(b []byte, v string) []byte {
+// appendJSONString appends v, valid UTF-8, as a JSON string literal: runs of
+// plain bytes are copied whole; '"', '\\' and control characters escaped.
+func appendJSONString(b []byte, v string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
+	start := 0
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-		default:
-			b = append(b, c)
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
 		}
+		b = append(b, v[start:i]...)
+		if c == '"' || c == '\\' {
+			b = append(b, '\\', c)
+		} else {
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		start = i + 1
 	}
+	b = append(b, v[start:]...)
 	return append(b, '"')
 }
