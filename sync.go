@@ -10,8 +10,10 @@ import (
 
 // SyncResult is what [Store.SyncMembership] did.
 type SyncResult struct {
-	// At is the instant the windows were judged at: the configured clock's
-	// now when the sync began, the same for every flag.
+	// At is the configured clock's now when the sync began. Each flag's
+	// windows are judged at the clock's now once that flag's lock is held
+	// (At or later), so that syncs queueing for one flag apply in time order
+	// and a late one never puts back a member an earlier one removed.
 	At time.Time
 	// Flags has one entry per flag, in the order they were synced: the order
 	// given, or by name when none were named.
@@ -105,7 +107,7 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 		if err := ctx.Err(); err != nil {
 			fs.Err = opError("syncing", "flag", name, err)
 		} else {
-			fs.Err = s.syncFlag(ctx, name, res.At, &fs)
+			fs.Err = s.syncFlag(ctx, name, &fs)
 		}
 		if fs.Err != nil {
 			fs.Active, fs.Added, fs.Removed = 0, 0, 0
@@ -137,7 +139,7 @@ func (s *Store) syncFlagNames(ctx context.Context) ([]string, error) {
 }
 
 // syncFlag syncs one flag's group in one transaction and fills fs's counts.
-func (s *Store) syncFlag(ctx context.Context, name string, at time.Time, fs *FlagSync) error {
+func (s *Store) syncFlag(ctx context.Context, name string, fs *FlagSync) error {
 	if err := ValidateName("flag", name); err != nil {
 		return err
 	}
@@ -146,6 +148,7 @@ func (s *Store) syncFlag(ctx context.Context, name string, at time.Time, fs *Fla
 		if err != nil {
 			return err
 		}
+		at := s.now() // after the lock: see SyncResult.At
 		removed, err := s.execCount(ctx, ex, "sync_remove", groupID, flagID, at)
 		if err != nil {
 			return fmt.Errorf("removing members: %w", err)
@@ -180,13 +183,13 @@ func (s *Store) SyncMember(ctx context.Context, flag, user string) (bool, error)
 	if err := checkUserID(flag, user); err != nil {
 		return false, err
 	}
-	at := s.now()
 	var active bool
 	err := s.syncTx(ctx, func(ex execer) error {
 		groupID, flagID, err := s.syncBegin(ctx, ex, flag)
 		if err != nil {
 			return err
 		}
+		at := s.now() // after the lock: see SyncResult.At
 		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_user_active"), flagID, user, at).Scan(&active); err != nil {
 			return fmt.Errorf("reading the windows of user %s: %w", quoteTrunc(user), err)
 		}
