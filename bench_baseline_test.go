@@ -109,9 +109,9 @@ func (bb *baselineBatch) write(ctx context.Context, names []string, values []*st
 // languages) and whether the user is listed or in a listed group.
 const baselineFlagSQL = `SELECT f.everyone, f.percent, f.authenticated, f.staff, f.superusers, f.languages,
     EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2)
-    OR EXISTS (SELECT 1 FROM waffle_group_member gm
-               JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
-               WHERE gm.user_id = $2)
+    OR EXISTS (SELECT 1 FROM waffle_flag_group fg
+               JOIN waffle_group_member gm ON gm.group_id = fg.group_id AND gm.user_id = $2
+               WHERE fg.flag_id = f.id)
 FROM waffle_flag f WHERE f.name = $1`
 
 // baselineFlagIsActive decides like django-waffle for an identified user

@@ -32,6 +32,12 @@ type FlagSync struct {
 	// the group. A second sync with nothing changed reports 0 and 0, and
 	// writes nothing.
 	Added, Removed int
+	// Full reports that the sync compared all of the flag's windows with all
+	// of its group's members: at its first sync, and when its windows or
+	// its group's members were written since its last sync. Otherwise it
+	// looked only at the windows that started or ended since the last sync,
+	// so that its cost follows the change, not the number of windows.
+	Full bool
 	// Err is why this flag's sync failed, or nil. A failed flag's group is
 	// exactly as it was before the sync, and its counts are zero.
 	Err error
@@ -148,25 +154,108 @@ func (s *Store) syncFlag(ctx context.Context, name string, fs *FlagSync) error {
 		if err != nil {
 			return err
 		}
-		at := s.now() // after the lock: see SyncResult.At
-		removed, err := s.execCount(ctx, ex, "sync_remove", groupID, flagID, at)
+		last, err := s.syncState(ctx, ex, flagID)
 		if err != nil {
-			return fmt.Errorf("removing members: %w", err)
+			return err
 		}
-		added, err := s.execCount(ctx, ex, "sync_add", groupID, flagID, at)
+		at := s.now() // after the locks: see SyncResult.At
+		var r FlagSync
+		if last.clean && last.groupID == groupID {
+			r, err = s.syncCrossed(ctx, ex, groupID, flagID, at, last)
+		} else {
+			r, err = s.syncFull(ctx, ex, groupID, flagID, at)
+		}
 		if err != nil {
-			return fmt.Errorf("adding members: %w", err)
+			return err
 		}
-		var active int
-		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_count"), groupID).Scan(&active); err != nil {
-			return fmt.Errorf("counting members: %w", err)
+		// A sync that changed nothing leaves the row as it is: the next one
+		// looks at the windows that crossed since the last write, a few more.
+		if r.Full || r.Added > 0 || r.Removed > 0 {
+			if _, err := s.exec(ctx, ex, "sync_state_save", flagID, groupID, at, r.Active); err != nil {
+				return fmt.Errorf("saving the sync's state: %w", err)
+			}
 		}
-		fs.Active, fs.Added, fs.Removed = active, added, removed
+		fs.Active, fs.Added, fs.Removed, fs.Full = r.Active, r.Added, r.Removed, r.Full
 		// A sync cancelled while it ran commits nothing, even when the
 		// driver finished its statements regardless.
 		return ctx.Err()
 	})
 	return syncError(ctx, name, err)
+}
+
+// syncLast is what a flag's last sync left in waffle_flag_sync.
+type syncLast struct {
+	clean   bool  // nothing written to the windows or the group since
+	groupID int64 // the group it filled
+	at      time.Time
+	members int
+}
+
+// syncState reads and locks the flag's row of waffle_flag_sync, creating it
+// (dirty) for a flag never synced.
+func (s *Store) syncState(ctx context.Context, ex execer, flagID int64) (syncLast, error) {
+	var (
+		last    syncLast
+		groupID sql.NullInt64
+		at      sql.NullTime
+		dirty   bool
+	)
+	for range 2 {
+		err := ex.QueryRowContext(ctx, s.q.SQL("sync_state"), flagID).Scan(&groupID, &at, &last.members, &dirty)
+		if errors.Is(err, sql.ErrNoRows) {
+			if _, err := s.exec(ctx, ex, "sync_state_create", flagID); err != nil {
+				return last, fmt.Errorf("creating the sync's state: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return last, fmt.Errorf("reading the sync's state: %w", err)
+		}
+		last.clean = !dirty && groupID.Valid && at.Valid
+		last.groupID, last.at = groupID.Int64, dbTime(at.Time)
+		return last, nil
+	}
+	return last, errors.New("reading the sync's state: no row after creating it")
+}
+
+// syncFull makes group groupID hold the users with a window of flag flagID
+// active at at, comparing all of the flag's windows with all of its members.
+func (s *Store) syncFull(ctx context.Context, ex execer, groupID, flagID int64, at time.Time) (FlagSync, error) {
+	r := FlagSync{Full: true}
+	var err error
+	if r.Removed, err = s.execCount(ctx, ex, "sync_remove", groupID, flagID, at); err != nil {
+		return r, fmt.Errorf("removing members: %w", err)
+	}
+	if r.Added, err = s.execCount(ctx, ex, "sync_add", groupID, flagID, at); err != nil {
+		return r, fmt.Errorf("adding members: %w", err)
+	}
+	if err := ex.QueryRowContext(ctx, s.q.SQL("sync_count"), groupID).Scan(&r.Active); err != nil {
+		return r, fmt.Errorf("counting members: %w", err)
+	}
+	return r, nil
+}
+
+// syncCrossed does what syncFull does for a flag whose group held exactly
+// the users active at last.at, with nothing written since: only the users
+// with a window that started or ended between last.at and at (in either
+// order, should the clock have gone back) can have changed, and only they
+// are looked at. A window with neither bound in that interval is active at
+// at exactly when it was at last.at.
+func (s *Store) syncCrossed(ctx context.Context, ex execer, groupID, flagID int64, at time.Time, last syncLast) (FlagSync, error) {
+	var r FlagSync
+	lo, hi := last.at, at
+	if hi.Before(lo) {
+		lo, hi = hi, lo
+	}
+	var err error
+	if r.Removed, err = s.execCount(ctx, ex, "sync_remove_crossed", groupID, flagID, at, lo, hi); err != nil {
+		return r, fmt.Errorf("removing members: %w", err)
+	}
+	if r.Added, err = s.execCount(ctx, ex, "sync_add_crossed", groupID, flagID, at, lo, hi); err != nil {
+		return r, fmt.Errorf("adding members: %w", err)
+	}
+	r.Active = last.members + r.Added - r.Removed
+	return r, nil
 }
 
 // SyncMember brings one user's membership of flag's group up to date: the

@@ -113,7 +113,8 @@ func TestSyncMembershipRemovesHandAddedMembers(t *testing.T) {
 			SELECT id, 'mallory' FROM waffle_group WHERE name = ?`, MemberGroupName("beta")).Error)
 		require.Equal(t, []string{"ann", "mallory"}, groupMembers(t, s, "beta"))
 		fs := syncOne(t, s, "beta")
-		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Removed: 1}, fs)
+		// The write marked the flag's sync state: compared in full.
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Removed: 1, Full: true}, fs)
 		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
 	})
 }
@@ -189,7 +190,7 @@ func TestSyncMembershipCancelledMidway(t *testing.T) {
 		require.Equal(t, []string{"ann", "bob"}, groupMembers(t, s, "beta"), "the previous membership is intact")
 
 		fs := syncOne(t, s, "beta")
-		require.Equal(t, FlagSync{Flag: "beta", Active: 2, Added: 1, Removed: 1}, fs)
+		require.Equal(t, FlagSync{Flag: "beta", Active: 2, Added: 1, Removed: 1, Full: true}, fs)
 		require.Equal(t, []string{"ann", "cat"}, groupMembers(t, s, "beta"))
 
 		// Cancelled before it starts: nothing runs, every flag says why.
@@ -246,8 +247,8 @@ func TestSyncMembershipErrorIsolation(t *testing.T) {
 		for _, f := range res.Flags {
 			byName[f.Flag] = f
 		}
-		require.Equal(t, FlagSync{Flag: "a", Active: 2, Added: 1}, byName["a"])
-		require.Equal(t, FlagSync{Flag: "c", Active: 2, Added: 1}, byName["c"])
+		require.Equal(t, FlagSync{Flag: "a", Active: 2, Added: 1, Full: true}, byName["a"])
+		require.Equal(t, FlagSync{Flag: "c", Active: 2, Added: 1, Full: true}, byName["c"])
 		require.ErrorContains(t, byName["b"].Err, "poisoned")
 		require.ErrorContains(t, byName["b"].Err, `syncing flag "b"`)
 		require.Zero(t, byName["b"].Active+byName["b"].Added+byName["b"].Removed, "a failed flag reports no counts")
@@ -289,8 +290,8 @@ func TestSyncMembershipEveryFlag(t *testing.T) {
 		res, err := s.SyncMembership(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []FlagSync{
-			{Flag: "emptied", Active: 1, Added: 1},
-			{Flag: "with-windows", Active: 1, Added: 1},
+			{Flag: "emptied", Active: 1, Added: 1, Full: true},
+			{Flag: "with-windows", Active: 1, Added: 1, Full: true},
 		}, res.Flags, "flags with windows, by name")
 		require.Equal(t, dbTime(windowT0), res.At)
 		require.False(t, groupAttached(t, s, "without"), "a flag without windows gets no group")
@@ -301,8 +302,8 @@ func TestSyncMembershipEveryFlag(t *testing.T) {
 		res, err = s.SyncMembership(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []FlagSync{
-			{Flag: "emptied", Active: 0, Removed: 1},
-			{Flag: "with-windows", Active: 1},
+			{Flag: "emptied", Active: 0, Removed: 1, Full: true}, // a window deleted
+			{Flag: "with-windows", Active: 1},                    // nothing written since
 		}, res.Flags)
 		require.Nil(t, groupMembers(t, s, "emptied"))
 

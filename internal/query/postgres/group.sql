@@ -9,7 +9,10 @@ INSERT INTO waffle_group (name, created) SELECT u, $2 FROM jsonb_array_elements_
 ON CONFLICT (name) DO NOTHING;
 
 -- name: group_id
-SELECT id FROM waffle_group WHERE name = $1;
+-- Read in the transaction that adds members: FOR KEY SHARE keeps the group
+-- from being deleted until it commits, as a foreign key from its members
+-- would (migration 3).
+SELECT id FROM waffle_group WHERE name = $1 FOR KEY SHARE;
 
 -- name: group_list
 SELECT id, name, created FROM waffle_group ORDER BY name COLLATE "C";
@@ -20,8 +23,11 @@ SELECT g.id, m.user_id FROM waffle_group g LEFT JOIN waffle_group_member m ON m.
 WHERE g.name = $1 ORDER BY m.user_id COLLATE "C";
 
 -- name: user_groups
-SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
-WHERE m.user_id = $1 ORDER BY g.name COLLATE "C";
+-- One probe of the members' primary key (group_id, user_id) per group:
+-- there is no index by user (migration 3).
+SELECT g.name FROM waffle_group g
+WHERE EXISTS (SELECT 1 FROM waffle_group_member m WHERE m.group_id = g.id AND m.user_id = $1)
+ORDER BY g.name COLLATE "C";
 
 -- name: group_members_add
 INSERT INTO waffle_group_member (group_id, user_id)

@@ -51,6 +51,54 @@ WHERE m.flag_id = ?2
     SELECT 1 FROM waffle_group_member gm WHERE gm.group_id = ?1 AND gm.user_id = m.user_id)
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
+-- name: sync_state
+-- What the flag's last sync left (no row: never synced), locked for this
+-- sync.
+-- SQLite's single writer already serializes it with every write.
+SELECT group_id, synced_at, members, dirty FROM waffle_flag_sync WHERE flag_id = ?1;
+
+-- name: sync_state_create
+-- A dirty row for a flag never synced, so that the next sync_state locks it.
+INSERT INTO waffle_flag_sync (flag_id) VALUES (?1) ON CONFLICT (flag_id) DO NOTHING;
+
+-- name: sync_state_save
+-- The flag's group ?2 holds the ?4 users with a window active at ?3.
+UPDATE waffle_flag_sync SET group_id = ?2, synced_at = ?3, members = ?4, dirty = FALSE
+WHERE flag_id = ?1;
+
+-- name: sync_remove_crossed
+-- The incremental form of sync_remove, for a flag whose row is clean: only
+-- the users with a window of flag ?2 that started or ended in (?4, ?5],
+-- between the last sync's instant and now (?3, one of the two bounds), can
+-- have changed; those of them in group ?1 without an active window go.
+DELETE FROM waffle_group_member
+WHERE waffle_group_member.group_id = ?1
+  AND waffle_group_member.user_id IN (
+    SELECT m.user_id FROM waffle_flag_member m
+    WHERE m.flag_id = ?2 AND m.start_at > ?4 AND m.start_at <= ?5
+    UNION
+    SELECT m.user_id FROM waffle_flag_member m
+    WHERE m.flag_id = ?2 AND m.end_at > ?4 AND m.end_at <= ?5)
+  AND NOT EXISTS (
+    SELECT 1 FROM waffle_flag_member m
+    WHERE m.flag_id = ?2 AND m.user_id = waffle_group_member.user_id
+      AND m.start_at <= ?3 AND (m.end_at IS NULL OR m.end_at > ?3));
+
+-- name: sync_add_crossed
+-- The incremental form of sync_add: the windows of flag ?2 that started or
+-- ended in (?4, ?5] and are active at ?3; their users join group ?1.
+INSERT INTO waffle_group_member (group_id, user_id)
+SELECT DISTINCT ?1, c.user_id FROM (
+    SELECT m.user_id, m.start_at, m.end_at FROM waffle_flag_member m
+    WHERE m.flag_id = ?2 AND m.start_at > ?4 AND m.start_at <= ?5
+    UNION ALL
+    SELECT m.user_id, m.start_at, m.end_at FROM waffle_flag_member m
+    WHERE m.flag_id = ?2 AND m.end_at > ?4 AND m.end_at <= ?5) AS c
+WHERE c.start_at <= ?3 AND (c.end_at IS NULL OR c.end_at > ?3)
+  AND NOT EXISTS (
+    SELECT 1 FROM waffle_group_member gm WHERE gm.group_id = ?1 AND gm.user_id = c.user_id)
+ON CONFLICT (group_id, user_id) DO NOTHING;
+
 -- name: sync_count
 SELECT count(*) FROM waffle_group_member WHERE group_id = ?1;
 

@@ -1,0 +1,322 @@
+package waffle
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// expectedMembers computes, in Go, the users with a window of flag active at
+// at: what the flag's group must hold after a sync at at.
+func expectedMembers(t *testing.T, s *Store, flag string, at time.Time) []string {
+	t.Helper()
+	windows, err := s.ListMembers(context.Background(), MemberFilter{Flag: flag})
+	require.NoError(t, err)
+	var users []string
+	for _, w := range windows {
+		if w.ActiveAt(at) && !slices.Contains(users, w.User) {
+			users = append(users, w.User)
+		}
+	}
+	slices.Sort(users)
+	return users
+}
+
+// TestSyncMembershipIncrementalMatchesFull moves the clock back and forth
+// over windows whose bounds fall on the same few instants, and checks after
+// every sync that the group holds exactly the users active by FlagMember's
+// own rule. Between edits the syncs are incremental (Full is false); after
+// an edit of the windows or of the group, the next one is full.
+func TestSyncMembershipIncrementalMatchesFull(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		rng := rand.New(rand.NewPCG(4, 2))
+		minute := func(n int) time.Time { return windowT0.Add(time.Duration(n) * time.Minute) }
+		addRandom := func(user string) FlagMember {
+			start := rng.IntN(20)
+			var end *time.Time
+			if rng.IntN(4) > 0 {
+				end = endAt(minute(start + 1 + rng.IntN(10)))
+			}
+			return addWindow(t, s, "beta", user, minute(start), end)
+		}
+		var windows []FlagMember
+		for i := range 40 {
+			windows = append(windows, addRandom(fmt.Sprintf("u%02d", i%25))) // some users twice
+		}
+
+		full, incremental := 0, 0
+		edited := true // the windows were just written: the first sync is full
+		for step := range 120 {
+			at := minute(rng.IntN(24) - 2)
+			if rng.IntN(3) == 0 {
+				at = at.Add(time.Duration(rng.IntN(60)) * time.Second) // between the bounds, too
+			}
+			clock.Set(at)
+			fs := syncOne(t, s, "beta")
+			want := expectedMembers(t, s, "beta", dbTime(at))
+			require.Equal(t, want, groupMembers(t, s, "beta"), "step %d at %v", step, at)
+			require.Equal(t, len(want), fs.Active, "step %d", step)
+			require.Equal(t, edited, fs.Full, "step %d", step)
+			if fs.Full {
+				full++
+			} else {
+				incremental++
+			}
+			edited = false
+
+			switch rng.IntN(10) { // now and then, an edit
+			case 0:
+				windows = append(windows, addRandom(fmt.Sprintf("u%02d", rng.IntN(30))))
+				edited = true
+			case 1:
+				i := rng.IntN(len(windows))
+				w := windows[i]
+				w.Start = minute(rng.IntN(20))
+				w.End = endAt(w.Start.Add(time.Duration(1+rng.IntN(10)) * time.Minute))
+				updated, err := s.UpdateMember(ctx, w)
+				require.NoError(t, err)
+				windows[i] = updated
+				edited = true
+			case 2:
+				i := rng.IntN(len(windows))
+				require.NoError(t, s.DeleteMember(ctx, windows[i].ID))
+				windows = slices.Delete(windows, i, i+1)
+				edited = true
+			case 3: // another tool's SQL adds someone to the group
+				require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
+					SELECT id, 'intruder' FROM waffle_group WHERE name = ?`, MemberGroupName("beta")).Error)
+				edited = true
+			}
+		}
+		t.Logf("%d full syncs, %d incremental", full, incremental)
+		require.Greater(t, incremental, 60, "most syncs are incremental")
+	})
+}
+
+// rowVersions identifies the versions of the rows a sync may write, so that
+// a test can tell that none was written: on PostgreSQL their xmin (the
+// transaction that wrote each version; taking a row lock leaves it), on
+// SQLite their values (SQLite keeps no versions).
+func rowVersions(t *testing.T, s *Store) string {
+	t.Helper()
+	col := "''"
+	if s.Dialect() == "postgres" {
+		col = "xmin::text"
+	}
+	var out string
+	for _, q := range []string{
+		"SELECT " + col + " || ':' || flag_id || ':' || coalesce(group_id, 0) || ':' || members FROM waffle_flag_sync ORDER BY flag_id",
+		"SELECT " + col + " || ':' || group_id || ':' || user_id FROM waffle_group_member ORDER BY group_id, user_id",
+		"SELECT " + col + " || ':' || flag_id || ':' || group_id FROM waffle_flag_group ORDER BY flag_id, group_id",
+		"SELECT " + col + " || ':' || id || ':' || name FROM waffle_group ORDER BY id",
+	} {
+		var rows []string
+		require.NoError(t, s.db.Raw(q).Scan(&rows).Error)
+		out += fmt.Sprint(rows) + "\n"
+	}
+	var at []time.Time
+	require.NoError(t, s.db.Raw("SELECT synced_at FROM waffle_flag_sync ORDER BY flag_id").Scan(&at).Error)
+	return out + fmt.Sprint(at)
+}
+
+// TestSyncMembershipStateFollowsWrites checks that every way of writing a
+// flag's windows or its group's members, through the library or by SQL,
+// makes the next sync compare in full, and that a sync that changed nothing
+// writes nothing.
+func TestSyncMembershipStateFollowsWrites(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		createFlag(t, s, "other")
+		ann := addWindow(t, s, "beta", "ann", windowT0.Add(-time.Hour), nil)
+		addWindow(t, s, "other", "zed", windowT0.Add(-time.Hour), nil)
+		_, err := s.SyncMembership(ctx)
+		require.NoError(t, err)
+
+		group := MemberGroupName("beta")
+		writes := []struct {
+			name    string
+			write   func()
+			members []string
+		}{
+			{"SQLInsertWindow", func() {
+				require.NoError(t, s.db.Exec(`INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created)
+					SELECT id, 'bob', ?, ? FROM waffle_flag WHERE name = 'beta'`, s.now().Add(-time.Hour), s.now()).Error)
+			}, []string{"ann", "bob"}},
+			{"SQLUpdateWindow", func() {
+				require.NoError(t, s.db.Exec(`UPDATE waffle_flag_member SET start_at = ? WHERE user_id = 'bob'`,
+					s.now().Add(time.Hour)).Error)
+			}, []string{"ann"}},
+			{"SQLDeleteWindow", func() {
+				require.NoError(t, s.db.Exec(`DELETE FROM waffle_flag_member WHERE id = ?`, ann.ID).Error)
+			}, nil},
+			{"AddMember", func() { addWindow(t, s, "beta", "cat", windowT0.Add(-time.Minute), nil) }, []string{"cat"}},
+			{"SQLDeleteMember", func() {
+				require.NoError(t, s.db.Exec(`DELETE FROM waffle_group_member WHERE user_id = 'cat'`).Error)
+			}, []string{"cat"}},
+			{"SQLUpdateMember", func() {
+				require.NoError(t, s.db.Exec(`UPDATE waffle_group_member SET user_id = 'dan' WHERE user_id = 'cat'`).Error)
+			}, []string{"cat"}},
+			{"SQLDeleteGroup", func() {
+				require.NoError(t, s.db.Exec(`DELETE FROM waffle_group WHERE name = ?`, group).Error)
+			}, []string{"cat"}},
+		}
+		for _, w := range writes {
+			w.write()
+			fs := syncOne(t, s, "beta")
+			require.True(t, fs.Full, w.name)
+			require.Equal(t, w.members, groupMembers(t, s, "beta"), w.name)
+			require.Equal(t, len(w.members), fs.Active, w.name)
+
+			// Then nothing changed: incremental, and nothing written.
+			versions := rowVersions(t, s)
+			counting, counter := h.countingStore(t, &Config{Now: clock.Now})
+			counter.Reset()
+			fs = syncOne(t, counting, "beta")
+			require.Equal(t, FlagSync{Flag: "beta", Active: len(w.members)}, fs, w.name)
+			require.Equal(t, w.members, groupMembers(t, s, "beta"), w.name)
+			for _, q := range counter.Statements() {
+				require.NotContains(t, q, "UPDATE waffle_flag_sync", w.name+": the state is not saved")
+			}
+			require.Equal(t, versions, rowVersions(t, s), w.name+": a sync with nothing to do writes no row")
+		}
+		// The other flag's state was never touched.
+		fs := syncOne(t, s, "other")
+		require.Equal(t, FlagSync{Flag: "other", Active: 1}, fs)
+	})
+}
+
+// TestSyncMembershipConcurrentWindowWrites writes windows that started in
+// the past (which an incremental sync would not look at) while replicas
+// sync: a write that a sync did not see must leave the flag's state dirty,
+// so that the last sync finds every user.
+func TestSyncMembershipConcurrentWindowWrites(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		clock := newWindowClock(windowT0)
+		setup := h.store(t, &Config{Now: clock.Now})
+		createFlag(t, setup, "beta")
+		addWindow(t, setup, "beta", "first", windowT0.Add(-time.Hour), nil)
+		const writers, perWriter, syncers = 3, 15, 4
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		errs := make(chan error, writers+syncers)
+		for i := range syncers {
+			s := h.store(t, &Config{Now: clock.Now})
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if _, err := s.SyncMembership(ctx, "beta"); err != nil {
+						errs <- fmt.Errorf("syncer %d: %w", i, err)
+						return
+					}
+				}
+			})
+		}
+		var writersWG sync.WaitGroup
+		for i := range writers {
+			s := h.store(t, &Config{Now: clock.Now})
+			writersWG.Go(func() {
+				for j := range perWriter {
+					m := FlagMember{Flag: "beta", User: fmt.Sprintf("w%d-%02d", i, j), Start: windowT0.Add(-time.Hour)}
+					if _, err := s.AddMember(ctx, m); err != nil {
+						errs <- fmt.Errorf("writer %d: %w", i, err)
+						return
+					}
+				}
+			})
+		}
+		writersWG.Wait()
+		close(stop)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		syncOne(t, setup, "beta")
+		require.Len(t, groupMembers(t, setup, "beta"), 1+writers*perWriter)
+		require.Equal(t, expectedMembers(t, setup, "beta", dbTime(windowT0)), groupMembers(t, setup, "beta"))
+	})
+}
+
+// TestSyncMembershipLocksItsState forces the interleaving that the lock on a
+// flag's sync state is for, on PostgreSQL (SQLite's single writer rules it
+// out): a window added while a sync runs (just before the sync's first
+// write to the group, whose own trigger would lock the state too), starting
+// before the last sync's instant, so that the sync does not see it and an
+// incremental sync would never look at it. The window's statement must wait for the sync to commit
+// and then mark the state dirty; were it not to wait, the sync would mark
+// its state clean over that mark and the user would stay out of the group.
+func TestSyncMembershipLocksItsState(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		if s := h.store(t, nil); s.Dialect() != "postgres" {
+			t.Skip("SQLite runs one write transaction at a time")
+		}
+		ctx := context.Background()
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		addWindow(t, s, "beta", "ann", windowT0.Add(-time.Hour), nil)
+		addWindow(t, s, "beta", "bob", windowT0.Add(-time.Hour), endAt(windowT0.Add(time.Hour)))
+		syncOne(t, s, "beta")
+		clock.Set(windowT0.Add(2 * time.Hour)) // bob's window ends: the next sync saves its state
+
+		writer := h.store(t, &Config{Now: clock.Now})
+		done := make(chan error, 1)
+		hooked := h.hookStore(t, &Config{Now: clock.Now}, func(q string) {
+			if !strings.Contains(q, "DELETE FROM waffle_group_member") || len(done) > 0 {
+				return
+			}
+			go func() {
+				_, err := writer.AddMember(ctx, FlagMember{Flag: "beta", User: "late", Start: windowT0})
+				done <- err
+			}()
+			waitBlockedOrDone(t, s, done)
+		})
+		fs := syncOne(t, hooked, "beta")
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Removed: 1}, fs)
+		require.NoError(t, <-done)
+
+		fs = syncOne(t, s, "beta")
+		require.True(t, fs.Full, "the window written during the sync marked the state")
+		require.Equal(t, []string{"ann", "late"}, groupMembers(t, s, "beta"))
+	})
+}
+
+// waitBlockedOrDone waits until a backend of the test's database waits for
+// a lock, or done has a value (the statement did not wait), for up to 10 s.
+func waitBlockedOrDone(t *testing.T, s *Store, done chan error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if len(done) > 0 {
+			return
+		}
+		var n int64
+		require.NoError(t, s.db.Raw(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n).Error)
+		if n > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("the concurrent statement neither finished nor waited for a lock")
+}
