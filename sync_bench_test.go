@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/gowaffle/waffle/internal/dbopen"
 	"github.com/gowaffle/waffle/internal/testdb"
 )
 
@@ -305,51 +306,122 @@ func BenchmarkSyncMembership(b *testing.B) {
 		})
 
 		// The set-based sync against a naive one that loads the active users
-		// into Go and inserts them one by one, on a smaller database.
+		// into Go and inserts them one by one, on a smaller database, with
+		// commits that wait for the disk (each database's default) and
+		// commits that do not.
 		b.Run(testdb.KindName(kind)+"/NaiveVsSetBased", func(b *testing.B) {
 			if kind == testdb.Postgres {
 				testdb.PostgresDSN(b)
 			}
 			small := min(n, benchNaiveScale)
-			s, _ := syncBenchStore(b, kind, small)
+			db := testdb.New(b, kind)
+			h := &harness{db: db}
+			h.migrate(b)
+			benchLoad(b, h.store(b, nil), small)
 			smallActive, _ := benchExpect(small)
-			impls := []struct {
-				name string
-				sync func() int
-			}{
-				{"setbased", func() int {
-					_, added, _ := benchSync(b, s, smallActive, 0).Totals()
-					return added
-				}},
-				{"naive-sql", func() int { return naiveSync(b, s, benchT0) }},
-				{"naive-gorm", func() int { return naiveGormSync(b, s, benchT0) }},
-			}
-			took := make([]time.Duration, len(impls))
-			heap := make([]float64, len(impls))
-			for b.Loop() {
-				for i, impl := range impls {
-					b.StopTimer()
-					benchReset(b, s)
-					peak := startHeapPeak()
-					b.StartTimer()
-					began := time.Now()
-					if got := impl.sync(); got != smallActive {
-						b.Fatalf("%s added %d, want %d", impl.name, got, smallActive)
+			for _, commit := range []string{"durable", "fast"} {
+				b.Run("commit="+commit, func(b *testing.B) {
+					s := benchCommitStore(b, db, commit)
+					impls := []struct {
+						name string
+						sync func() int
+					}{
+						{"setbased", func() int {
+							_, added, _ := benchSync(b, s, smallActive, 0).Totals()
+							return added
+						}},
+						{"naive-sql", func() int { return naiveSync(b, s, benchT0) }},
+						{"naive-gorm", func() int { return naiveGormSync(b, s, benchT0) }},
 					}
-					took[i] += time.Since(began)
-					heap[i] = max(heap[i], peak.Stop())
-				}
-			}
-			b.ReportMetric(float64(small), "windows")
-			for i, impl := range impls {
-				b.ReportMetric(took[i].Seconds()*1000/float64(b.N), impl.name+"-ms/op")
-				b.ReportMetric(heap[i], impl.name+"-peak-heap-MB")
-				if i > 0 {
-					b.ReportMetric(float64(took[i])/float64(took[0]), "speedup-vs-"+impl.name)
-				}
+					took := make([]time.Duration, len(impls))
+					heap := make([]float64, len(impls))
+					for b.Loop() {
+						for i, impl := range impls {
+							b.StopTimer()
+							benchReset(b, s)
+							peak := startHeapPeak()
+							b.StartTimer()
+							began := time.Now()
+							if got := impl.sync(); got != smallActive {
+								b.Fatalf("%s added %d, want %d", impl.name, got, smallActive)
+							}
+							took[i] += time.Since(began)
+							heap[i] = max(heap[i], peak.Stop())
+						}
+					}
+					b.ReportMetric(float64(small), "windows")
+					for i, impl := range impls {
+						b.ReportMetric(took[i].Seconds()*1000/float64(b.N), impl.name+"-ms/op")
+						b.ReportMetric(heap[i], impl.name+"-peak-heap-MB")
+						if i > 0 {
+							b.ReportMetric(float64(took[i])/float64(took[0]), "speedup-vs-"+impl.name)
+						}
+					}
+				})
 			}
 		})
 	}
+}
+
+// benchCommitStore opens a store on db whose commits are durable (each
+// database's default: PostgreSQL's synchronous_commit=on, SQLite's
+// synchronous=FULL) or fast (PostgreSQL's synchronous_commit=off; SQLite's
+// synchronous=NORMAL in WAL mode, this library's own setting), and logs the
+// settings it got. A PostgreSQL server started with fsync=off (as the test
+// server is) makes no commit durable: the log says so.
+func benchCommitStore(b *testing.B, db *testdb.DB, commit string) *Store {
+	b.Helper()
+	var (
+		dialector gorm.Dialector
+		settings  string
+	)
+	if db.Kind == testdb.Postgres {
+		dsn := db.DSN
+		if commit == "fast" {
+			dsn = withDSNParam(dsn, "synchronous_commit", "off")
+		}
+		dialector = postgres.New(postgres.Config{DSN: dsn})
+		settings = "SELECT 'fsync=' || current_setting('fsync') || ' synchronous_commit=' || current_setting('synchronous_commit') || ' full_page_writes=' || current_setting('full_page_writes')"
+	} else {
+		dsn := dbopen.SQLiteDSN(db.DSN)
+		if commit == "durable" {
+			dsn = strings.Replace(dsn, "_synchronous=NORMAL", "_synchronous=FULL", 1)
+		}
+		dialector = sqlite.Open(dsn)
+		settings = "SELECT 'journal_mode=' || (SELECT journal_mode FROM pragma_journal_mode) || ' synchronous=' || (SELECT synchronous FROM pragma_synchronous)"
+	}
+	gdb, err := gorm.Open(dialector, dbopen.Config())
+	if err != nil {
+		b.Fatal(err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = sqlDB.Close() })
+	var got string
+	if err := sqlDB.QueryRow(settings).Scan(&got); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s, commit=%s: %s", db.Kind, commit, got)
+	s, err := New(gdb, &Config{Now: func() time.Time { return benchT0 }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// withDSNParam adds a run-time parameter to a PostgreSQL DSN, URL or
+// key=value form.
+func withDSNParam(dsn, key, value string) string {
+	if strings.Contains(dsn, "://") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		return dsn + sep + key + "=" + value
+	}
+	return dsn + " " + key + "=" + value
 }
 
 // naiveSync is what a straightforward port does, written with database/sql
@@ -444,6 +516,8 @@ func explainSync(b *testing.B, s *Store) {
 	}{
 		{"sync_remove", []any{groupID, flagID, at}},
 		{"sync_add", []any{groupID, flagID, at}},
+		{"sync_remove_crossed", []any{groupID, flagID, at, benchT0, at}},
+		{"sync_add_crossed", []any{groupID, flagID, at, benchT0, at}},
 		{"sync_count", []any{groupID}},
 		{"sync_flags", nil},
 		{"sync_user_active", []any{flagID, "user-42", at}},

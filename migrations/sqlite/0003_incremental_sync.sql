@@ -17,7 +17,9 @@ CREATE TABLE IF NOT EXISTS waffle_flag_sync (
     members   INTEGER NOT NULL DEFAULT 0,
     dirty     BOOLEAN NOT NULL DEFAULT TRUE
 );
-CREATE INDEX IF NOT EXISTS waffle_flag_sync_group_idx ON waffle_flag_sync (group_id);
+-- The clean rows by group, for the triggers' first check: a sync marks its
+-- row dirty at its first write, and its other writes then find nothing here.
+CREATE INDEX IF NOT EXISTS waffle_flag_sync_clean_group_idx ON waffle_flag_sync (group_id) WHERE NOT dirty;
 
 -- The windows that start or end in an interval, per flag.
 CREATE INDEX IF NOT EXISTS waffle_flag_member_start_idx ON waffle_flag_member (flag_id, start_at);

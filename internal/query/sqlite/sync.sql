@@ -42,9 +42,13 @@ WHERE waffle_group_member.group_id = ?1
 
 -- name: sync_add
 -- Users with an active window for flag ?2 who are not in group ?1 yet, once
--- each however many windows they have.
+-- each however many windows they have. INDEXED BY: the covering index, in
+-- user order (no table lookups, no sort for DISTINCT, members inserted in
+-- key order); without statistics SQLite would take the (flag_id, start_at)
+-- index and visit the table for every window (0.36 s instead of 0.19 s for
+-- 70,000 members).
 INSERT INTO waffle_group_member (group_id, user_id)
-SELECT DISTINCT ?1, m.user_id FROM waffle_flag_member m
+SELECT DISTINCT ?1, m.user_id FROM waffle_flag_member m INDEXED BY waffle_flag_member_sync_idx
 WHERE m.flag_id = ?2
   AND m.start_at <= ?3 AND (m.end_at IS NULL OR m.end_at > ?3)
   AND NOT EXISTS (
