@@ -150,11 +150,7 @@ func (s *Store) syncFlag(ctx context.Context, name string, fs *FlagSync) error {
 		return err
 	}
 	err := s.syncTx(ctx, func(ex execer) error {
-		groupID, flagID, err := s.syncBegin(ctx, ex, name)
-		if err != nil {
-			return err
-		}
-		last, err := s.syncState(ctx, ex, flagID)
+		groupID, flagID, last, err := s.syncBegin(ctx, ex, name)
 		if err != nil {
 			return err
 		}
@@ -189,33 +185,6 @@ type syncLast struct {
 	groupID int64 // the group it filled
 	at      time.Time
 	members int
-}
-
-// syncState reads and locks the flag's row of waffle_flag_sync, creating it
-// (dirty) for a flag never synced.
-func (s *Store) syncState(ctx context.Context, ex execer, flagID int64) (syncLast, error) {
-	var (
-		last    syncLast
-		groupID sql.NullInt64
-		at      sql.NullTime
-		dirty   bool
-	)
-	for range 2 {
-		err := ex.QueryRowContext(ctx, s.q.SQL("sync_state"), flagID).Scan(&groupID, &at, &last.members, &dirty)
-		if errors.Is(err, sql.ErrNoRows) {
-			if _, err := s.exec(ctx, ex, "sync_state_create", flagID); err != nil {
-				return last, fmt.Errorf("creating the sync's state: %w", err)
-			}
-			continue
-		}
-		if err != nil {
-			return last, fmt.Errorf("reading the sync's state: %w", err)
-		}
-		last.clean = !dirty && groupID.Valid && at.Valid
-		last.groupID, last.at = groupID.Int64, dbTime(at.Time)
-		return last, nil
-	}
-	return last, errors.New("reading the sync's state: no row after creating it")
 }
 
 // syncFull makes group groupID hold the users with a window of flag flagID
@@ -274,7 +243,7 @@ func (s *Store) SyncMember(ctx context.Context, flag, user string) (bool, error)
 	}
 	var active bool
 	err := s.syncTx(ctx, func(ex execer) error {
-		groupID, flagID, err := s.syncBegin(ctx, ex, flag)
+		groupID, flagID, _, err := s.syncBegin(ctx, ex, flag)
 		if err != nil {
 			return err
 		}
@@ -324,37 +293,74 @@ func (s *Store) syncTx(ctx context.Context, fn func(ex execer) error) error {
 }
 
 // syncBegin runs the first statements of a flag's sync transaction: the
-// lock, the flag's ID, the group (created when missing) and its link to the
-// flag.
-func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID, flagID int64, err error) {
-	if _, err := s.exec(ctx, ex, "sync_lock", flag); err != nil {
-		return 0, 0, fmt.Errorf("taking the sync lock: %w", err)
+// lock and the flag's ID, then its group and the state of its last sync,
+// locked (see SyncMembership for why). For a flag synced before, that is two
+// statements; otherwise it creates the group, attaches it to the flag and
+// creates the state.
+func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID, flagID int64, last syncLast, err error) {
+	var id sql.NullInt64
+	if err := ex.QueryRowContext(ctx, s.q.SQL("sync_lock"), flag).Scan(&id); err != nil {
+		return 0, 0, last, fmt.Errorf("taking the sync lock: %w", err)
 	}
-	flagID, err = s.flagID(ctx, ex, flag)
-	if err != nil {
-		return 0, 0, err
+	if !id.Valid {
+		return 0, 0, last, &NotFoundError{Kind: "flag", Name: flag}
 	}
+	flagID = id.Int64
 	group := MemberGroupName(flag)
-	groupID, err = s.ensureGroup(ctx, ex, group)
-	if err != nil {
-		return 0, 0, fmt.Errorf("creating group %s: %w", quoteTrunc(group), err)
+	var (
+		lastGroup sql.NullInt64
+		at        sql.NullTime
+		dirty     bool
+		attached  bool
+	)
+	err = ex.QueryRowContext(ctx, s.q.SQL("sync_state"), flagID, group).
+		Scan(&groupID, &lastGroup, &at, &last.members, &dirty, &attached)
+	switch {
+	case errors.Is(err, sql.ErrNoRows): // the group or the state is missing
+		if groupID, err = s.ensureGroup(ctx, ex, group); err != nil {
+			return 0, 0, last, fmt.Errorf("creating group %s: %w", quoteTrunc(group), err)
+		}
+		if err := s.syncStateFlag(ctx, ex, flagID, &lastGroup, &at, &last.members, &dirty); err != nil {
+			return 0, 0, last, err
+		}
+	case err != nil:
+		return 0, 0, last, fmt.Errorf("reading the sync's state: %w", err)
 	}
-	if _, err := s.exec(ctx, ex, "sync_attach", flagID, groupID); err != nil {
-		return 0, 0, fmt.Errorf("attaching group %s: %w", quoteTrunc(group), err)
+	if !attached {
+		if _, err := s.exec(ctx, ex, "sync_attach", flagID, groupID); err != nil {
+			return 0, 0, last, fmt.Errorf("attaching group %s: %w", quoteTrunc(group), err)
+		}
 	}
-	return groupID, flagID, nil
+	last.clean = !dirty && lastGroup.Valid && at.Valid
+	last.groupID, last.at = lastGroup.Int64, dbTime(at.Time)
+	return groupID, flagID, last, nil
+}
+
+// syncStateFlag reads and locks the flag's row of waffle_flag_sync, creating
+// it (dirty) for a flag never synced.
+func (s *Store) syncStateFlag(ctx context.Context, ex execer, flagID int64, dest ...any) error {
+	for range 2 {
+		err := ex.QueryRowContext(ctx, s.q.SQL("sync_state_flag"), flagID).Scan(dest...)
+		if !errors.Is(err, sql.ErrNoRows) {
+			if err != nil {
+				return fmt.Errorf("reading the sync's state: %w", err)
+			}
+			return nil
+		}
+		if _, err := s.exec(ctx, ex, "sync_state_create", flagID); err != nil {
+			return fmt.Errorf("creating the sync's state: %w", err)
+		}
+	}
+	return errors.New("reading the sync's state: no row after creating it")
 }
 
 // ensureGroup returns the ID of the group called name, creating it when it
-// does not exist. It writes nothing when the group exists.
+// does not exist: created first, since a sync comes here when the group is
+// missing (a group that exists is then read, locked).
 func (s *Store) ensureGroup(ctx context.Context, ex execer, name string) (int64, error) {
 	var id int64
-	err := ex.QueryRowContext(ctx, s.q.SQL("sync_group_get"), name).Scan(&id)
-	if !errors.Is(err, sql.ErrNoRows) {
-		return id, err
-	}
-	err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_create"), name, s.now()).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) { // created meanwhile by another writer
+	err := ex.QueryRowContext(ctx, s.q.SQL("sync_group_create"), name, s.now()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) { // it exists
 		err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_get"), name).Scan(&id)
 	}
 	return id, err

@@ -4,8 +4,10 @@
 
 -- name: sync_lock
 -- First statement of a flag's transaction: syncs of one flag queue here, in
--- every process (one key per schema and flag name); other flags go on.
-SELECT pg_advisory_xact_lock(hashtextextended('waffle.sync.' || current_schema() || '.' || $1, 0));
+-- every process (one key per schema and flag name); other flags go on. Then
+-- the flag's ID (NULL: no such flag).
+SELECT (SELECT id FROM waffle_flag WHERE name = $1)
+FROM (SELECT pg_advisory_xact_lock(hashtextextended('waffle.sync.' || current_schema() || '.' || $1, 0))) AS locked;
 
 -- name: sync_flags
 -- The flags a sync of every flag covers: those with windows, and those with
@@ -58,16 +60,26 @@ SELECT $1::bigint, missing.user_id FROM (
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_state
+-- In one statement, for a flag synced before: its group $2 (by name), what
+-- its last sync left, and whether the group is attached to the flag. No row:
+-- the group or the state is missing (sync_state_flag then). The locks: see
+-- sync_group_get and sync_state_flag.
+SELECT g.id, s.group_id, s.synced_at, s.members, s.dirty,
+    EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = $1 AND fg.group_id = g.id)
+FROM waffle_group g JOIN waffle_flag_sync s ON s.flag_id = $1
+WHERE g.name = $2
+FOR KEY SHARE OF g FOR NO KEY UPDATE OF s;
+
+-- name: sync_state_flag
 -- What the flag's last sync left (no row: never synced), locked for this
--- sync.
--- FOR NO KEY UPDATE: a statement that changes the flag's windows or members
--- marks this row dirty (migration 3's triggers) and so waits until this sync
--- commits; one that changed them first has marked it dirty already.
+-- sync. FOR NO KEY UPDATE: a statement that changes the flag's windows or
+-- members marks this row dirty (migration 3's triggers) and so waits until
+-- this sync commits; one that changed them first has marked it dirty already.
 SELECT group_id, synced_at, members, dirty FROM waffle_flag_sync WHERE flag_id = $1
 FOR NO KEY UPDATE;
 
 -- name: sync_state_create
--- A dirty row for a flag never synced, so that the next sync_state locks it.
+-- A dirty row for a flag never synced, so that sync_state_flag locks it.
 INSERT INTO waffle_flag_sync (flag_id) VALUES ($1) ON CONFLICT (flag_id) DO NOTHING;
 
 -- name: sync_state_save

@@ -3,10 +3,10 @@
 -- window is active at ?3 when start_at <= ?3 AND (end_at IS NULL OR end_at > ?3).
 
 -- name: sync_lock
--- First statement of a flag's transaction. BEGIN IMMEDIATE already holds the
--- database's write lock, so syncs queue there (busy timeout and retries) and
--- this is a no-op that keeps the statement names the same in both dialects.
-SELECT ?1;
+-- First statement of a flag's transaction: the flag's ID (NULL: no such
+-- flag). BEGIN IMMEDIATE already holds the database's write lock, so syncs
+-- queue there (busy timeout and retries).
+SELECT (SELECT id FROM waffle_flag WHERE name = ?1);
 
 -- name: sync_flags
 -- The flags a sync of every flag covers: those with windows, and those with
@@ -56,13 +56,21 @@ WHERE m.flag_id = ?2
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_state
--- What the flag's last sync left (no row: never synced), locked for this
--- sync.
--- SQLite's single writer already serializes it with every write.
+-- In one statement, for a flag synced before: its group ?2 (by name), what
+-- its last sync left, and whether the group is attached to the flag. No row:
+-- the group or the state is missing (sync_state_flag then).
+SELECT g.id, s.group_id, s.synced_at, s.members, s.dirty,
+    EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = ?1 AND fg.group_id = g.id)
+FROM waffle_group g JOIN waffle_flag_sync s ON s.flag_id = ?1
+WHERE g.name = ?2;
+
+-- name: sync_state_flag
+-- What the flag's last sync left (no row: never synced). SQLite's single
+-- writer already serializes it with every write.
 SELECT group_id, synced_at, members, dirty FROM waffle_flag_sync WHERE flag_id = ?1;
 
 -- name: sync_state_create
--- A dirty row for a flag never synced, so that the next sync_state locks it.
+-- A dirty row for a flag never synced, so that sync_state_flag locks it.
 INSERT INTO waffle_flag_sync (flag_id) VALUES (?1) ON CONFLICT (flag_id) DO NOTHING;
 
 -- name: sync_state_save
