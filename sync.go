@@ -159,17 +159,10 @@ func (s *Store) syncFlag(ctx context.Context, name string, fs *FlagSync) error {
 		if last.clean && last.groupID == groupID {
 			r, err = s.syncCrossed(ctx, ex, groupID, flagID, at, last)
 		} else {
-			r, err = s.syncFull(ctx, ex, groupID, flagID, at)
+			r, err = s.syncFull(ctx, ex, groupID, flagID, at, last.newGroup)
 		}
 		if err != nil {
 			return err
-		}
-		// A sync that changed nothing leaves the row as it is: the next one
-		// looks at the windows that crossed since the last write, a few more.
-		if r.Full || r.Added > 0 || r.Removed > 0 {
-			if _, err := s.exec(ctx, ex, "sync_state_save", flagID, groupID, at, r.Active); err != nil {
-				return fmt.Errorf("saving the sync's state: %w", err)
-			}
 		}
 		fs.Active, fs.Added, fs.Removed, fs.Full = r.Active, r.Added, r.Removed, r.Full
 		// A sync cancelled while it ran commits nothing, even when the
@@ -181,25 +174,29 @@ func (s *Store) syncFlag(ctx context.Context, name string, fs *FlagSync) error {
 
 // syncLast is what a flag's last sync left in waffle_flag_sync.
 type syncLast struct {
-	clean   bool  // nothing written to the windows or the group since
-	groupID int64 // the group it filled
-	at      time.Time
-	members int
+	clean    bool  // nothing written to the windows or the group since
+	groupID  int64 // the group it filled
+	at       time.Time
+	members  int
+	newGroup bool // the flag's group was created by this sync: it is empty
 }
 
 // syncFull makes group groupID hold the users with a window of flag flagID
-// active at at, comparing all of the flag's windows with all of its members.
-func (s *Store) syncFull(ctx context.Context, ex execer, groupID, flagID int64, at time.Time) (FlagSync, error) {
+// active at at, comparing all of the flag's windows with all of its members
+// (none in a group just created), and saves the state.
+func (s *Store) syncFull(ctx context.Context, ex execer, groupID, flagID int64, at time.Time, newGroup bool) (FlagSync, error) {
 	r := FlagSync{Full: true}
 	var err error
-	if r.Removed, err = s.execCount(ctx, ex, "sync_remove", groupID, flagID, at); err != nil {
-		return r, fmt.Errorf("removing members: %w", err)
+	if !newGroup {
+		if r.Removed, err = s.execCount(ctx, ex, "sync_remove", groupID, flagID, at); err != nil {
+			return r, fmt.Errorf("removing members: %w", err)
+		}
 	}
 	if r.Added, err = s.execCount(ctx, ex, "sync_add", groupID, flagID, at); err != nil {
 		return r, fmt.Errorf("adding members: %w", err)
 	}
-	if err := ex.QueryRowContext(ctx, s.q.SQL("sync_count"), groupID).Scan(&r.Active); err != nil {
-		return r, fmt.Errorf("counting members: %w", err)
+	if err := ex.QueryRowContext(ctx, s.q.SQL("sync_state_save_count"), flagID, groupID, at).Scan(&r.Active); err != nil {
+		return r, fmt.Errorf("saving the sync's state: %w", err)
 	}
 	return r, nil
 }
@@ -224,6 +221,13 @@ func (s *Store) syncCrossed(ctx context.Context, ex execer, groupID, flagID int6
 		return r, fmt.Errorf("adding members: %w", err)
 	}
 	r.Active = last.members + r.Added - r.Removed
+	// A sync that changed nothing leaves the state as it is: the next one
+	// looks at the windows that crossed since the last write, a few more.
+	if r.Added > 0 || r.Removed > 0 {
+		if _, err := s.exec(ctx, ex, "sync_state_save", flagID, groupID, at, r.Active); err != nil {
+			return r, fmt.Errorf("saving the sync's state: %w", err)
+		}
+	}
 	return r, nil
 }
 
@@ -317,7 +321,7 @@ func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID,
 		Scan(&groupID, &lastGroup, &at, &last.members, &dirty, &attached)
 	switch {
 	case errors.Is(err, sql.ErrNoRows): // the group or the state is missing
-		if groupID, err = s.ensureGroup(ctx, ex, group); err != nil {
+		if groupID, last.newGroup, err = s.ensureGroup(ctx, ex, group); err != nil {
 			return 0, 0, last, fmt.Errorf("creating group %s: %w", quoteTrunc(group), err)
 		}
 		if err := s.syncStateFlag(ctx, ex, flagID, &lastGroup, &at, &last.members, &dirty); err != nil {
@@ -355,15 +359,16 @@ func (s *Store) syncStateFlag(ctx context.Context, ex execer, flagID int64, dest
 }
 
 // ensureGroup returns the ID of the group called name, creating it when it
-// does not exist: created first, since a sync comes here when the group is
-// missing (a group that exists is then read, locked).
-func (s *Store) ensureGroup(ctx context.Context, ex execer, name string) (int64, error) {
-	var id int64
-	err := ex.QueryRowContext(ctx, s.q.SQL("sync_group_create"), name, s.now()).Scan(&id)
+// does not exist (and then reports created): created first, since a sync
+// comes here when the group is missing (a group that exists is then read,
+// locked).
+func (s *Store) ensureGroup(ctx context.Context, ex execer, name string) (id int64, created bool, err error) {
+	err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_create"), name, s.now()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) { // it exists
 		err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_get"), name).Scan(&id)
+		return id, false, err
 	}
-	return id, err
+	return id, err == nil, err
 }
 
 // execCount runs a statement and returns the rows it changed.

@@ -78,6 +78,14 @@ INSERT INTO waffle_flag_sync (flag_id) VALUES (?1) ON CONFLICT (flag_id) DO NOTH
 UPDATE waffle_flag_sync SET group_id = ?2, synced_at = ?3, members = ?4, dirty = FALSE
 WHERE flag_id = ?1;
 
+-- name: sync_state_save_count
+-- sync_state_save after a full comparison, counting the members.
+UPDATE waffle_flag_sync
+SET group_id = ?2, synced_at = ?3, dirty = FALSE,
+    members = (SELECT count(*) FROM waffle_group_member WHERE group_id = ?2)
+WHERE flag_id = ?1
+RETURNING members;
+
 -- name: sync_remove_crossed
 -- The incremental form of sync_remove, for a flag whose row is clean: only
 -- the users with a window of flag ?2 that started or ended in (?4, ?5],
@@ -110,9 +118,6 @@ WHERE c.start_at <= ?3 AND (c.end_at IS NULL OR c.end_at > ?3)
   AND NOT EXISTS (
     SELECT 1 FROM waffle_group_member gm WHERE gm.group_id = ?1 AND gm.user_id = c.user_id)
 ON CONFLICT (group_id, user_id) DO NOTHING;
-
--- name: sync_count
-SELECT count(*) FROM waffle_group_member WHERE group_id = ?1;
 
 -- name: sync_user_active
 -- Whether user ?2 has an active window for flag ?1, whichever of its windows.
