@@ -195,7 +195,13 @@ func (s *Store) syncFull(ctx context.Context, ex execer, groupID, flagID int64, 
 	if r.Added, err = s.execCount(ctx, ex, "sync_add", groupID, flagID, at); err != nil {
 		return r, fmt.Errorf("adding members: %w", err)
 	}
-	if err := ex.QueryRowContext(ctx, s.q.SQL("sync_state_save_count"), flagID, groupID, at).Scan(&r.Active); err != nil {
+	if newGroup { // its members are those just added: nothing to count
+		r.Active = r.Added
+		_, err = s.exec(ctx, ex, "sync_state_save", flagID, groupID, at, r.Active)
+	} else {
+		err = ex.QueryRowContext(ctx, s.q.SQL("sync_state_save_count"), flagID, groupID, at).Scan(&r.Active)
+	}
+	if err != nil {
 		return r, fmt.Errorf("saving the sync's state: %w", err)
 	}
 	return r, nil
