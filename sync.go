@@ -374,6 +374,10 @@ func (s *Store) ensureGroup(ctx context.Context, ex execer, name string) (id int
 		err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_get"), name).Scan(&id)
 		return id, false, err
 	}
+	if err != nil {
+		return 0, false, err
+	}
+	_, err = s.exec(ctx, ex, "sync_group_clear", id)
 	return id, err == nil, err
 }
 

@@ -320,3 +320,29 @@ func waitBlockedOrDone(t *testing.T, s *Store, done chan error) {
 	}
 	t.Fatal("the concurrent statement neither finished nor waited for a lock")
 }
+
+// TestSyncMembershipNewGroupStartsEmpty plants a member row for the ID the
+// flag's group is about to get, as SQL can without the foreign key that
+// PostgreSQL's members no longer have: the sync's new group must hold
+// exactly the users it adds, and count them right.
+func TestSyncMembershipNewGroupStartsEmpty(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, _ := clockStore(t, h)
+		createFlag(t, s, "beta")
+		addWindow(t, s, "beta", "ann", windowT0.Add(-time.Hour), nil)
+		next := "SELECT coalesce(max(id), 0) + 1 FROM waffle_group"
+		if s.Dialect() == "postgres" {
+			next = "SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM waffle_group_id_seq"
+		}
+		err := s.db.Exec("INSERT INTO waffle_group_member (group_id, user_id) SELECT (" + next + "), 'stray'").Error
+		if s.Dialect() == "sqlite" {
+			require.Error(t, err, "SQLite's foreign key refuses a member of a group that does not exist")
+			return
+		}
+		require.NoError(t, err)
+		fs := syncOne(t, s, "beta")
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Added: 1, Full: true}, fs)
+		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
+	})
+}

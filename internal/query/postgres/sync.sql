@@ -29,6 +29,13 @@ INSERT INTO waffle_group (name, created) VALUES ($1, $2)
 ON CONFLICT (name) DO NOTHING
 RETURNING id;
 
+-- name: sync_group_clear
+-- A group the sync just created starts empty: rows that a foreign key would
+-- have refused (none on PostgreSQL's members, none enforced on a SQLite
+-- connection without foreign_keys=on, where a deleted group's ID is reused)
+-- go, so that the group's members are exactly those the sync adds.
+DELETE FROM waffle_group_member WHERE group_id = $1;
+
 -- name: sync_attach
 INSERT INTO waffle_flag_group (flag_id, group_id) VALUES ($1, $2)
 ON CONFLICT (flag_id, group_id) DO NOTHING;

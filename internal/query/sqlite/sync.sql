@@ -26,6 +26,13 @@ INSERT INTO waffle_group (name, created) VALUES (?1, ?2)
 ON CONFLICT (name) DO NOTHING
 RETURNING id;
 
+-- name: sync_group_clear
+-- A group the sync just created starts empty: rows that a foreign key would
+-- have refused (none on PostgreSQL's members, none enforced on a SQLite
+-- connection without foreign_keys=on, where a deleted group's ID is reused)
+-- go, so that the group's members are exactly those the sync adds.
+DELETE FROM waffle_group_member WHERE group_id = ?1;
+
 -- name: sync_attach
 INSERT INTO waffle_flag_group (flag_id, group_id) VALUES (?1, ?2)
 ON CONFLICT (flag_id, group_id) DO NOTHING;
@@ -43,16 +50,19 @@ WHERE waffle_group_member.group_id = ?1
 -- name: sync_add
 -- Users with an active window for flag ?2 who are not in group ?1 yet, once
 -- each however many windows they have. INDEXED BY: the covering index, in
--- user order (no table lookups, no sort for DISTINCT, members inserted in
--- key order); without statistics SQLite would take the (flag_id, start_at)
--- index and visit the table for every window (0.36 s instead of 0.19 s for
--- 70,000 members).
+-- user order (no table lookups, members inserted in key order); without
+-- statistics SQLite would take the (flag_id, start_at) index and visit the
+-- table for every window (0.36 s instead of 0.19 s for 70,000 members).
+-- GROUP BY rather than DISTINCT: SQLite sees that the index already groups
+-- the users, where DISTINCT ?1, user_id made it sort them in a temporary
+-- B-tree.
 INSERT INTO waffle_group_member (group_id, user_id)
-SELECT DISTINCT ?1, m.user_id FROM waffle_flag_member m INDEXED BY waffle_flag_member_sync_idx
+SELECT ?1, m.user_id FROM waffle_flag_member m INDEXED BY waffle_flag_member_sync_idx
 WHERE m.flag_id = ?2
   AND m.start_at <= ?3 AND (m.end_at IS NULL OR m.end_at > ?3)
   AND NOT EXISTS (
     SELECT 1 FROM waffle_group_member gm WHERE gm.group_id = ?1 AND gm.user_id = m.user_id)
+GROUP BY m.user_id
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_state
