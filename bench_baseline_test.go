@@ -1,6 +1,8 @@
 package waffle
 
 import (
+	"github.com/gowaffle/waffle/internal/testdb"
+
 	"context"
 	"database/sql"
 	"fmt"
@@ -106,13 +108,28 @@ func (bb *baselineBatch) write(ctx context.Context, names []string, values []*st
 // baselineFlagSQL answers, for an identified user, everything the decision
 // needs in one round trip: the flag's rules that apply without a request
 // (everyone, percent, the authenticated/staff/superusers switches, the
-// languages) and whether the user is listed or in a listed group.
-const baselineFlagSQL = `SELECT f.everyone, f.percent, f.authenticated, f.staff, f.superusers, f.languages,
+// languages) and whether the user is listed or in a listed group. Group
+// membership follows the schema's indexes: on SQLite the (user_id,
+// group_id) index; on PostgreSQL that index holds only the members not
+// written by the sync, and the flag's WAFFLE_ group is probed by its primary
+// key (migration 3).
+func baselineFlagSQL(kind string) string {
+	const rules = `SELECT f.everyone, f.percent, f.authenticated, f.staff, f.superusers, f.languages,
     EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2)
-    OR EXISTS (SELECT 1 FROM waffle_flag_group fg
-               JOIN waffle_group_member gm ON gm.group_id = fg.group_id AND gm.user_id = $2
-               WHERE fg.flag_id = f.id)
+    OR EXISTS (SELECT 1 FROM waffle_group_member gm
+               JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+               WHERE gm.user_id = $2`
+	if kind == testdb.SQLite {
+		return rules + `)
 FROM waffle_flag f WHERE f.name = $1`
+	}
+	return rules + ` AND NOT gm.synced)
+    OR EXISTS (SELECT 1 FROM waffle_group g
+               JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+               JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2
+               WHERE g.name = 'WAFFLE_' || f.name)
+FROM waffle_flag f WHERE f.name = $1`
+}
 
 // baselineFlagIsActive decides like django-waffle for an identified user
 // with no request and no language: everyone, then listed or grouped, then

@@ -25,7 +25,7 @@ func BenchmarkParallelRead(b *testing.B) {
 			)
 		})
 		b.Run("op=FlagIsActive/case=GroupMatch/users=10000", func(b *testing.B) {
-			stmt := d.prepare(b, baselineFlagSQL)
+			stmt := d.prepare(b, baselineFlagSQL(d.kind))
 			u := User{ID: benchGroupedUsr, Authenticated: true}
 			uctx := WithUser(ctx, u)
 			benchParallel(b, benchReaders, true,

@@ -108,7 +108,7 @@ func benchGet(b *testing.B, d *benchDB) {
 }
 
 func benchFlagIsActive(b *testing.B, d *benchDB) {
-	stmt := d.prepare(b, baselineFlagSQL)
+	stmt := d.prepare(b, baselineFlagSQL(d.kind))
 	type flagCase struct {
 		name, flag string
 		user       User

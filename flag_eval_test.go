@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,8 +134,15 @@ func TestFlagIsActiveOrder(t *testing.T) {
 		require.NoError(t, plain.AddGroupMembers(ctx, "testers", "member"))
 		require.NoError(t, plain.AddGroupMembers(ctx, "others", "outsider"))
 		for i := range cases {
-			cases[i].flag.Name = strings.ToLower(cases[i].name)
-			require.NoError(t, plain.SaveFlag(ctx, &cases[i].flag), cases[i].name)
+			// The cases are shared with the other database's subtest, which
+			// runs at the same time: SaveFlag writes through the pointers.
+			f := &cases[i].flag
+			if f.Percent != nil {
+				f.Percent = ptr(*f.Percent)
+			}
+			f.Users, f.Groups, f.Languages = slices.Clone(f.Users), slices.Clone(f.Groups), slices.Clone(f.Languages)
+			f.Name = strings.ToLower(cases[i].name)
+			require.NoError(t, plain.SaveFlag(ctx, f), cases[i].name)
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

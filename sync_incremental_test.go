@@ -346,3 +346,25 @@ func TestSyncMembershipNewGroupStartsEmpty(t *testing.T) {
 		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
 	})
 }
+
+// TestUserGroupsAfterSync checks that the groups the sync fills are listed
+// among a user's groups like any other (on PostgreSQL they are found by
+// another path than the groups filled by hand: migration 3).
+func TestUserGroupsAfterSync(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, _ := clockStore(t, h)
+		createFlag(t, s, "beta")
+		addWindow(t, s, "beta", "ann", windowT0.Add(-time.Hour), nil)
+		require.NoError(t, s.AddGroupMembers(ctx, "staff", "ann"))
+		require.NoError(t, s.AddGroupMembers(ctx, "WAFFLE", "ann")) // not a sync's group: no underscore
+		syncOne(t, s, "beta")
+		groups, err := s.UserGroups(ctx, "ann")
+		require.NoError(t, err)
+		require.Equal(t, []string{"WAFFLE", "WAFFLE_beta", "staff"}, groups)
+		on, err := s.FlagIsActive(WithUser(ctx, User{ID: "ann"}), "beta")
+		require.NoError(t, err)
+		require.True(t, on)
+	})
+}

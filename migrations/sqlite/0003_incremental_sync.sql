@@ -72,10 +72,3 @@ BEGIN
     DELETE FROM waffle_group_member WHERE group_id = OLD.id;
     UPDATE waffle_flag_sync SET dirty = TRUE, group_id = NULL WHERE group_id = OLD.id;
 END;
-
--- Evaluation finds a user's membership of a flag's groups through the
--- primary key (group_id, user_id), one probe per group of the flag, and
--- UserGroups probes it once per group: the (user_id, group_id) index cost
--- more to keep up at every member written than it saved (three quarters of
--- the cost of adding a member).
-DROP INDEX IF EXISTS waffle_group_member_user_idx;

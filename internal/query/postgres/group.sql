@@ -23,11 +23,17 @@ SELECT g.id, m.user_id FROM waffle_group g LEFT JOIN waffle_group_member m ON m.
 WHERE g.name = $1 ORDER BY m.user_id COLLATE "C";
 
 -- name: user_groups
--- One probe of the members' primary key (group_id, user_id) per group:
--- there is no index by user (migration 3).
-SELECT g.name FROM waffle_group g
-WHERE EXISTS (SELECT 1 FROM waffle_group_member m WHERE m.group_id = g.id AND m.user_id = $1)
-ORDER BY g.name COLLATE "C";
+-- The rows the sync did not write, through the (user_id, group_id) index,
+-- and the WAFFLE_ groups, each probed by its primary key (migration 3).
+SELECT name FROM (
+  SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
+  WHERE m.user_id = $1 AND NOT m.synced
+  UNION
+  SELECT g.name FROM waffle_group g
+  JOIN waffle_group_member m ON m.group_id = g.id AND m.user_id = $1
+  WHERE left(g.name, 7) = 'WAFFLE_' AND m.synced
+) AS groups
+ORDER BY name COLLATE "C";
 
 -- name: group_members_add
 INSERT INTO waffle_group_member (group_id, user_id)

@@ -57,8 +57,8 @@ WHERE group_id = $1
 -- each however many windows they have. EXCEPT, rather than NOT EXISTS, keeps
 -- the plan linear (a hashed or sorted set difference) even when the
 -- statistics still say the group is empty, as during the first sync.
-INSERT INTO waffle_group_member (group_id, user_id)
-SELECT $1::bigint, missing.user_id FROM (
+INSERT INTO waffle_group_member (group_id, user_id, synced)
+SELECT $1::bigint, missing.user_id, TRUE FROM (
   SELECT m.user_id FROM waffle_flag_member m
   WHERE m.flag_id = $2 AND m.start_at <= $3 AND (m.end_at IS NULL OR m.end_at > $3)
   EXCEPT
@@ -123,8 +123,8 @@ WHERE waffle_group_member.group_id = $1
 -- name: sync_add_crossed
 -- The incremental form of sync_add: the windows of flag $2 that started or
 -- ended in ($4, $5] and are active at $3; their users join group $1.
-INSERT INTO waffle_group_member (group_id, user_id)
-SELECT DISTINCT $1::bigint, c.user_id FROM (
+INSERT INTO waffle_group_member (group_id, user_id, synced)
+SELECT DISTINCT $1::bigint, c.user_id, TRUE FROM (
     SELECT m.user_id, m.start_at, m.end_at FROM waffle_flag_member m
     WHERE m.flag_id = $2 AND m.start_at > $4 AND m.start_at <= $5
     UNION ALL
@@ -143,7 +143,7 @@ SELECT EXISTS (
     AND m.start_at <= $3 AND (m.end_at IS NULL OR m.end_at > $3));
 
 -- name: sync_user_add
-INSERT INTO waffle_group_member (group_id, user_id) VALUES ($1, $2)
+INSERT INTO waffle_group_member (group_id, user_id, synced) VALUES ($1, $2, TRUE)
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_user_remove

@@ -15,7 +15,7 @@ FROM waffle_flag f WHERE f.name = ?1;
 -- group by stored membership.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
     EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
-    OR EXISTS (SELECT 1 FROM waffle_flag_group fg
-               JOIN waffle_group_member gm ON gm.group_id = fg.group_id AND gm.user_id = ?2
-               WHERE fg.flag_id = f.id)
+    OR EXISTS (SELECT 1 FROM waffle_group_member gm
+               JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+               WHERE gm.user_id = ?2)
 FROM waffle_flag f WHERE f.name = ?1;

@@ -20,11 +20,8 @@ SELECT g.id, m.user_id FROM waffle_group g LEFT JOIN waffle_group_member m ON m.
 WHERE g.name = ?1 ORDER BY m.user_id;
 
 -- name: user_groups
--- One probe of the members' primary key (group_id, user_id) per group:
--- there is no index by user (migration 3).
-SELECT g.name FROM waffle_group g
-WHERE EXISTS (SELECT 1 FROM waffle_group_member m WHERE m.group_id = g.id AND m.user_id = ?1)
-ORDER BY g.name;
+SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
+WHERE m.user_id = ?1 ORDER BY g.name;
 
 -- name: group_members_add
 INSERT INTO waffle_group_member (group_id, user_id)
