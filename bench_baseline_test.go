@@ -109,21 +109,21 @@ func (bb *baselineBatch) write(ctx context.Context, names []string, values []*st
 // needs in one round trip: the flag's rules that apply without a request
 // (everyone, percent, the authenticated/staff/superusers switches, the
 // languages) and whether the user is listed or in a listed group. Group
-// membership follows the schema's indexes: on SQLite the (user_id,
-// group_id) index; on PostgreSQL that index holds only the members not
-// written by the sync, and the flag's WAFFLE_ group is probed by its primary
-// key (migration 3).
+// membership follows the schema (migration 3): the members not written by
+// the sync by user (PostgreSQL: a partial index; SQLite: a table kept by
+// triggers), and the flag's WAFFLE_ group probed by its primary key.
 func baselineFlagSQL(kind string) string {
-	const rules = `SELECT f.everyone, f.percent, f.authenticated, f.staff, f.superusers, f.languages,
-    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2)
-    OR EXISTS (SELECT 1 FROM waffle_group_member gm
+	byUser := `SELECT 1 FROM waffle_group_member gm
+               JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+               WHERE gm.user_id = $2 AND NOT gm.synced`
+	if kind == testdb.SQLite {
+		byUser = `SELECT 1 FROM waffle_group_member_by_user gm
                JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
                WHERE gm.user_id = $2`
-	if kind == testdb.SQLite {
-		return rules + `)
-FROM waffle_flag f WHERE f.name = $1`
 	}
-	return rules + ` AND NOT gm.synced)
+	return `SELECT f.everyone, f.percent, f.authenticated, f.staff, f.superusers, f.languages,
+    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2)
+    OR EXISTS (` + byUser + `)
     OR EXISTS (SELECT 1 FROM waffle_group g
                JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
                JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2

@@ -333,6 +333,9 @@ func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID,
 		if err := s.syncStateFlag(ctx, ex, flagID, &lastGroup, &at, &last.members, &dirty); err != nil {
 			return 0, 0, last, err
 		}
+		if _, err := s.exec(ctx, ex, "sync_state_group", flagID, groupID); err != nil {
+			return 0, 0, last, fmt.Errorf("saving the sync's state: %w", err)
+		}
 	case err != nil:
 		return 0, 0, last, fmt.Errorf("reading the sync's state: %w", err)
 	}

@@ -368,3 +368,46 @@ func TestUserGroupsAfterSync(t *testing.T) {
 		require.True(t, on)
 	})
 }
+
+// TestMembershipBySQL writes members of a group listed on a flag with SQL,
+// as another tool would, and checks that evaluation follows: the lookup by
+// user that migration 3 keeps (PostgreSQL: a partial index; SQLite: a table
+// kept by triggers) must see inserts, updates and deletes, and forget the
+// members of a deleted group.
+func TestMembershipBySQL(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := h.store(t, nil)
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "beta", Groups: []string{"testers"}}))
+		exec := func(q string) {
+			t.Helper()
+			require.NoError(t, s.db.Exec(q).Error, q)
+		}
+		isOn := func(user string) bool {
+			t.Helper()
+			on, err := s.FlagIsActive(WithUser(ctx, User{ID: user}), "beta")
+			require.NoError(t, err)
+			return on
+		}
+		exec("INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'ann' FROM waffle_group WHERE name = 'testers'")
+		require.True(t, isOn("ann"))
+		exec("UPDATE waffle_group_member SET user_id = 'bob' WHERE user_id = 'ann'")
+		require.False(t, isOn("ann"))
+		require.True(t, isOn("bob"))
+		groups, err := s.UserGroups(ctx, "bob")
+		require.NoError(t, err)
+		require.Equal(t, []string{"testers"}, groups)
+		exec("DELETE FROM waffle_group_member WHERE user_id = 'bob'")
+		require.False(t, isOn("bob"))
+
+		exec("INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'cat' FROM waffle_group WHERE name = 'testers'")
+		require.True(t, isOn("cat"))
+		exec("DELETE FROM waffle_group WHERE name = 'testers'")
+		require.False(t, isOn("cat"))
+		require.Zero(t, tableRows(t, s, "waffle_group_member"))
+		if s.Dialect() == "sqlite" {
+			require.Zero(t, tableRows(t, s, "waffle_group_member_by_user"), "the triggers forgot the deleted group's members")
+		}
+	})
+}

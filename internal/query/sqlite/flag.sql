@@ -9,9 +9,13 @@
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
     (?2 <> '' AND (
         EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
-        OR EXISTS (SELECT 1 FROM waffle_group_member gm
-                   JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
-                   WHERE gm.user_id = ?2)))
+        OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
+                   JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
+                   WHERE bu.user_id = ?2)
+        OR EXISTS (SELECT 1 FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = ?2
+                   WHERE g.name = 'WAFFLE_' || f.name)))
     OR (?3 <> '[]' AND EXISTS (SELECT 1 FROM waffle_flag_group fg
                                JOIN waffle_group g ON g.id = fg.group_id
                                WHERE fg.flag_id = f.id AND g.name IN (SELECT value FROM json_each(?3))))

@@ -20,8 +20,15 @@ SELECT g.id, m.user_id FROM waffle_group g LEFT JOIN waffle_group_member m ON m.
 WHERE g.name = ?1 ORDER BY m.user_id;
 
 -- name: user_groups
-SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
-WHERE m.user_id = ?1 ORDER BY g.name;
+-- The groups filled by hand, through waffle_group_member_by_user, and the
+-- WAFFLE_ groups, each probed by the members' primary key (migration 3).
+SELECT g.name FROM waffle_group_member_by_user m JOIN waffle_group g ON g.id = m.group_id
+WHERE m.user_id = ?1
+UNION
+SELECT g.name FROM waffle_group g
+JOIN waffle_group_member m ON m.group_id = g.id AND m.user_id = ?1
+WHERE substr(g.name, 1, 7) = 'WAFFLE_'
+ORDER BY 1;
 
 -- name: group_members_add
 INSERT INTO waffle_group_member (group_id, user_id)

@@ -83,6 +83,13 @@ SELECT group_id, synced_at, members, dirty FROM waffle_flag_sync WHERE flag_id =
 -- A dirty row for a flag never synced, so that sync_state_flag locks it.
 INSERT INTO waffle_flag_sync (flag_id) VALUES (?1) ON CONFLICT (flag_id) DO NOTHING;
 
+-- name: sync_state_group
+-- The flag's group is ?2 from now on, compared in full at this sync.
+-- Before the sync writes to its group: the members of the groups in
+-- waffle_flag_sync stay out of waffle_group_member_by_user (migration 3).
+UPDATE waffle_flag_sync SET group_id = ?2, dirty = TRUE
+WHERE flag_id = ?1 AND group_id IS NOT ?2;
+
 -- name: sync_state_save
 -- The flag's group ?2 holds the ?4 users with a window active at ?3.
 UPDATE waffle_flag_sync SET group_id = ?2, synced_at = ?3, members = ?4, dirty = FALSE
