@@ -81,6 +81,14 @@ func (r SyncResult) Err() error {
 // added to the group by other means are removed: the group belongs to the
 // sync.
 //
+// Each flag's last sync is remembered (the table waffle_flag_sync): while
+// nothing else was written to the flag's windows or group since, a sync
+// looks only at the windows that started or ended in between, so that its
+// cost follows the change rather than the number of windows. A flag's first
+// sync, and its first after any such write (triggers note them, whatever
+// wrote them), compares all of its windows with all of its members
+// ([FlagSync.Full]).
+//
 // Every replica of an application may run it at the same moment: syncs of
 // one flag queue on a lock (a PostgreSQL advisory lock per flag; SQLite's
 // single writer) and end in the same state.
