@@ -74,7 +74,9 @@
 // Windows take effect through a sync: [Store.SyncMembership] makes each
 // flag's group "WAFFLE_<flag>", attached to the flag, hold exactly
 // the users with an active window, with set-based statements in one
-// transaction per flag that write only what changed; [Store.SyncMember] does
+// transaction per flag that write only what changed and, between two syncs
+// with nothing else written, read only the windows that started or ended in
+// between; [Store.SyncMember] does
 // it for one user, looking at all of the user's windows; [Store.SyncLoop]
 // repeats the sync on an interval. Every replica may sync at the same time.
 // Evaluation then sees the group like any other, in its one statement.
