@@ -2,10 +2,12 @@ package waffle
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -190,4 +192,87 @@ func TestSchemaCascadesAndUniqueNames(t *testing.T) {
 		}
 		require.Equal(t, int64(1), count("waffle_group"), "the group g2 itself stays")
 	})
+}
+
+// TestMigrateFromVersion2 upgrades a database that holds version 2's schema
+// and data (a flag listing a group filled by hand, a synced WAFFLE_ group,
+// windows) to the newest version: evaluation, the groups of a user and the
+// sync go on as before.
+func TestMigrateFromVersion2(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		gdb := db.Open(t)
+		sqlDB, err := gdb.DB()
+		require.NoError(t, err)
+		q := query.For(gdb.Dialector.Name())
+		_, err = sqlDB.ExecContext(ctx, q.SQL("schema_version_create"))
+		require.NoError(t, err)
+		ms, err := Migrations(gdb.Dialector.Name())
+		require.NoError(t, err)
+		require.Greater(t, len(ms), 2)
+		for _, m := range ms[:2] {
+			_, err := sqlDB.ExecContext(ctx, m.SQL)
+			require.NoError(t, err, m.Name)
+			_, err = sqlDB.ExecContext(ctx, q.SQL("schema_version_insert"), m.Version, m.Name, time.Now().UTC())
+			require.NoError(t, err)
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		for _, stmt := range []string{
+			"INSERT INTO waffle_flag (name, created, modified) VALUES ('beta', ?, ?)",
+			"INSERT INTO waffle_group (name, created) VALUES ('testers', ?), ('WAFFLE_beta', ?)",
+			"INSERT INTO waffle_flag_group (flag_id, group_id) SELECT f.id, g.id FROM waffle_flag f, waffle_group g",
+			"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'tess' FROM waffle_group WHERE name = 'testers'",
+			"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'ann' FROM waffle_group WHERE name = 'WAFFLE_beta'",
+			"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'ann', ?, ? FROM waffle_flag",
+			"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'bob', ?, ? FROM waffle_flag",
+		} {
+			n := strings.Count(stmt, "?")
+			args := make([]any, n)
+			for i := range args {
+				args[i] = now.Add(-time.Hour)
+			}
+			if gdb.Dialector.Name() == "postgres" {
+				for i := 1; strings.Contains(stmt, "?"); i++ {
+					stmt = strings.Replace(stmt, "?", fmt.Sprintf("$%d", i), 1)
+				}
+			}
+			_, err := sqlDB.ExecContext(ctx, stmt, args...)
+			require.NoError(t, err, stmt)
+		}
+
+		s, err := New(gdb, &Config{Now: func() time.Time { return now }})
+		require.NoError(t, err)
+		require.NoError(t, s.Migrate(ctx))
+		status, err := s.MigrationStatus(ctx)
+		require.NoError(t, err)
+		for _, m := range status {
+			require.True(t, m.Applied, "version %d", m.Version)
+		}
+		isOn := func(user string) bool {
+			t.Helper()
+			on, err := s.FlagIsActive(WithUser(ctx, User{ID: user}), "beta")
+			require.NoError(t, err)
+			return on
+		}
+		require.True(t, isOn("tess"), "a member of a group filled by hand")
+		require.True(t, isOn("ann"), "a member of the WAFFLE_ group from before")
+		require.False(t, isOn("bob"), "not synced yet")
+		groups, err := s.UserGroups(ctx, "ann")
+		require.NoError(t, err)
+		require.Equal(t, []string{"WAFFLE_beta"}, groups)
+
+		res, err := s.SyncMembership(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []FlagSync{{Flag: "beta", Active: 2, Added: 1, Full: true}}, res.Flags)
+		require.True(t, isOn("bob"))
+		require.Equal(t, []FlagSync{{Flag: "beta", Active: 2}}, mustSync(t, s))
+	})
+}
+
+func mustSync(t *testing.T, s *Store) []FlagSync {
+	t.Helper()
+	res, err := s.SyncMembership(context.Background())
+	require.NoError(t, err)
+	return res.Flags
 }
