@@ -29,7 +29,7 @@ func serveGuard(t *testing.T, guard func(http.Handler) http.Handler, req *http.R
 	}
 	req.RequestURI = ""
 	req.URL.Scheme, req.URL.Host = "http", srv.Listener.Addr().String()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := noRedirects(srv)
 	resp, err := client.Do(req)
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)

@@ -127,7 +127,7 @@ func TestEvaluationWithoutMiddleware(t *testing.T) {
 			req := get(tt.path, "Cookie: dwf_pf=True; dwft_t_f=True")
 			req.RequestURI = ""
 			req.URL.Scheme, req.URL.Host = "http", strings.TrimPrefix(srv.URL, "http://")
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := srv.Client().Do(req)
 			require.NoError(t, err)
 			body, err := io.ReadAll(resp.Body)
 			require.NoError(t, err)

@@ -37,6 +37,17 @@ func decide(r *http.Request, ds ...decision) {
 	}
 }
 
+// noRedirects returns srv's own client, which does not follow redirects.
+// The server's client, rather than one on http.DefaultTransport: every
+// httptest.Server.Close closes the idle connections of http.DefaultTransport,
+// which can break a request of a test running beside it ("http:
+// CloseIdleConnections called").
+func noRedirects(srv *httptest.Server) *http.Client {
+	c := srv.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
+}
+
 // roundTrip serves h behind s.Middleware on a real server and returns the
 // response (body read and closed) and its body.
 func roundTrip(t *testing.T, s *Store, h http.Handler, req *http.Request) (*http.Response, string) {
@@ -51,8 +62,7 @@ func roundTrip(t *testing.T, s *Store, h http.Handler, req *http.Request) (*http
 	out, err := http.NewRequestWithContext(t.Context(), req.Method, u, req.Body)
 	require.NoError(t, err)
 	out.Header = req.Header
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(out)
+	resp, err := noRedirects(srv).Do(out)
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
@@ -271,7 +281,7 @@ func TestMiddlewareHijack(t *testing.T) {
 					_ = rw.Flush()
 				})))
 				t.Cleanup(srv.Close)
-				resp, err := http.Get(srv.URL)
+				resp, err := srv.Client().Get(srv.URL)
 				require.NoError(t, err)
 				body, err := io.ReadAll(resp.Body)
 				require.NoError(t, err)

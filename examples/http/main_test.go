@@ -27,7 +27,11 @@ func TestExamplePageFollowsChanges(t *testing.T) {
 		require.NoError(t, setup(ctx, store), "setup leaves existing objects alone")
 		srv := httptest.NewServer(newHandler(store))
 		t.Cleanup(srv.Close)
-		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		// The server's own client: http.DefaultTransport's idle connections
+		// are closed by every httptest.Server.Close of the tests running
+		// beside this one, which can break a request in flight.
+		client := srv.Client()
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		load := func(path string) (*http.Response, string) {
 			t.Helper()
 			resp, err := client.Get(srv.URL + path)
@@ -90,7 +94,7 @@ func TestExampleTestingMode(t *testing.T) {
 		srv := httptest.NewServer(newHandler(store))
 		t.Cleanup(srv.Close)
 
-		resp, err := http.Get(srv.URL + "/beta?dwft_new-checkout=1")
+		resp, err := srv.Client().Get(srv.URL + "/beta?dwft_new-checkout=1")
 		require.NoError(t, err)
 		body, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
