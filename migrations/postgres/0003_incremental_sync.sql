@@ -143,8 +143,9 @@ CREATE TRIGGER waffle_group_truncated AFTER TRUNCATE ON waffle_group
 -- index: a user-major index is touched all over by every flag's sync, which
 -- made it a fifth of the cost of adding a member. Evaluation finds those
 -- members through the flag's WAFFLE_ group instead: one primary-key probe
--- (group_id, user_id). (SQLite, which cannot add a column idempotently for
--- MigrationScript, keeps the whole index.)
+-- (group_id, user_id). (SQLite cannot add a column idempotently, and
+-- MigrationScript must be: it keeps this lookup in a table of its own,
+-- waffle_group_member_by_user, filled by triggers.)
 ALTER TABLE waffle_group_member ADD COLUMN IF NOT EXISTS synced BOOLEAN NOT NULL DEFAULT FALSE;
 DROP INDEX IF EXISTS waffle_group_member_user_idx;
 CREATE INDEX IF NOT EXISTS waffle_group_member_user_idx ON waffle_group_member (user_id, group_id) WHERE NOT synced;
