@@ -408,7 +408,7 @@ func benchCommitStore(b *testing.B, db *testdb.DB, commit string) *Store {
 	if db.Kind == testdb.Postgres {
 		dsn := db.DSN
 		if commit == "fast" {
-			dsn = withDSNParam(dsn, "synchronous_commit", "off")
+			dsn = testdb.WithParam(dsn, "synchronous_commit", "off")
 		}
 		dialector = postgres.New(postgres.Config{DSN: dsn})
 		settings = "SELECT 'fsync=' || current_setting('fsync') || ' synchronous_commit=' || current_setting('synchronous_commit') || ' full_page_writes=' || current_setting('full_page_writes')"
@@ -439,19 +439,6 @@ func benchCommitStore(b *testing.B, db *testdb.DB, commit string) *Store {
 		b.Fatal(err)
 	}
 	return s
-}
-
-// withDSNParam adds a run-time parameter to a PostgreSQL DSN, URL or
-// key=value form.
-func withDSNParam(dsn, key, value string) string {
-	if strings.Contains(dsn, "://") {
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		return dsn + sep + key + "=" + value
-	}
-	return dsn + " " + key + "=" + value
 }
 
 // naiveSync is what a straightforward port does, written with database/sql

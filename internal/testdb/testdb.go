@@ -148,17 +148,18 @@ func newPostgres(tb testing.TB) *DB {
 			tb.Errorf("testdb: dropping schema %s: %v", schema, err)
 		}
 	})
-	return &DB{Kind: Postgres, DSN: WithSearchPath(dsn, schema)}
+	return &DB{Kind: Postgres, DSN: WithParam(dsn, "search_path", schema)}
 }
 
-// WithSearchPath returns dsn with its search_path set to schema.
-func WithSearchPath(dsn, schema string) string {
+// WithParam returns the PostgreSQL dsn, in URL or key=value form, with the
+// run-time parameter key set to value (search_path, synchronous_commit...).
+func WithParam(dsn, key, value string) string {
 	if strings.Contains(dsn, "://") {
 		sep := "?"
 		if strings.Contains(dsn, "?") {
 			sep = "&"
 		}
-		return dsn + sep + "search_path=" + schema
+		return dsn + sep + key + "=" + value
 	}
-	return fmt.Sprintf("%s search_path=%s", dsn, schema)
+	return fmt.Sprintf("%s %s=%s", dsn, key, value)
 }

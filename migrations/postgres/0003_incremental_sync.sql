@@ -141,7 +141,7 @@ CREATE TRIGGER waffle_group_truncated AFTER TRUNCATE ON waffle_group
 
 -- Members the sync writes (synced) stay out of the (user_id, group_id)
 -- index: a user-major index is touched all over by every flag's sync, which
--- made it a fifth of the cost of adding a member. Evaluation finds those
+-- made it a quarter of the cost of adding a member. Evaluation finds those
 -- members through the flag's WAFFLE_ group instead: one primary-key probe
 -- (group_id, user_id). (SQLite cannot add a column idempotently, and
 -- MigrationScript must be: it keeps this lookup in a table of its own,
