@@ -90,7 +90,7 @@ func (f *Flag) validate() error {
 		if err != nil {
 			return err
 		}
-		*f.Percent = p
+		f.Percent = &p // a new pointer: the caller's value may be shared
 	}
 	for _, l := range f.Languages {
 		if strings.IndexByte(l, ',') >= 0 {

@@ -24,18 +24,7 @@ func serveGuard(t *testing.T, guard func(http.Handler) http.Handler, req *http.R
 	t.Helper()
 	srv := httptest.NewServer(guard(okHandler))
 	t.Cleanup(srv.Close)
-	if req == nil {
-		req = get("/")
-	}
-	req.RequestURI = ""
-	req.URL.Scheme, req.URL.Host = "http", srv.Listener.Addr().String()
-	client := noRedirects(srv)
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.NoError(t, resp.Body.Close())
-	return resp, string(body)
+	return send(t, srv, req)
 }
 
 // Guards for flags, switches and samples: 404 until active, 200 once

@@ -124,17 +124,10 @@ func TestEvaluationWithoutMiddleware(t *testing.T) {
 		} {
 			s := h.store(t, &Config{Rand: fixedRand(tt.rand), Override: true})
 			srv := httptest.NewServer(evalHandler(s))
-			req := get(tt.path, "Cookie: dwf_pf=True; dwft_t_f=True")
-			req.RequestURI = ""
-			req.URL.Scheme, req.URL.Host = "http", strings.TrimPrefix(srv.URL, "http://")
-			resp, err := srv.Client().Do(req)
-			require.NoError(t, err)
-			body, err := io.ReadAll(resp.Body)
-			require.NoError(t, err)
-			require.NoError(t, resp.Body.Close())
+			resp, body := send(t, srv, get(tt.path, "Cookie: dwf_pf=True; dwft_t_f=True"))
 			srv.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode)
-			require.Equal(t, tt.want, string(body))
+			require.Equal(t, tt.want, body)
 			require.Empty(t, resp.Header.Values("Set-Cookie"))
 		}
 	})

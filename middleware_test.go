@@ -54,14 +54,21 @@ func roundTrip(t *testing.T, s *Store, h http.Handler, req *http.Request) (*http
 	t.Helper()
 	srv := httptest.NewServer(s.Middleware(h))
 	t.Cleanup(srv.Close)
+	return send(t, srv, req)
+}
+
+// send sends a copy of req (GET / when nil) to srv without following
+// redirects and returns the response (body read and closed) and its body.
+// req itself is left untouched: test tables share their requests between
+// the databases' subtests, which run in parallel.
+func send(t *testing.T, srv *httptest.Server, req *http.Request) (*http.Response, string) {
+	t.Helper()
 	if req == nil {
-		req = httptest.NewRequest(http.MethodGet, "/", nil)
+		req = get("/")
 	}
-	req.RequestURI = ""
-	u := srv.URL + req.URL.RequestURI()
-	out, err := http.NewRequestWithContext(t.Context(), req.Method, u, req.Body)
+	out, err := http.NewRequestWithContext(t.Context(), req.Method, srv.URL+req.URL.RequestURI(), nil)
 	require.NoError(t, err)
-	out.Header = req.Header
+	out.Header = req.Header.Clone()
 	resp, err := noRedirects(srv).Do(out)
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
