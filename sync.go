@@ -200,7 +200,11 @@ func (s *Store) syncFull(ctx context.Context, ex execer, groupID, flagID int64, 
 			return r, fmt.Errorf("removing members: %w", err)
 		}
 	}
-	if r.Added, err = s.execCount(ctx, ex, "sync_add", groupID, flagID, at); err != nil {
+	add := "sync_add"
+	if newGroup {
+		add = "sync_add_new"
+	}
+	if r.Added, err = s.execCount(ctx, ex, add, groupID, flagID, at); err != nil {
 		return r, fmt.Errorf("adding members: %w", err)
 	}
 	if newGroup { // its members are those just added: nothing to count
@@ -334,16 +338,16 @@ func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID,
 	err = ex.QueryRowContext(ctx, s.q.SQL("sync_state"), flagID, group).
 		Scan(&groupID, &lastGroup, &at, &last.members, &dirty, &attached)
 	switch {
-	case errors.Is(err, sql.ErrNoRows): // the group or the state is missing
+	case errors.Is(err, sql.ErrNoRows):
+		// The group or the state is missing: a first sync, or the group was
+		// deleted since. The sync compares in full.
 		if groupID, last.newGroup, err = s.ensureGroup(ctx, ex, group); err != nil {
 			return 0, 0, last, fmt.Errorf("creating group %s: %w", quoteTrunc(group), err)
 		}
-		if err := s.syncStateFlag(ctx, ex, flagID, &lastGroup, &at, &last.members, &dirty); err != nil {
-			return 0, 0, last, err
-		}
-		if _, err := s.exec(ctx, ex, "sync_state_group", flagID, groupID); err != nil {
+		if _, err := s.exec(ctx, ex, "sync_state_reset", flagID, groupID); err != nil {
 			return 0, 0, last, fmt.Errorf("saving the sync's state: %w", err)
 		}
+		dirty = true
 	case err != nil:
 		return 0, 0, last, fmt.Errorf("reading the sync's state: %w", err)
 	}
@@ -355,24 +359,6 @@ func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID,
 	last.clean = !dirty && lastGroup.Valid && at.Valid
 	last.groupID, last.at = lastGroup.Int64, dbTime(at.Time)
 	return groupID, flagID, last, nil
-}
-
-// syncStateFlag reads and locks the flag's row of waffle_flag_sync, creating
-// it (dirty) for a flag never synced.
-func (s *Store) syncStateFlag(ctx context.Context, ex execer, flagID int64, dest ...any) error {
-	for range 2 {
-		err := ex.QueryRowContext(ctx, s.q.SQL("sync_state_flag"), flagID).Scan(dest...)
-		if !errors.Is(err, sql.ErrNoRows) {
-			if err != nil {
-				return fmt.Errorf("reading the sync's state: %w", err)
-			}
-			return nil
-		}
-		if _, err := s.exec(ctx, ex, "sync_state_create", flagID); err != nil {
-			return fmt.Errorf("creating the sync's state: %w", err)
-		}
-	}
-	return errors.New("reading the sync's state: no row after creating it")
 }
 
 // ensureGroup returns the ID of the group called name, creating it when it

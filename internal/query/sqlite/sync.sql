@@ -65,30 +65,32 @@ WHERE m.flag_id = ?2
 GROUP BY m.user_id
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
+-- name: sync_add_new
+-- sync_add for a group this sync created (and cleared): it is empty, so no
+-- probe for each user.
+INSERT INTO waffle_group_member (group_id, user_id)
+SELECT ?1, m.user_id FROM waffle_flag_member m INDEXED BY waffle_flag_member_sync_idx
+WHERE m.flag_id = ?2
+  AND m.start_at <= ?3 AND (m.end_at IS NULL OR m.end_at > ?3)
+GROUP BY m.user_id;
+
 -- name: sync_state
 -- In one statement, for a flag synced before: its group ?2 (by name), what
 -- its last sync left, and whether the group is attached to the flag. No row:
--- the group or the state is missing (sync_state_flag then).
+-- the group or the state is missing (sync_state_reset then).
 SELECT g.id, s.group_id, s.synced_at, s.members, s.dirty,
     EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = ?1 AND fg.group_id = g.id)
 FROM waffle_group g JOIN waffle_flag_sync s ON s.flag_id = ?1
 WHERE g.name = ?2;
 
--- name: sync_state_flag
--- What the flag's last sync left (no row: never synced). SQLite's single
--- writer already serializes it with every write.
-SELECT group_id, synced_at, members, dirty FROM waffle_flag_sync WHERE flag_id = ?1;
-
--- name: sync_state_create
--- A dirty row for a flag never synced, so that sync_state_flag locks it.
-INSERT INTO waffle_flag_sync (flag_id) VALUES (?1) ON CONFLICT (flag_id) DO NOTHING;
-
--- name: sync_state_group
--- The flag's group is ?2 from now on, compared in full at this sync.
--- Before the sync writes to its group: the members of the groups in
--- waffle_flag_sync stay out of waffle_group_member_by_user (migration 3).
-UPDATE waffle_flag_sync SET group_id = ?2, dirty = TRUE
-WHERE flag_id = ?1 AND group_id IS NOT ?2;
+-- name: sync_state_reset
+-- For a flag whose group or state sync_state did not find (a first sync, or
+-- its group deleted since): the flag's group is ?2 from now on, compared in
+-- full at this sync. Before the sync writes to its group: the members of the
+-- groups in waffle_flag_sync stay out of waffle_group_member_by_user
+-- (migration 3).
+INSERT INTO waffle_flag_sync (flag_id, group_id, dirty) VALUES (?1, ?2, TRUE)
+ON CONFLICT (flag_id) DO UPDATE SET group_id = excluded.group_id, dirty = TRUE;
 
 -- name: sync_state_save
 -- The flag's group ?2 holds the ?4 users with a window active at ?3.
