@@ -58,9 +58,13 @@ WHERE group_id = $1
 -- the plan linear (a hashed or sorted set difference) even when the
 -- statistics still say the group is empty, as during the first sync.
 -- No ON CONFLICT (it made this statement 1.6 times as slow: a speculative
--- insertion per row): no other writer can add one of these rows after the
--- set difference was read, since every writer of the group's members locks
--- the flag's waffle_flag_sync row (the triggers), which this sync holds.
+-- insertion per row), and none needed: every writer of the group's members
+-- locks the flag's waffle_flag_sync row (migration 3's triggers), which this
+-- sync holds. Another writer's rows were therefore committed before the set
+-- difference was read, and are left out of it, or that writer waits for
+-- this sync to commit. (Should it have inserted one of these rows before
+-- waiting, PostgreSQL reports a deadlock to one of the two, as it would with
+-- ON CONFLICT, which waits for the other transaction too.)
 INSERT INTO waffle_group_member (group_id, user_id, synced)
 SELECT $1::bigint, missing.user_id, TRUE FROM (
   SELECT m.user_id FROM waffle_flag_member m
