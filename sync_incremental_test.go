@@ -170,6 +170,10 @@ func TestSyncMembershipStateFollowsWrites(t *testing.T) {
 			{"SQLUpdateMember", func() {
 				require.NoError(t, s.db.Exec(`UPDATE waffle_group_member SET user_id = 'dan' WHERE user_id = 'cat'`).Error)
 			}, []string{"cat"}},
+			{"SQLInsertMember", func() {
+				require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
+					SELECT id, 'eve' FROM waffle_group WHERE name = ?`, group).Error)
+			}, []string{"cat"}},
 			{"SQLDeleteGroup", func() {
 				require.NoError(t, s.db.Exec(`DELETE FROM waffle_group WHERE name = ?`, group).Error)
 			}, []string{"cat"}},
@@ -366,6 +370,20 @@ func TestUserGroupsAfterSync(t *testing.T) {
 		on, err := s.FlagIsActive(WithUser(ctx, User{ID: "ann"}), "beta")
 		require.NoError(t, err)
 		require.True(t, on)
+
+		// The sync's members stay out of the lookup by user that serves the
+		// groups filled by hand (migration 3), which would cost every member
+		// the sync adds an entry there.
+		var outside []string
+		q := `SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
+			WHERE m.synced ORDER BY 1`
+		if s.Dialect() == "sqlite" {
+			q = `SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
+				WHERE NOT EXISTS (SELECT 1 FROM waffle_group_member_by_user b
+					WHERE b.user_id = m.user_id AND b.group_id = m.group_id) ORDER BY 1`
+		}
+		require.NoError(t, s.db.Raw(q).Scan(&outside).Error)
+		require.Equal(t, []string{"WAFFLE_beta"}, outside)
 	})
 }
 
