@@ -317,26 +317,33 @@ func (s *Store) syncTx(ctx context.Context, fn func(ex execer) error) error {
 // syncBegin runs the first statements of a flag's sync transaction: the
 // lock and the flag's ID, then its group and the state of its last sync,
 // locked (see SyncMembership for why). For a flag synced before, that is two
-// statements; otherwise it creates the group, attaches it to the flag and
-// creates the state.
+// statements; otherwise it creates the group (and clears it, on SQLite),
+// attaches it to the flag (on SQLite; PostgreSQL does it with the state) and
+// creates the state: on PostgreSQL three statements in all.
 func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID, flagID int64, last syncLast, err error) {
-	var id sql.NullInt64
-	if err := ex.QueryRowContext(ctx, s.q.SQL("sync_lock"), flag).Scan(&id); err != nil {
+	group := MemberGroupName(flag)
+	var (
+		id    sql.NullInt64
+		known bool // the group and the state exist (a hint: see sync_lock)
+	)
+	if err := ex.QueryRowContext(ctx, s.q.SQL("sync_lock"), flag, group).Scan(&id, &known); err != nil {
 		return 0, 0, last, fmt.Errorf("taking the sync lock: %w", err)
 	}
 	if !id.Valid {
 		return 0, 0, last, &NotFoundError{Kind: "flag", Name: flag}
 	}
 	flagID = id.Int64
-	group := MemberGroupName(flag)
 	var (
 		lastGroup sql.NullInt64
 		at        sql.NullTime
 		dirty     bool
 		attached  bool
 	)
-	err = ex.QueryRowContext(ctx, s.q.SQL("sync_state"), flagID, group).
-		Scan(&groupID, &lastGroup, &at, &last.members, &dirty, &attached)
+	err = sql.ErrNoRows
+	if known {
+		err = ex.QueryRowContext(ctx, s.q.SQL("sync_state"), flagID, group).
+			Scan(&groupID, &lastGroup, &at, &last.members, &dirty, &attached)
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// The group or the state is missing: a first sync, or the group was
@@ -344,7 +351,7 @@ func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID,
 		if groupID, last.newGroup, err = s.ensureGroup(ctx, ex, group); err != nil {
 			return 0, 0, last, fmt.Errorf("creating group %s: %w", quoteTrunc(group), err)
 		}
-		if _, err := s.exec(ctx, ex, "sync_state_reset", flagID, groupID); err != nil {
+		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_state_reset"), flagID, groupID).Scan(&attached); err != nil {
 			return 0, 0, last, fmt.Errorf("saving the sync's state: %w", err)
 		}
 		dirty = true
@@ -366,7 +373,8 @@ func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID,
 // comes here when the group is missing (a group that exists is then read,
 // locked).
 func (s *Store) ensureGroup(ctx context.Context, ex execer, name string) (id int64, created bool, err error) {
-	err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_create"), name, s.now()).Scan(&id)
+	var clear bool // stray rows may remain (see sync_group_create)
+	err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_create"), name, s.now()).Scan(&id, &clear)
 	if errors.Is(err, sql.ErrNoRows) { // it exists
 		err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_get"), name).Scan(&id)
 		return id, false, err
@@ -374,8 +382,12 @@ func (s *Store) ensureGroup(ctx context.Context, ex execer, name string) (id int
 	if err != nil {
 		return 0, false, err
 	}
-	_, err = s.exec(ctx, ex, "sync_group_clear", id)
-	return id, err == nil, err
+	if clear {
+		if _, err := s.exec(ctx, ex, "sync_group_clear", id); err != nil {
+			return 0, false, err
+		}
+	}
+	return id, true, nil
 }
 
 // execCount runs a statement and returns the rows it changed.

@@ -429,3 +429,34 @@ func TestMembershipBySQL(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncMembershipStatements pins the number of statements of one flag's
+// sync, BEGIN and COMMIT included, since each is a round trip on
+// PostgreSQL: the fixed cost of a flag, which the naive-sync benchmark
+// weighs against the per-member cost.
+func TestSyncMembershipStatements(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		addWindow(t, s, "beta", "ann", windowT0.Add(-time.Hour), nil)
+		counting, counter := h.countingStore(t, &Config{Now: clock.Now})
+		sent := func(want FlagSync) []string {
+			t.Helper()
+			counter.Reset()
+			require.Equal(t, want, syncOne(t, counting, "beta"))
+			return counter.Statements()
+		}
+		// A first sync: the lock, then the group created (PostgreSQL:
+		// cleared in the same statement), the state (PostgreSQL: the group
+		// attached in the same statement), the members, the state saved.
+		first := map[string]int{"postgres": 7, "sqlite": 9}[s.Dialect()]
+		require.Len(t, sent(FlagSync{Flag: "beta", Active: 1, Added: 1, Full: true}), first)
+		// Nothing changed: the lock, the state, the two incremental
+		// statements.
+		require.Len(t, sent(FlagSync{Flag: "beta", Active: 1}), 6)
+		// A window written: compared in full.
+		addWindow(t, s, "beta", "bob", windowT0.Add(-time.Hour), nil)
+		require.Len(t, sent(FlagSync{Flag: "beta", Active: 2, Added: 1, Full: true}), 7)
+	})
+}

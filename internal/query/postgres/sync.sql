@@ -5,8 +5,14 @@
 -- name: sync_lock
 -- First statement of a flag's transaction: syncs of one flag queue here, in
 -- every process (one key per schema and flag name); other flags go on. Then
--- the flag's ID (NULL: no such flag).
-SELECT (SELECT id FROM waffle_flag WHERE name = $1)
+-- the flag's ID (NULL: no such flag), and whether its group $2 and its state
+-- existed: false sends a first sync straight to sync_group_create. Only a
+-- hint, read in a snapshot taken before the lock was granted: should it be
+-- wrong either way, sync_state finds no row, or sync_group_create finds the
+-- group and sync_state_reset the state, and the sync compares in full.
+SELECT (SELECT id FROM waffle_flag WHERE name = $1),
+    EXISTS (SELECT 1 FROM waffle_flag f JOIN waffle_flag_sync s ON s.flag_id = f.id
+            JOIN waffle_group g ON g.name = $2 WHERE f.name = $1)
 FROM (SELECT pg_advisory_xact_lock(hashtextextended('waffle.sync.' || current_schema() || '.' || $1, 0))) AS locked;
 
 -- name: sync_flags
@@ -24,16 +30,22 @@ ORDER BY f.name;
 SELECT id FROM waffle_group WHERE name = $1 FOR KEY SHARE;
 
 -- name: sync_group_create
--- No row back means another writer created it first.
-INSERT INTO waffle_group (name, created) VALUES ($1, $2)
-ON CONFLICT (name) DO NOTHING
-RETURNING id;
+-- No row back means another writer created it first. A group the sync
+-- creates starts empty: rows that a foreign key would have refused (there is
+-- none on PostgreSQL's members) go, in the same statement, so that the
+-- group's members are exactly those the sync adds; the second column says
+-- that sync_group_clear has nothing left to do.
+WITH g AS (
+  INSERT INTO waffle_group (name, created) VALUES ($1, $2)
+  ON CONFLICT (name) DO NOTHING
+  RETURNING id
+), cleared AS (
+  DELETE FROM waffle_group_member WHERE group_id IN (SELECT id FROM g)
+)
+SELECT id, FALSE FROM g;
 
 -- name: sync_group_clear
--- A group the sync just created starts empty: rows that a foreign key would
--- have refused (none on PostgreSQL's members, none enforced on a SQLite
--- connection without foreign_keys=on, where a deleted group's ID is reused)
--- go, so that the group's members are exactly those the sync adds.
+-- Done by sync_group_create here; kept for the statement set's shape.
 DELETE FROM waffle_group_member WHERE group_id = $1;
 
 -- name: sync_attach
@@ -105,8 +117,15 @@ FOR KEY SHARE OF g FOR NO KEY UPDATE OF s;
 -- full at this sync. The upsert locks the row, as sync_state does: a
 -- statement that changes the flag's windows or members marks it dirty
 -- (migration 3's triggers) and so waits until this sync commits.
+-- In the same statement, the group is attached to the flag (TRUE back:
+-- sync_attach has nothing left to do).
+WITH attached AS (
+  INSERT INTO waffle_flag_group (flag_id, group_id) VALUES ($1, $2)
+  ON CONFLICT (flag_id, group_id) DO NOTHING
+)
 INSERT INTO waffle_flag_sync (flag_id, group_id, dirty) VALUES ($1, $2, TRUE)
-ON CONFLICT (flag_id) DO UPDATE SET group_id = EXCLUDED.group_id, dirty = TRUE;
+ON CONFLICT (flag_id) DO UPDATE SET group_id = EXCLUDED.group_id, dirty = TRUE
+RETURNING TRUE;
 
 -- name: sync_state_save
 -- The flag's group $2 holds the $4 users with a window active at $3.

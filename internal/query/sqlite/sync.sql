@@ -4,9 +4,12 @@
 
 -- name: sync_lock
 -- First statement of a flag's transaction: the flag's ID (NULL: no such
--- flag). BEGIN IMMEDIATE already holds the database's write lock, so syncs
--- queue there (busy timeout and retries).
-SELECT (SELECT id FROM waffle_flag WHERE name = ?1);
+-- flag), and whether its group ?2 and its state exist (false sends a first
+-- sync straight to sync_group_create). BEGIN IMMEDIATE already holds the
+-- database's write lock, so syncs queue there (busy timeout and retries).
+SELECT (SELECT id FROM waffle_flag WHERE name = ?1),
+    EXISTS (SELECT 1 FROM waffle_flag f JOIN waffle_flag_sync s ON s.flag_id = f.id
+            JOIN waffle_group g ON g.name = ?2 WHERE f.name = ?1);
 
 -- name: sync_flags
 -- The flags a sync of every flag covers: those with windows, and those with
@@ -21,10 +24,11 @@ ORDER BY f.name;
 SELECT id FROM waffle_group WHERE name = ?1;
 
 -- name: sync_group_create
--- No row back means another writer created it first.
+-- No row back means another writer created it first. TRUE: the new group
+-- may hold stray rows, which sync_group_clear deletes.
 INSERT INTO waffle_group (name, created) VALUES (?1, ?2)
 ON CONFLICT (name) DO NOTHING
-RETURNING id;
+RETURNING id, TRUE;
 
 -- name: sync_group_clear
 -- A group the sync just created starts empty: rows that a foreign key would
@@ -89,8 +93,10 @@ WHERE g.name = ?2;
 -- full at this sync. Before the sync writes to its group: the members of the
 -- groups in waffle_flag_sync stay out of waffle_group_member_by_user
 -- (migration 3).
+-- Back: whether the group is attached to the flag (sync_attach otherwise).
 INSERT INTO waffle_flag_sync (flag_id, group_id, dirty) VALUES (?1, ?2, TRUE)
-ON CONFLICT (flag_id) DO UPDATE SET group_id = excluded.group_id, dirty = TRUE;
+ON CONFLICT (flag_id) DO UPDATE SET group_id = excluded.group_id, dirty = TRUE
+RETURNING EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = ?1 AND fg.group_id = ?2);
 
 -- name: sync_state_save
 -- The flag's group ?2 holds the ?4 users with a window active at ?3.
