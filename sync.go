@@ -317,9 +317,8 @@ func (s *Store) syncTx(ctx context.Context, fn func(ex execer) error) error {
 // syncBegin runs the first statements of a flag's sync transaction: the
 // lock and the flag's ID, then its group and the state of its last sync,
 // locked (see SyncMembership for why). For a flag synced before, that is two
-// statements; otherwise it creates the group (and clears it, on SQLite),
-// attaches it to the flag (on SQLite; PostgreSQL does it with the state) and
-// creates the state: on PostgreSQL three statements in all.
+// statements; otherwise it creates the group, clears it, attaches it to the
+// flag (PostgreSQL does that with the state) and creates the state.
 func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID, flagID int64, last syncLast, err error) {
 	group := MemberGroupName(flag)
 	var (

@@ -533,6 +533,10 @@ func explainSync(b *testing.B, s *Store) {
 	}{
 		{"sync_remove", []any{groupID, flagID, at}},
 		{"sync_add", []any{groupID, flagID, at}},
+		// A first sync's addition, into a group that does not exist (no
+		// foreign key on PostgreSQL; SQLite only plans it): every active
+		// user of the flag.
+		{"sync_add_new", []any{int64(-1), flagID, at}},
 		{"sync_remove_crossed", []any{groupID, flagID, at, benchT0, at}},
 		{"sync_add_crossed", []any{groupID, flagID, at, benchT0, at}},
 		{"sync_flags", nil},

@@ -326,12 +326,15 @@ func waitBlockedOrDone(t *testing.T, s *Store, done chan error) {
 }
 
 // TestSyncMembershipNewGroupStartsEmpty plants a member row for the ID the
-// flag's group is about to get, as SQL can without the foreign key that
-// PostgreSQL's members no longer have: the sync's new group must hold
-// exactly the users it adds, and count them right.
+// flag's group is about to get. PostgreSQL refuses it (migration 3's
+// trigger checks what the foreign key it replaces did), and so does SQLite
+// with foreign_keys=on; a SQLite connection without it stores the row, and
+// the sync then clears the group it creates: the group holds exactly the
+// users the sync adds, counted right.
 func TestSyncMembershipNewGroupStartsEmpty(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
 		s, _ := clockStore(t, h)
 		createFlag(t, s, "beta")
 		addWindow(t, s, "beta", "ann", windowT0.Add(-time.Hour), nil)
@@ -339,15 +342,61 @@ func TestSyncMembershipNewGroupStartsEmpty(t *testing.T) {
 		if s.Dialect() == "postgres" {
 			next = "SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM waffle_group_id_seq"
 		}
-		err := s.db.Exec("INSERT INTO waffle_group_member (group_id, user_id) SELECT (" + next + "), 'stray'").Error
-		if s.Dialect() == "sqlite" {
-			require.Error(t, err, "SQLite's foreign key refuses a member of a group that does not exist")
-			return
+		stray := "INSERT INTO waffle_group_member (group_id, user_id) SELECT (" + next + "), 'stray'"
+		err := s.db.Exec(stray).Error
+		require.Error(t, err, "a member of a group that does not exist")
+		if s.Dialect() == "postgres" {
+			var pgErr interface{ SQLState() string }
+			require.ErrorAs(t, err, &pgErr)
+			require.Equal(t, "23503", pgErr.SQLState(), "foreign_key_violation")
+		} else {
+			db, err := s.db.DB()
+			require.NoError(t, err)
+			conn, err := db.Conn(ctx)
+			require.NoError(t, err)
+			for _, q := range []string{"PRAGMA foreign_keys = OFF", stray, "PRAGMA foreign_keys = ON"} {
+				_, err := conn.ExecContext(ctx, q)
+				require.NoError(t, err, q)
+			}
+			require.NoError(t, conn.Close())
 		}
-		require.NoError(t, err)
 		fs := syncOne(t, s, "beta")
 		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Added: 1, Full: true}, fs)
 		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
+	})
+}
+
+// TestGroupDeletedWhileMembersWritten forces, on PostgreSQL, the
+// interleaving that the foreign key from members to groups used to settle:
+// a group deleted while another transaction adds a member to it by SQL.
+// The delete must wait for that transaction (migration 3's trigger locks the
+// group FOR KEY SHARE), then delete the member too: no member is left
+// without its group.
+func TestGroupDeletedWhileMembersWritten(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		if s := h.store(t, nil); s.Dialect() != "postgres" {
+			t.Skip("SQLite runs one write transaction at a time")
+		}
+		ctx := context.Background()
+		s := h.store(t, nil)
+		require.NoError(t, s.AddGroupMembers(ctx, "testers", "ann"))
+		db, err := s.db.DB()
+		require.NoError(t, err)
+		tx, err := db.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback() })
+		_, err = tx.ExecContext(ctx, `INSERT INTO waffle_group_member (group_id, user_id)
+			SELECT id, 'bob' FROM waffle_group WHERE name = 'testers'`)
+		require.NoError(t, err)
+
+		done := make(chan error, 1)
+		go func() { done <- s.DeleteGroup(ctx, "testers") }()
+		waitBlockedOrDone(t, s, done)
+		require.Empty(t, done, "the delete waits for the transaction that adds a member")
+		require.NoError(t, tx.Commit())
+		require.NoError(t, <-done)
+		require.Zero(t, tableRows(t, s, "waffle_group_member"), "no member is left without its group")
 	})
 }
 
@@ -447,9 +496,9 @@ func TestSyncMembershipStatements(t *testing.T) {
 			require.Equal(t, want, syncOne(t, counting, "beta"))
 			return counter.Statements()
 		}
-		// A first sync: the lock, then the group created (PostgreSQL:
-		// cleared in the same statement), the state (PostgreSQL: the group
-		// attached in the same statement), the members, the state saved.
+		// A first sync: the lock, then the group created (and cleared on
+		// SQLite), the state (PostgreSQL: the group attached in the same
+		// statement), the members, the state saved.
 		first := map[string]int{"postgres": 7, "sqlite": 9}[s.Dialect()]
 		require.Len(t, sent(FlagSync{Flag: "beta", Active: 1, Added: 1, Full: true}), first)
 		// Nothing changed: the lock, the state, the two incremental
