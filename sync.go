@@ -317,8 +317,9 @@ func (s *Store) syncTx(ctx context.Context, fn func(ex execer) error) error {
 // syncBegin runs the first statements of a flag's sync transaction: the
 // lock and the flag's ID, then its group and the state of its last sync,
 // locked (see SyncMembership for why). For a flag synced before, that is two
-// statements; otherwise it creates the group, clears it, attaches it to the
-// flag (PostgreSQL does that with the state) and creates the state.
+// statements; otherwise it creates the group (and clears it, on SQLite: see
+// sync_group_create), creates the state and attaches the group to the flag
+// (on PostgreSQL in the state's statement).
 func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID, flagID int64, last syncLast, err error) {
 	group := MemberGroupName(flag)
 	var (
@@ -372,8 +373,8 @@ func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID,
 // comes here when the group is missing (a group that exists is then read,
 // locked).
 func (s *Store) ensureGroup(ctx context.Context, ex execer, name string) (id int64, created bool, err error) {
-	var clear bool // stray rows may remain (see sync_group_create)
-	err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_create"), name, s.now()).Scan(&id, &clear)
+	var strays bool // rows of the new group's ID may remain (see sync_group_create)
+	err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_create"), name, s.now()).Scan(&id, &strays)
 	if errors.Is(err, sql.ErrNoRows) { // it exists
 		err = ex.QueryRowContext(ctx, s.q.SQL("sync_group_get"), name).Scan(&id)
 		return id, false, err
@@ -381,7 +382,7 @@ func (s *Store) ensureGroup(ctx context.Context, ex execer, name string) (id int
 	if err != nil {
 		return 0, false, err
 	}
-	if clear {
+	if strays {
 		if _, err := s.exec(ctx, ex, "sync_group_clear", id); err != nil {
 			return 0, false, err
 		}

@@ -83,11 +83,11 @@ SELECT $1::bigint, missing.user_id, TRUE FROM (
 ) AS missing;
 
 -- name: sync_add_new
--- sync_add for a group this sync created (and cleared): it is empty, so no
--- set difference. The one in sync_add would read the group's members by a
--- sequential scan while the statistics still say the table is empty, as
--- they do during a first sync of many flags: each flag's scan would read
--- the members that the flags before it added.
+-- sync_add for a group this sync created: it is empty (see
+-- sync_group_create), so no set difference. The one in sync_add would read
+-- the group's members by a sequential scan while the statistics still say
+-- the table is empty, as they do during a first sync of many flags: each
+-- flag's scan would read the members that the flags before it added.
 INSERT INTO waffle_group_member (group_id, user_id, synced)
 SELECT $1::bigint, m.user_id, TRUE FROM waffle_flag_member m
 WHERE m.flag_id = $2 AND m.start_at <= $3 AND (m.end_at IS NULL OR m.end_at > $3)
