@@ -64,18 +64,19 @@ CREATE TRIGGER waffle_sync_windows_deleted AFTER DELETE ON waffle_flag_member
 -- what the foreign key to waffle_group checked (dropped below), once per
 -- statement instead of once per row: the groups of the rows written exist,
 -- and are locked FOR KEY SHARE until the transaction ends, so that a group
--- deleted meanwhile waits, then deletes these rows too.
+-- deleted meanwhile waits, then deletes these rows too. The rows' groups
+-- are read from the transition table once, into an array.
 CREATE OR REPLACE FUNCTION waffle_sync_members_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
+    groups bigint[];
     missing bigint;
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        PERFORM 1 FROM waffle_group g
-        WHERE g.id IN (SELECT n.group_id FROM waffle_new_rows n)
-        ORDER BY g.id FOR KEY SHARE;
-        SELECT n.group_id INTO missing FROM (SELECT DISTINCT group_id FROM waffle_new_rows) n
-        WHERE NOT EXISTS (SELECT 1 FROM waffle_group g WHERE g.id = n.group_id)
+        SELECT array_agg(DISTINCT n.group_id) INTO groups FROM waffle_new_rows n;
+        PERFORM 1 FROM waffle_group g WHERE g.id = ANY (groups) ORDER BY g.id FOR KEY SHARE;
+        SELECT x INTO missing FROM unnest(groups) AS x
+        WHERE NOT EXISTS (SELECT 1 FROM waffle_group g WHERE g.id = x)
         LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION 'insert or update on table "waffle_group_member": group % does not exist', missing
@@ -83,14 +84,15 @@ BEGIN
         END IF;
         INSERT INTO waffle_flag_sync (flag_id)
         SELECT f.id FROM waffle_group g JOIN waffle_flag f ON f.name = substr(g.name, 8)
-        WHERE g.id IN (SELECT n.group_id FROM waffle_new_rows n) AND left(g.name, 7) = 'WAFFLE_'
+        WHERE g.id = ANY (groups) AND left(g.name, 7) = 'WAFFLE_'
         ORDER BY 1
         ON CONFLICT (flag_id) DO UPDATE SET dirty = TRUE WHERE NOT waffle_flag_sync.dirty;
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        SELECT array_agg(DISTINCT o.group_id) INTO groups FROM waffle_old_rows o;
         INSERT INTO waffle_flag_sync (flag_id)
         SELECT f.id FROM waffle_group g JOIN waffle_flag f ON f.name = substr(g.name, 8)
-        WHERE g.id IN (SELECT o.group_id FROM waffle_old_rows o) AND left(g.name, 7) = 'WAFFLE_'
+        WHERE g.id = ANY (groups) AND left(g.name, 7) = 'WAFFLE_'
         ORDER BY 1
         ON CONFLICT (flag_id) DO UPDATE SET dirty = TRUE WHERE NOT waffle_flag_sync.dirty;
     END IF;
