@@ -337,8 +337,7 @@ func BenchmarkSyncMembership(b *testing.B) {
 
 		// The set-based sync against a naive one that loads the active users
 		// into Go and inserts them one by one, on a smaller database, with
-		// commits that wait for the disk (each database's default) and
-		// commits that do not.
+		// commits that wait for the disk and commits that do not.
 		b.Run(testdb.KindName(kind)+"/NaiveVsSetBased", func(b *testing.B) {
 			if kind == testdb.Postgres {
 				testdb.PostgresDSN(b)
@@ -393,11 +392,11 @@ func BenchmarkSyncMembership(b *testing.B) {
 	}
 }
 
-// benchCommitStore opens a store on db whose commits are durable (each
-// database's default: PostgreSQL's synchronous_commit=on, SQLite's
-// synchronous=FULL) or fast (PostgreSQL's synchronous_commit=off; SQLite's
-// synchronous=NORMAL in WAL mode, this library's own setting), and logs the
-// settings it got. A PostgreSQL server started with fsync=off (as the test
+// benchCommitStore opens a store on db whose commits are durable
+// (PostgreSQL's default, synchronous_commit=on; SQLite's synchronous=FULL)
+// or fast (PostgreSQL's synchronous_commit=off; SQLite's synchronous=NORMAL
+// in WAL mode, this library's own setting and mattn/go-sqlite3's default in
+// WAL mode), and logs the settings it got. A PostgreSQL server started with fsync=off (as the test
 // server is) makes no commit durable: the log says so.
 func benchCommitStore(b *testing.B, db *testdb.DB, commit string) *Store {
 	b.Helper()
