@@ -396,8 +396,8 @@ func BenchmarkSyncMembership(b *testing.B) {
 // (PostgreSQL's default, synchronous_commit=on; SQLite's synchronous=FULL)
 // or fast (PostgreSQL's synchronous_commit=off; SQLite's synchronous=NORMAL
 // in WAL mode, this library's own setting and mattn/go-sqlite3's default in
-// WAL mode), and logs the settings it got. A PostgreSQL server started with fsync=off (as the test
-// server is) makes no commit durable: the log says so.
+// WAL mode), and logs the settings it got. A PostgreSQL server started with
+// fsync=off (as the test server is) makes no commit durable: the log says so.
 func benchCommitStore(b *testing.B, db *testdb.DB, commit string) *Store {
 	b.Helper()
 	var (

@@ -31,10 +31,10 @@ ON CONFLICT (name) DO NOTHING
 RETURNING id, TRUE;
 
 -- name: sync_group_clear
--- A group the sync just created starts empty: rows that a foreign key would
--- have refused (none on PostgreSQL's members, none enforced on a SQLite
--- connection without foreign_keys=on, where a deleted group's ID is reused)
--- go, so that the group's members are exactly those the sync adds.
+-- A group the sync just created starts empty: rows of its ID that the
+-- foreign key would have refused (a connection without foreign_keys=on
+-- stores them, and SQLite reuses a deleted group's ID) go, so that the
+-- group's members are exactly those the sync adds.
 DELETE FROM waffle_group_member WHERE group_id = ?1;
 
 -- name: sync_attach
