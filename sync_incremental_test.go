@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowaffle/waffle/internal/testdb"
 	"github.com/stretchr/testify/require"
 )
 
@@ -266,13 +267,14 @@ func TestSyncMembershipConcurrentWindowWrites(t *testing.T) {
 // out): a window added while a sync runs (just before the sync's first
 // write to the group, whose own trigger would lock the state too), starting
 // before the last sync's instant, so that the sync does not see it and an
-// incremental sync would never look at it. The window's statement must wait for the sync to commit
-// and then mark the state dirty; were it not to wait, the sync would mark
-// its state clean over that mark and the user would stay out of the group.
+// incremental sync would never look at it. The window's statement must wait
+// for the sync to commit and then mark the state dirty; were it not to wait,
+// the sync would mark its state clean over that mark and the user would stay
+// out of the group.
 func TestSyncMembershipLocksItsState(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
-		if s := h.store(t, nil); s.Dialect() != "postgres" {
+		if h.db.Kind != testdb.Postgres {
 			t.Skip("SQLite runs one write transaction at a time")
 		}
 		ctx := context.Background()
@@ -375,7 +377,7 @@ func TestSyncMembershipNewGroupStartsEmpty(t *testing.T) {
 func TestGroupDeletedWhileMembersWritten(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
-		if s := h.store(t, nil); s.Dialect() != "postgres" {
+		if h.db.Kind != testdb.Postgres {
 			t.Skip("SQLite runs one write transaction at a time")
 		}
 		ctx := context.Background()

@@ -69,33 +69,30 @@ CREATE TRIGGER waffle_sync_windows_deleted AFTER DELETE ON waffle_flag_member
 CREATE OR REPLACE FUNCTION waffle_sync_members_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
-    groups bigint[];
+    written bigint[]; -- the groups of the rows inserted, or updated to
+    touched bigint[]; -- those, and the groups of the rows deleted or updated from
     missing bigint;
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        SELECT array_agg(DISTINCT n.group_id) INTO groups FROM waffle_new_rows n;
-        PERFORM 1 FROM waffle_group g WHERE g.id = ANY (groups) ORDER BY g.id FOR KEY SHARE;
-        SELECT x INTO missing FROM unnest(groups) AS x
+        SELECT array_agg(DISTINCT n.group_id) INTO written FROM waffle_new_rows n;
+        PERFORM 1 FROM waffle_group g WHERE g.id = ANY (written) ORDER BY g.id FOR KEY SHARE;
+        SELECT x INTO missing FROM unnest(written) AS x
         WHERE NOT EXISTS (SELECT 1 FROM waffle_group g WHERE g.id = x)
         LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION 'insert or update on table "waffle_group_member": group % does not exist', missing
                 USING ERRCODE = 'foreign_key_violation';
         END IF;
-        INSERT INTO waffle_flag_sync (flag_id)
-        SELECT f.id FROM waffle_group g JOIN waffle_flag f ON f.name = substr(g.name, 8)
-        WHERE g.id = ANY (groups) AND left(g.name, 7) = 'WAFFLE_'
-        ORDER BY 1
-        ON CONFLICT (flag_id) DO UPDATE SET dirty = TRUE WHERE NOT waffle_flag_sync.dirty;
     END IF;
+    touched := written;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        SELECT array_agg(DISTINCT o.group_id) INTO groups FROM waffle_old_rows o;
-        INSERT INTO waffle_flag_sync (flag_id)
-        SELECT f.id FROM waffle_group g JOIN waffle_flag f ON f.name = substr(g.name, 8)
-        WHERE g.id = ANY (groups) AND left(g.name, 7) = 'WAFFLE_'
-        ORDER BY 1
-        ON CONFLICT (flag_id) DO UPDATE SET dirty = TRUE WHERE NOT waffle_flag_sync.dirty;
+        SELECT touched || array_agg(DISTINCT o.group_id) INTO touched FROM waffle_old_rows o;
     END IF;
+    INSERT INTO waffle_flag_sync (flag_id)
+    SELECT f.id FROM waffle_group g JOIN waffle_flag f ON f.name = substr(g.name, 8)
+    WHERE g.id = ANY (touched) AND left(g.name, 7) = 'WAFFLE_'
+    ORDER BY 1
+    ON CONFLICT (flag_id) DO UPDATE SET dirty = TRUE WHERE NOT waffle_flag_sync.dirty;
     RETURN NULL;
 END $$;
 
