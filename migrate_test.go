@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/gowaffle/waffle/internal/query"
 	"github.com/gowaffle/waffle/internal/testdb"
@@ -202,21 +203,7 @@ func TestMigrateFromVersion2(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		gdb := db.Open(t)
-		sqlDB, err := gdb.DB()
-		require.NoError(t, err)
-		q := query.For(gdb.Dialector.Name())
-		_, err = sqlDB.ExecContext(ctx, q.SQL("schema_version_create"))
-		require.NoError(t, err)
-		ms, err := Migrations(gdb.Dialector.Name())
-		require.NoError(t, err)
-		require.Greater(t, len(ms), 2)
-		for _, m := range ms[:2] {
-			_, err := sqlDB.ExecContext(ctx, m.SQL)
-			require.NoError(t, err, m.Name)
-			_, err = sqlDB.ExecContext(ctx, q.SQL("schema_version_insert"), m.Version, m.Name, time.Now().UTC())
-			require.NoError(t, err)
-		}
+		gdb := migrateTo(t, db, 2)
 		now := time.Now().UTC().Truncate(time.Second)
 		for _, stmt := range []string{
 			"INSERT INTO waffle_flag (name, created, modified) VALUES ('beta', ?, ?)",
@@ -227,18 +214,7 @@ func TestMigrateFromVersion2(t *testing.T) {
 			"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'ann', ?, ? FROM waffle_flag",
 			"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'bob', ?, ? FROM waffle_flag",
 		} {
-			n := strings.Count(stmt, "?")
-			args := make([]any, n)
-			for i := range args {
-				args[i] = now.Add(-time.Hour)
-			}
-			if gdb.Dialector.Name() == "postgres" {
-				for i := 1; strings.Contains(stmt, "?"); i++ {
-					stmt = strings.Replace(stmt, "?", fmt.Sprintf("$%d", i), 1)
-				}
-			}
-			_, err := sqlDB.ExecContext(ctx, stmt, args...)
-			require.NoError(t, err, stmt)
+			execAt(t, gdb, stmt, now.Add(-time.Hour))
 		}
 
 		s, err := New(gdb, &Config{Now: func() time.Time { return now }})
@@ -267,5 +243,104 @@ func TestMigrateFromVersion2(t *testing.T) {
 		require.Equal(t, []FlagSync{{Flag: "beta", Active: 2, Added: 1, Full: true}}, res.Flags)
 		require.True(t, isOn("bob"))
 		require.Equal(t, FlagSync{Flag: "beta", Active: 2}, syncOne(t, s, "beta"))
+	})
+}
+
+// migrateTo creates db's schema up to version n, as the library of that
+// version left it, and returns a handle on it.
+func migrateTo(t *testing.T, db *testdb.DB, n int) *gorm.DB {
+	t.Helper()
+	ctx := context.Background()
+	gdb := db.Open(t)
+	sqlDB, err := gdb.DB()
+	require.NoError(t, err)
+	q := query.For(gdb.Dialector.Name())
+	_, err = sqlDB.ExecContext(ctx, q.SQL("schema_version_create"))
+	require.NoError(t, err)
+	ms, err := Migrations(gdb.Dialector.Name())
+	require.NoError(t, err)
+	require.Greater(t, len(ms), n)
+	for _, m := range ms[:n] {
+		_, err := sqlDB.ExecContext(ctx, m.SQL)
+		require.NoError(t, err, m.Name)
+		_, err = sqlDB.ExecContext(ctx, q.SQL("schema_version_insert"), m.Version, m.Name, time.Now().UTC())
+		require.NoError(t, err)
+	}
+	return gdb
+}
+
+// execAt runs stmt, written with ? placeholders, with at for every one.
+func execAt(t *testing.T, gdb *gorm.DB, stmt string, at time.Time) {
+	t.Helper()
+	sqlDB, err := gdb.DB()
+	require.NoError(t, err)
+	args := make([]any, strings.Count(stmt, "?"))
+	for i := range args {
+		args[i] = at
+	}
+	if gdb.Dialector.Name() == "postgres" {
+		for i := 1; strings.Contains(stmt, "?"); i++ {
+			stmt = strings.Replace(stmt, "?", fmt.Sprintf("$%d", i), 1)
+		}
+	}
+	_, err = sqlDB.ExecContext(context.Background(), stmt, args...)
+	require.NoError(t, err, stmt)
+}
+
+// TestMigrateFromVersion3 upgrades a database whose flag was synced under
+// version 3 (the sync's members in waffle_group_member, its state clean) to
+// the newest version. On SQLite, version 4 moves those members to
+// waffle_sync_member: the flag stays on for them, the group lists them, and
+// the next sync compares in full once and changes nothing.
+func TestMigrateFromVersion3(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		gdb := migrateTo(t, db, 3)
+		now := time.Now().UTC().Truncate(time.Second)
+		for _, stmt := range []string{
+			"INSERT INTO waffle_flag (name, created, modified) VALUES ('beta', ?, ?)",
+			"INSERT INTO waffle_group (name, created) VALUES ('testers', ?), ('WAFFLE_beta', ?)",
+			"INSERT INTO waffle_flag_group (flag_id, group_id) SELECT f.id, g.id FROM waffle_flag f, waffle_group g",
+			"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'tess' FROM waffle_group WHERE name = 'testers'",
+			"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'ann' FROM waffle_group WHERE name = 'WAFFLE_beta'",
+			"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'ann', ?, ? FROM waffle_flag",
+		} {
+			execAt(t, gdb, stmt, now.Add(-time.Hour))
+		}
+		// What version 3's sync left: on PostgreSQL its members marked, and
+		// the flag's state, clean.
+		if db.Kind == testdb.Postgres {
+			execAt(t, gdb, "UPDATE waffle_group_member SET synced = TRUE WHERE user_id = 'ann'", now)
+		}
+		execAt(t, gdb, `INSERT INTO waffle_flag_sync (flag_id, group_id, synced_at, members, dirty)
+			SELECT f.id, g.id, ?, 1, FALSE FROM waffle_flag f, waffle_group g WHERE g.name = 'WAFFLE_beta'
+			ON CONFLICT (flag_id) DO UPDATE SET group_id = excluded.group_id, synced_at = excluded.synced_at,
+				members = 1, dirty = FALSE`, now)
+
+		s, err := New(gdb, &Config{Now: func() time.Time { return now }})
+		require.NoError(t, err)
+		require.NoError(t, s.Migrate(ctx))
+		for _, user := range []string{"tess", "ann"} {
+			on, err := s.FlagIsActive(WithUser(ctx, User{ID: user}), "beta")
+			require.NoError(t, err)
+			require.True(t, on, user)
+		}
+		members, err := s.GroupMembers(ctx, "WAFFLE_beta")
+		require.NoError(t, err)
+		require.Equal(t, []string{"ann"}, members)
+		groups, err := s.UserGroups(ctx, "ann")
+		require.NoError(t, err)
+		require.Equal(t, []string{"WAFFLE_beta"}, groups)
+		if db.Kind == testdb.SQLite {
+			require.Equal(t, int64(1), tableRows(t, s, "waffle_sync_member"), "ann moved")
+			require.Equal(t, int64(1), tableRows(t, s, "waffle_group_member"), "tess stays")
+		}
+
+		// On SQLite the move marked the state dirty: one full comparison.
+		fs := syncOne(t, s, "beta")
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Full: db.Kind == testdb.SQLite}, fs)
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1}, syncOne(t, s, "beta"))
+		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
 	})
 }

@@ -164,10 +164,10 @@ func (s *Store) syncFlag(ctx context.Context, name string, fs *FlagSync) error {
 		}
 		at := s.now() // after the locks: see SyncResult.At
 		var r FlagSync
-		if last.clean && last.groupID == groupID {
+		if last.clean && last.groupID == groupID && !last.hand {
 			r, err = s.syncCrossed(ctx, ex, groupID, flagID, at, last)
 		} else {
-			r, err = s.syncFull(ctx, ex, groupID, flagID, at, last.newGroup)
+			r, err = s.syncFull(ctx, ex, groupID, flagID, at, last)
 		}
 		if err != nil {
 			return err
@@ -187,27 +187,37 @@ type syncLast struct {
 	at       time.Time
 	members  int
 	newGroup bool // the flag's group was created by this sync: it is empty
+	hand     bool // the group has members written by hand, apart (SQLite: sync_hand_move)
 }
 
 // syncFull makes group groupID hold the users with a window of flag flagID
 // active at at, comparing all of the flag's windows with all of its members
 // (none in a group just created), and saves the state.
-func (s *Store) syncFull(ctx context.Context, ex execer, groupID, flagID int64, at time.Time, newGroup bool) (FlagSync, error) {
+func (s *Store) syncFull(ctx context.Context, ex execer, groupID, flagID int64, at time.Time, last syncLast) (FlagSync, error) {
 	r := FlagSync{Full: true}
 	var err error
-	if !newGroup {
+	if last.hand {
+		// On SQLite, members written by hand are in another table than the
+		// sync's: they join the sync's, to be compared with the windows.
+		for _, stmt := range []string{"sync_hand_move", "sync_hand_clear"} {
+			if _, err := s.exec(ctx, ex, stmt, groupID); err != nil {
+				return r, fmt.Errorf("moving members written by hand: %w", err)
+			}
+		}
+	}
+	if !last.newGroup {
 		if r.Removed, err = s.execCount(ctx, ex, "sync_remove", groupID, flagID, at); err != nil {
 			return r, fmt.Errorf("removing members: %w", err)
 		}
 	}
 	add := "sync_add"
-	if newGroup {
+	if last.newGroup {
 		add = "sync_add_new"
 	}
 	if r.Added, err = s.execCount(ctx, ex, add, groupID, flagID, at); err != nil {
 		return r, fmt.Errorf("adding members: %w", err)
 	}
-	if newGroup { // its members are those just added: nothing to count
+	if last.newGroup { // its members are those just added: nothing to count
 		r.Active = r.Added
 		_, err = s.exec(ctx, ex, "sync_state_save", flagID, groupID, at, r.Active)
 	} else {
@@ -342,7 +352,7 @@ func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID,
 	err = sql.ErrNoRows
 	if known {
 		err = ex.QueryRowContext(ctx, s.q.SQL("sync_state"), flagID, group).
-			Scan(&groupID, &lastGroup, &at, &last.members, &dirty, &attached)
+			Scan(&groupID, &lastGroup, &at, &last.members, &dirty, &attached, &last.hand)
 	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -351,7 +361,7 @@ func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID,
 		if groupID, last.newGroup, err = s.ensureGroup(ctx, ex, group); err != nil {
 			return 0, 0, last, fmt.Errorf("creating group %s: %w", quoteTrunc(group), err)
 		}
-		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_state_reset"), flagID, groupID).Scan(&attached); err != nil {
+		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_state_reset"), flagID, groupID).Scan(&attached, &last.hand); err != nil {
 			return 0, 0, last, fmt.Errorf("saving the sync's state: %w", err)
 		}
 		dirty = true

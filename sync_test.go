@@ -109,13 +109,34 @@ func TestSyncMembershipRemovesHandAddedMembers(t *testing.T) {
 		// The group API refuses WAFFLE_ groups, so another tool's SQL adds
 		// mallory.
 		require.ErrorIs(t, s.AddGroupMembers(context.Background(), MemberGroupName("beta"), "mallory"), ErrInvalidName)
-		require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
-			SELECT id, 'mallory' FROM waffle_group WHERE name = ?`, MemberGroupName("beta")).Error)
-		require.Equal(t, []string{"ann", "mallory"}, groupMembers(t, s, "beta"))
+		// It adds bob too, who has a window since the last sync: he stays, and
+		// counts as neither added nor removed. (On SQLite the members written
+		// by hand are kept apart from the sync's until its next full
+		// comparison, migration 4.)
+		addWindow(t, s, "beta", "bob", windowT0, nil)
+		for _, user := range []string{"mallory", "bob"} {
+			require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
+				SELECT id, ? FROM waffle_group WHERE name = ?`, user, MemberGroupName("beta")).Error)
+		}
+		require.Equal(t, []string{"ann", "bob", "mallory"}, groupMembers(t, s, "beta"))
+		ctx := context.Background()
+		isOn := func(user string) bool {
+			t.Helper()
+			on, err := s.FlagIsActive(WithUser(ctx, User{ID: user}), "beta")
+			require.NoError(t, err)
+			return on
+		}
+		require.True(t, isOn("mallory"), "a member until the sync")
+		listed, err := s.GroupMembers(ctx, MemberGroupName("beta"))
+		require.NoError(t, err)
+		require.Equal(t, []string{"ann", "bob", "mallory"}, listed)
 		fs := syncOne(t, s, "beta")
 		// The write marked the flag's sync state: compared in full.
-		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Removed: 1, Full: true}, fs)
-		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
+		require.Equal(t, FlagSync{Flag: "beta", Active: 2, Removed: 1, Full: true}, fs)
+		require.Equal(t, []string{"ann", "bob"}, groupMembers(t, s, "beta"))
+		require.False(t, isOn("mallory"))
+		require.True(t, isOn("bob"))
+		require.Equal(t, FlagSync{Flag: "beta", Active: 2}, syncOne(t, s, "beta"))
 	})
 }
 
@@ -152,7 +173,7 @@ func TestSyncMembershipIdempotent(t *testing.T) {
 		}
 		require.Equal(t, groups, tableRows(t, s, "waffle_group"), "no duplicate groups")
 		require.Equal(t, links, tableRows(t, s, "waffle_flag_group"), "no duplicate links")
-		require.Equal(t, int64(active), tableRows(t, s, "waffle_group_member"))
+		require.Equal(t, int64(active), tableRows(t, s, memberRows(s)))
 	})
 }
 
@@ -175,9 +196,9 @@ func TestSyncMembershipCancelledMidway(t *testing.T) {
 		var sawRemove, sawAdd bool
 		hs := h.hookStore(t, &Config{Now: clock.Now}, func(q string) {
 			switch {
-			case strings.Contains(q, "DELETE FROM waffle_group_member"):
+			case strings.Contains(q, "DELETE FROM "+syncMemberTable(s)):
 				sawRemove = true
-			case strings.Contains(q, "INSERT INTO waffle_group_member") && sawRemove:
+			case strings.Contains(q, "INSERT INTO "+syncMemberTable(s)) && sawRemove:
 				sawAdd = true
 				cancel()
 			}
@@ -217,7 +238,7 @@ func poison(t *testing.T, h *harness, s *Store) {
 			FOR EACH ROW EXECUTE FUNCTION waffle_test_poison()`).Error)
 		return
 	}
-	require.NoError(t, s.db.Exec(`CREATE TRIGGER waffle_test_poison BEFORE INSERT ON waffle_group_member
+	require.NoError(t, s.db.Exec(`CREATE TRIGGER waffle_test_poison BEFORE INSERT ON waffle_sync_member
 		WHEN NEW.user_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`).Error)
 }
 
@@ -344,6 +365,16 @@ func TestSyncMember(t *testing.T) {
 
 		require.NoError(t, s.DeleteMember(ctx, live.ID))
 		on, err = s.SyncMember(ctx, "beta", "ann")
+		require.NoError(t, err)
+		require.False(t, on)
+		require.Nil(t, groupMembers(t, s, "beta"))
+
+		// A member written by hand without a window goes too (on SQLite from
+		// the table of members written by hand, migration 4).
+		require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
+			SELECT id, 'eve' FROM waffle_group WHERE name = ?`, MemberGroupName("beta")).Error)
+		require.Equal(t, []string{"eve"}, groupMembers(t, s, "beta"))
+		on, err = s.SyncMember(ctx, "beta", "eve")
 		require.NoError(t, err)
 		require.False(t, on)
 		require.Nil(t, groupMembers(t, s, "beta"))
@@ -621,6 +652,6 @@ func TestSyncLoopReplicas(t *testing.T) {
 		require.NotContains(t, logs.String(), "level=ERROR")
 		require.Contains(t, logs.String(), "removed=")
 		require.Equal(t, int64(3), tableRows(t, s, "waffle_group"))
-		require.Equal(t, int64(3), tableRows(t, s, "waffle_group_member"))
+		require.Equal(t, int64(3), tableRows(t, s, memberRows(s)))
 	})
 }

@@ -60,10 +60,28 @@ func addWindow(t testing.TB, s *Store, flag, user string, start time.Time, end *
 func groupMembers(t testing.TB, s *Store, flag string) []string {
 	t.Helper()
 	var users []string
-	require.NoError(t, s.db.Raw(`SELECT gm.user_id FROM waffle_group_member gm
+	require.NoError(t, s.db.Raw(`SELECT gm.user_id FROM `+memberRows(s)+` gm
 		JOIN waffle_group g ON g.id = gm.group_id WHERE g.name = ? ORDER BY gm.user_id`,
 		MemberGroupName(flag)).Scan(&users).Error)
 	return users
+}
+
+// memberRows is where a test reads every member row, one row for each:
+// PostgreSQL's waffle_group_member; on SQLite, the view of both member tables
+// (migration 4 keeps a sync's members in waffle_sync_member).
+func memberRows(s *Store) string {
+	if s.Dialect() == "sqlite" {
+		return "waffle_group_member_all"
+	}
+	return "waffle_group_member"
+}
+
+// syncMemberTable is the table the sync writes its group's members to.
+func syncMemberTable(s *Store) string {
+	if s.Dialect() == "sqlite" {
+		return "waffle_sync_member"
+	}
+	return "waffle_group_member"
 }
 
 // groupAttached reports whether flag's WAFFLE_ group exists and is attached

@@ -103,7 +103,8 @@ GROUP BY m.user_id;
 -- and so waits until this sync commits; one that changed them first has
 -- marked it dirty already.
 SELECT g.id, s.group_id, s.synced_at, s.members, s.dirty,
-    EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = $1 AND fg.group_id = g.id)
+    EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = $1 AND fg.group_id = g.id),
+    FALSE -- members written by hand are in waffle_group_member already: see sync_hand_move
 FROM waffle_group g JOIN waffle_flag_sync s ON s.flag_id = $1
 WHERE g.name = $2
 FOR KEY SHARE OF g FOR NO KEY UPDATE OF s;
@@ -115,14 +116,26 @@ FOR KEY SHARE OF g FOR NO KEY UPDATE OF s;
 -- statement that changes the flag's windows or members marks it dirty
 -- (migration 3's triggers) and so waits until this sync commits.
 -- In the same statement, the group is attached to the flag (TRUE back:
--- sync_attach has nothing left to do).
+-- sync_attach has nothing left to do; FALSE: no members to move, see
+-- sync_hand_move).
 WITH attached AS (
   INSERT INTO waffle_flag_group (flag_id, group_id) VALUES ($1, $2)
   ON CONFLICT (flag_id, group_id) DO NOTHING
 )
 INSERT INTO waffle_flag_sync (flag_id, group_id, dirty) VALUES ($1, $2, TRUE)
 ON CONFLICT (flag_id) DO UPDATE SET group_id = EXCLUDED.group_id, dirty = TRUE
-RETURNING TRUE;
+RETURNING TRUE, FALSE;
+
+-- name: sync_hand_move
+-- Never sent here: PostgreSQL keeps the sync's members and those written by
+-- hand in one table, waffle_group_member, and the full comparison removes the
+-- latter directly; sync_state and sync_state_reset report no members to move.
+-- SQLite keeps them apart (its migration 4).
+SELECT $1::bigint WHERE FALSE;
+
+-- name: sync_hand_clear
+-- Never sent here: see sync_hand_move.
+SELECT $1::bigint WHERE FALSE;
 
 -- name: sync_state_save
 -- The flag's group $2 holds the $4 users with a window active at $3.

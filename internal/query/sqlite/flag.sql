@@ -14,7 +14,7 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    WHERE bu.user_id = ?2)
         OR EXISTS (SELECT 1 FROM waffle_group g
                    JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-                   JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = ?2
+                   JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
                    WHERE g.name = 'WAFFLE_' || f.name)))
     OR (?3 <> '[]' AND EXISTS (SELECT 1 FROM waffle_flag_group fg
                                JOIN waffle_group g ON g.id = fg.group_id

@@ -14,8 +14,8 @@ FROM waffle_flag f WHERE f.name = ?1;
 -- An identified user (?2) without extra group names: listed, or in a listed
 -- group by stored membership. Membership is two lookups (migration 3): the
 -- user's groups filled by hand, in waffle_group_member_by_user; then the
--- flag's WAFFLE_ group, by name, probed by the members' primary key
--- (group_id, user_id).
+-- flag's WAFFLE_ group, by name, probed by the primary key (group_id,
+-- user_id) of waffle_sync_member, which holds a sync's members (migration 4).
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
     EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
     OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
@@ -23,6 +23,6 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                WHERE bu.user_id = ?2)
     OR EXISTS (SELECT 1 FROM waffle_group g
                JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-               JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = ?2
+               JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
                WHERE g.name = 'WAFFLE_' || f.name)
 FROM waffle_flag f WHERE f.name = ?1;

@@ -16,17 +16,23 @@ SELECT id, name, created FROM waffle_group ORDER BY name;
 
 -- name: group_members
 -- One row with a NULL user for an empty group; no row for a missing one.
+-- Both member tables (migration 4), each read by its primary key.
 SELECT g.id, m.user_id FROM waffle_group g LEFT JOIN waffle_group_member m ON m.group_id = g.id
-WHERE g.name = ?1 ORDER BY m.user_id;
+WHERE g.name = ?1
+UNION
+SELECT g.id, m.user_id FROM waffle_group g JOIN waffle_sync_member m ON m.group_id = g.id
+WHERE g.name = ?1
+ORDER BY 2;
 
 -- name: user_groups
--- The groups filled by hand, through waffle_group_member_by_user, and the
--- WAFFLE_ groups, each probed by the members' primary key (migration 3).
+-- The groups filled by hand, through waffle_group_member_by_user
+-- (migration 3), and the WAFFLE_ groups, each probed by the primary key of
+-- waffle_sync_member (migration 4).
 SELECT g.name FROM waffle_group_member_by_user m JOIN waffle_group g ON g.id = m.group_id
 WHERE m.user_id = ?1
 UNION
 SELECT g.name FROM waffle_group g
-JOIN waffle_group_member m ON m.group_id = g.id AND m.user_id = ?1
+JOIN waffle_sync_member m ON m.group_id = g.id AND m.user_id = ?1
 WHERE substr(g.name, 1, 7) = 'WAFFLE_'
 ORDER BY 1;
 
@@ -36,7 +42,8 @@ SELECT ?1, value FROM json_each(?2) WHERE true
 ON CONFLICT DO NOTHING;
 
 -- name: group_members_remove
-DELETE FROM waffle_group_member WHERE group_id = ?1 AND user_id IN (SELECT value FROM json_each(?2));
+-- From both member tables (migration 4), through their view.
+DELETE FROM waffle_group_member_all WHERE group_id = ?1 AND user_id IN (SELECT value FROM json_each(?2));
 
 -- name: group_delete_members
 DELETE FROM waffle_group_member WHERE group_id IN (SELECT id FROM waffle_group WHERE name = ?1);

@@ -1,4 +1,6 @@
 -- SyncMembership: the WAFFLE_<flag> groups follow the active time windows.
+-- The sync writes its group's members to waffle_sync_member (migration 4),
+-- which has no insert trigger.
 -- Every statement of one flag runs in one transaction, after sync_lock. A
 -- window is active at ?3 when start_at <= ?3 AND (end_at IS NULL OR end_at > ?3).
 
@@ -33,9 +35,10 @@ RETURNING id, TRUE;
 -- name: sync_group_clear
 -- A group the sync just created starts empty: rows of its ID that the
 -- foreign key would have refused (a connection without foreign_keys=on
--- stores them, and SQLite reuses a deleted group's ID) go, so that the
--- group's members are exactly those the sync adds.
-DELETE FROM waffle_group_member WHERE group_id = ?1;
+-- stores them, and SQLite reuses a deleted group's ID) go from both member
+-- tables (migration 4), so that the group's members are exactly those the
+-- sync adds.
+DELETE FROM waffle_group_member_all WHERE group_id = ?1;
 
 -- name: sync_attach
 INSERT INTO waffle_flag_group (flag_id, group_id) VALUES (?1, ?2)
@@ -44,11 +47,11 @@ ON CONFLICT (flag_id, group_id) DO NOTHING;
 -- name: sync_remove
 -- Members of group ?1 without an active window for flag ?2: the users whose
 -- windows ended, and anyone added by hand.
-DELETE FROM waffle_group_member
-WHERE waffle_group_member.group_id = ?1
+DELETE FROM waffle_sync_member
+WHERE waffle_sync_member.group_id = ?1
   AND NOT EXISTS (
     SELECT 1 FROM waffle_flag_member m
-    WHERE m.flag_id = ?2 AND m.user_id = waffle_group_member.user_id
+    WHERE m.flag_id = ?2 AND m.user_id = waffle_sync_member.user_id
       AND m.start_at <= ?3 AND (m.end_at IS NULL OR m.end_at > ?3));
 
 -- name: sync_add
@@ -60,19 +63,19 @@ WHERE waffle_group_member.group_id = ?1
 -- GROUP BY rather than DISTINCT: SQLite sees that the index already groups
 -- the users, where DISTINCT ?1, user_id made it sort them in a temporary
 -- B-tree.
-INSERT INTO waffle_group_member (group_id, user_id)
+INSERT INTO waffle_sync_member (group_id, user_id)
 SELECT ?1, m.user_id FROM waffle_flag_member m INDEXED BY waffle_flag_member_sync_idx
 WHERE m.flag_id = ?2
   AND m.start_at <= ?3 AND (m.end_at IS NULL OR m.end_at > ?3)
   AND NOT EXISTS (
-    SELECT 1 FROM waffle_group_member gm WHERE gm.group_id = ?1 AND gm.user_id = m.user_id)
+    SELECT 1 FROM waffle_sync_member gm WHERE gm.group_id = ?1 AND gm.user_id = m.user_id)
 GROUP BY m.user_id
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_add_new
 -- sync_add for a group this sync created (and cleared): it is empty, so no
 -- probe for each user.
-INSERT INTO waffle_group_member (group_id, user_id)
+INSERT INTO waffle_sync_member (group_id, user_id)
 SELECT ?1, m.user_id FROM waffle_flag_member m INDEXED BY waffle_flag_member_sync_idx
 WHERE m.flag_id = ?2
   AND m.start_at <= ?3 AND (m.end_at IS NULL OR m.end_at > ?3)
@@ -80,23 +83,37 @@ GROUP BY m.user_id;
 
 -- name: sync_state
 -- In one statement, for a flag synced before: its group ?2 (by name), what
--- its last sync left, and whether the group is attached to the flag. No row:
--- the group or the state is missing (sync_state_reset then).
+-- its last sync left, whether the group is attached to the flag, and whether
+-- it has members written by hand (in waffle_group_member: sync_hand_move).
+-- No row: the group or the state is missing (sync_state_reset then).
 SELECT g.id, s.group_id, s.synced_at, s.members, s.dirty,
-    EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = ?1 AND fg.group_id = g.id)
+    EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = ?1 AND fg.group_id = g.id),
+    EXISTS (SELECT 1 FROM waffle_group_member gm WHERE gm.group_id = g.id)
 FROM waffle_group g JOIN waffle_flag_sync s ON s.flag_id = ?1
 WHERE g.name = ?2;
 
 -- name: sync_state_reset
 -- For a flag whose group or state sync_state did not find (a first sync, or
 -- its group deleted since): the flag's group is ?2 from now on, compared in
--- full at this sync. Before the sync writes to its group: the members of the
--- groups in waffle_flag_sync stay out of waffle_group_member_by_user
--- (migration 3).
--- Back: whether the group is attached to the flag (sync_attach otherwise).
+-- full at this sync.
+-- Back: whether the group is attached to the flag (sync_attach otherwise),
+-- and whether it has members written by hand (sync_hand_move).
 INSERT INTO waffle_flag_sync (flag_id, group_id, dirty) VALUES (?1, ?2, TRUE)
 ON CONFLICT (flag_id) DO UPDATE SET group_id = excluded.group_id, dirty = TRUE
-RETURNING EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = ?1 AND fg.group_id = ?2);
+RETURNING EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = ?1 AND fg.group_id = ?2),
+    EXISTS (SELECT 1 FROM waffle_group_member gm WHERE gm.group_id = ?2);
+
+-- name: sync_hand_move
+-- Before a full comparison of group ?1 that has members written by hand
+-- (in waffle_group_member): they move to waffle_sync_member, so that the
+-- comparison removes those without an active window and counts the others
+-- as neither added nor removed. sync_hand_clear then deletes them from
+-- waffle_group_member.
+INSERT OR IGNORE INTO waffle_sync_member (group_id, user_id)
+SELECT group_id, user_id FROM waffle_group_member WHERE group_id = ?1;
+
+-- name: sync_hand_clear
+DELETE FROM waffle_group_member WHERE group_id = ?1;
 
 -- name: sync_state_save
 -- The flag's group ?2 holds the ?4 users with a window active at ?3.
@@ -107,7 +124,7 @@ WHERE flag_id = ?1;
 -- sync_state_save after a full comparison, counting the members.
 UPDATE waffle_flag_sync
 SET group_id = ?2, synced_at = ?3, dirty = FALSE,
-    members = (SELECT count(*) FROM waffle_group_member WHERE group_id = ?2)
+    members = (SELECT count(*) FROM waffle_sync_member WHERE group_id = ?2)
 WHERE flag_id = ?1
 RETURNING members;
 
@@ -116,9 +133,9 @@ RETURNING members;
 -- the users with a window of flag ?2 that started or ended in (?4, ?5],
 -- between the last sync's instant and now (?3, one of the two bounds), can
 -- have changed; those of them in group ?1 without an active window go.
-DELETE FROM waffle_group_member
-WHERE waffle_group_member.group_id = ?1
-  AND waffle_group_member.user_id IN (
+DELETE FROM waffle_sync_member
+WHERE waffle_sync_member.group_id = ?1
+  AND waffle_sync_member.user_id IN (
     SELECT m.user_id FROM waffle_flag_member m
     WHERE m.flag_id = ?2 AND m.start_at > ?4 AND m.start_at <= ?5
     UNION
@@ -126,13 +143,13 @@ WHERE waffle_group_member.group_id = ?1
     WHERE m.flag_id = ?2 AND m.end_at > ?4 AND m.end_at <= ?5)
   AND NOT EXISTS (
     SELECT 1 FROM waffle_flag_member m
-    WHERE m.flag_id = ?2 AND m.user_id = waffle_group_member.user_id
+    WHERE m.flag_id = ?2 AND m.user_id = waffle_sync_member.user_id
       AND m.start_at <= ?3 AND (m.end_at IS NULL OR m.end_at > ?3));
 
 -- name: sync_add_crossed
 -- The incremental form of sync_add: the windows of flag ?2 that started or
 -- ended in (?4, ?5] and are active at ?3; their users join group ?1.
-INSERT INTO waffle_group_member (group_id, user_id)
+INSERT INTO waffle_sync_member (group_id, user_id)
 SELECT DISTINCT ?1, c.user_id FROM (
     SELECT m.user_id, m.start_at, m.end_at FROM waffle_flag_member m
     WHERE m.flag_id = ?2 AND m.start_at > ?4 AND m.start_at <= ?5
@@ -141,7 +158,7 @@ SELECT DISTINCT ?1, c.user_id FROM (
     WHERE m.flag_id = ?2 AND m.end_at > ?4 AND m.end_at <= ?5) AS c
 WHERE c.start_at <= ?3 AND (c.end_at IS NULL OR c.end_at > ?3)
   AND NOT EXISTS (
-    SELECT 1 FROM waffle_group_member gm WHERE gm.group_id = ?1 AND gm.user_id = c.user_id)
+    SELECT 1 FROM waffle_sync_member gm WHERE gm.group_id = ?1 AND gm.user_id = c.user_id)
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_user_active
@@ -152,11 +169,13 @@ SELECT EXISTS (
     AND m.start_at <= ?3 AND (m.end_at IS NULL OR m.end_at > ?3));
 
 -- name: sync_user_add
-INSERT INTO waffle_group_member (group_id, user_id) VALUES (?1, ?2)
+INSERT INTO waffle_sync_member (group_id, user_id) VALUES (?1, ?2)
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_user_remove
-DELETE FROM waffle_group_member WHERE group_id = ?1 AND user_id = ?2;
+-- From both member tables (a member written by hand too), through their
+-- view (migration 4).
+DELETE FROM waffle_group_member_all WHERE group_id = ?1 AND user_id = ?2;
 
 -- name: sync_savepoint
 -- Inside the application's transaction (WithTx), each flag's sync runs under
