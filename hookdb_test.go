@@ -66,8 +66,7 @@ func (d *hookDriver) Open(dsn string) (driver.Conn, error) {
 }
 
 // hookConn passes everything through to the driver's connection, calling
-// before ahead of each query and exec. Prepared statements are not hooked:
-// the library prepares reads only.
+// before ahead of each query and exec, prepared statements' included.
 type hookConn struct {
 	driver.Conn
 	before func(query string)
@@ -92,10 +91,51 @@ func (c *hookConn) QueryContext(ctx context.Context, query string, args []driver
 }
 
 func (c *hookConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	var (
+		st  driver.Stmt
+		err error
+	)
 	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
-		return p.PrepareContext(ctx, query)
+		st, err = p.PrepareContext(ctx, query)
+	} else {
+		st, err = c.Conn.Prepare(query)
 	}
-	return c.Conn.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	return &hookStmt{Stmt: st, query: query, before: c.before}, nil
+}
+
+// hookStmt calls before ahead of each execution of a prepared statement.
+type hookStmt struct {
+	driver.Stmt
+	query  string
+	before func(query string)
+}
+
+func (s *hookStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	e, ok := s.Stmt.(driver.StmtExecContext)
+	if !ok {
+		return nil, fmt.Errorf("hook driver: %T has no ExecContext", s.Stmt)
+	}
+	s.before(s.query)
+	return e.ExecContext(ctx, args)
+}
+
+func (s *hookStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	q, ok := s.Stmt.(driver.StmtQueryContext)
+	if !ok {
+		return nil, fmt.Errorf("hook driver: %T has no QueryContext", s.Stmt)
+	}
+	s.before(s.query)
+	return q.QueryContext(ctx, args)
+}
+
+func (s *hookStmt) CheckNamedValue(nv *driver.NamedValue) error {
+	if v, ok := s.Stmt.(driver.NamedValueChecker); ok {
+		return v.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
 }
 
 func (c *hookConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {

@@ -137,24 +137,45 @@ func (s *Store) writeTx(ctx context.Context, fn func(ex execer) error) error {
 	if s.inAppTx() {
 		return fn(s.pool())
 	}
-	db, err := s.db.DB()
+	c, err := s.openConn(ctx, false)
 	if err != nil {
 		return err
+	}
+	defer c.Close()
+	return s.connTx(ctx, c, fn)
+}
+
+// openConn takes a connection from the pool for write transactions; with
+// prepare, each statement sent on it is prepared once and reused.
+func (s *Store) openConn(ctx context.Context, prepare bool) (*stmtConn, error) {
+	db, err := s.db.DB()
+	if err != nil {
+		return nil, err
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
+		return nil, err
+	}
+	c := &stmtConn{conn: conn}
+	if prepare {
+		c.stmts = make(map[string]*sql.Stmt)
+	}
+	return c, nil
+}
+
+// connTx runs fn in a transaction on c that holds the database's write lock
+// from its first statement (BEGIN IMMEDIATE on SQLite), committed when fn
+// returns nil and rolled back otherwise.
+func (s *Store) connTx(ctx context.Context, c *stmtConn, fn func(ex execer) error) error {
+	if err := s.begin(ctx, c); err != nil {
 		return err
 	}
-	defer conn.Close()
-	if err := s.begin(ctx, conn); err != nil {
+	if err := fn(c); err != nil {
+		s.rollback(c)
 		return err
 	}
-	if err := fn(conn); err != nil {
-		s.rollback(conn)
-		return err
-	}
-	if _, err := s.exec(ctx, conn, "tx_commit"); err != nil {
-		s.rollback(conn)
+	if _, err := s.exec(ctx, c, "tx_commit"); err != nil {
+		s.rollback(c)
 		return err
 	}
 	return nil
@@ -162,10 +183,10 @@ func (s *Store) writeTx(ctx context.Context, fn func(ex execer) error) error {
 
 // begin starts a transaction on conn, waiting while another writer holds the
 // lock even when the application's DSN sets no busy timeout.
-func (s *Store) begin(ctx context.Context, conn *sql.Conn) error {
+func (s *Store) begin(ctx context.Context, c *stmtConn) error {
 	delay := time.Millisecond
 	for {
-		_, err := s.exec(ctx, conn, "tx_begin")
+		_, err := s.exec(ctx, c, "tx_begin")
 		if err == nil || !isBusy(err) {
 			return err
 		}
@@ -183,11 +204,11 @@ func (s *Store) begin(ctx context.Context, conn *sql.Conn) error {
 // rollback ends a failed transaction. It runs even when ctx was cancelled; a
 // connection whose rollback fails is discarded rather than returned to the
 // pool with a transaction open.
-func (s *Store) rollback(conn *sql.Conn) {
+func (s *Store) rollback(c *stmtConn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := s.exec(ctx, conn, "tx_rollback"); err != nil {
-		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	if _, err := s.exec(ctx, c, "tx_rollback"); err != nil {
+		_ = c.conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }
 

@@ -655,3 +655,31 @@ func TestSyncLoopReplicas(t *testing.T) {
 		require.Equal(t, int64(3), tableRows(t, s, memberRows(s)))
 	})
 }
+
+// TestSyncMembershipOneConnection syncs several flags through a pool of one
+// connection: a sync holds one connection for all its flags (on SQLite, with
+// its statements prepared on it) and must never wait for a second.
+func TestSyncMembershipOneConnection(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, _ := clockStore(t, h)
+		for _, flag := range []string{"alpha", "beta", "gamma"} {
+			createFlag(t, s, flag)
+			addWindow(t, s, flag, "ann", windowT0, nil)
+		}
+		sqlDB, err := s.db.DB()
+		require.NoError(t, err)
+		sqlDB.SetMaxOpenConns(1)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for range 2 {
+			res, err := s.SyncMembership(ctx)
+			require.NoError(t, err)
+			require.Len(t, res.Flags, 3)
+			on, err := s.FlagIsActive(WithUser(ctx, User{ID: "ann"}), "gamma")
+			require.NoError(t, err)
+			require.True(t, on)
+		}
+		require.Equal(t, 0, sqlDB.Stats().InUse, "the sync's connection went back to the pool")
+	})
+}

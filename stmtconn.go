@@ -1,0 +1,66 @@
+package waffle
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// stmtConn is a connection taken from the pool for write transactions. With
+// stmts set, each statement sent on it is prepared on its first use and
+// reused after: a sync of many flags sends the same few statements for each
+// flag, and SQLite would otherwise compile each of them again every time.
+type stmtConn struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt // nil: statements are sent unprepared
+}
+
+// stmt returns the prepared statement for query, or nil when c does not
+// prepare or preparing failed (the statement then runs unprepared, so that
+// the caller sees the database's own error).
+func (c *stmtConn) stmt(ctx context.Context, query string) *sql.Stmt {
+	if c.stmts == nil {
+		return nil
+	}
+	if st, ok := c.stmts[query]; ok {
+		return st
+	}
+	st, err := c.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	c.stmts[query] = st
+	return st
+}
+
+func (c *stmtConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.conn.ExecContext(ctx, query, args...)
+}
+
+func (c *stmtConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.conn.QueryContext(ctx, query, args...)
+}
+
+func (c *stmtConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.conn.QueryRowContext(ctx, query, args...)
+}
+
+// Close closes the prepared statements and returns the connection to the
+// pool.
+func (c *stmtConn) Close() error {
+	var errs []error
+	for _, st := range c.stmts {
+		errs = append(errs, st.Close())
+	}
+	c.stmts = nil
+	return errors.Join(append(errs, c.conn.Close())...)
+}
