@@ -24,6 +24,17 @@ import (
 // point of a transaction, and see what a real driver then does.
 func (h *harness) hookStore(t *testing.T, cfg *Config, before func(query string)) *Store {
 	t.Helper()
+	return h.faultStore(t, cfg, func(query string) error {
+		before(query)
+		return nil
+	})
+}
+
+// faultStore is hookStore whose hook can also fail a statement: when
+// before(query) returns an error, the driver returns it instead of sending
+// the statement.
+func (h *harness) faultStore(t *testing.T, cfg *Config, before func(query string) error) *Store {
+	t.Helper()
 	var base driver.Driver = &sqlite3.SQLiteDriver{}
 	if h.db.Kind == testdb.Postgres {
 		base = stdlib.GetDefaultDriver()
@@ -54,7 +65,7 @@ var (
 
 type hookDriver struct {
 	base   driver.Driver
-	before func(query string)
+	before func(query string) error
 }
 
 func (d *hookDriver) Open(dsn string) (driver.Conn, error) {
@@ -69,7 +80,7 @@ func (d *hookDriver) Open(dsn string) (driver.Conn, error) {
 // before ahead of each query and exec, prepared statements' included.
 type hookConn struct {
 	driver.Conn
-	before func(query string)
+	before func(query string) error
 }
 
 func (c *hookConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -77,7 +88,9 @@ func (c *hookConn) ExecContext(ctx context.Context, query string, args []driver.
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.before(query)
+	if err := c.before(query); err != nil {
+		return nil, err
+	}
 	return e.ExecContext(ctx, query, args)
 }
 
@@ -86,7 +99,9 @@ func (c *hookConn) QueryContext(ctx context.Context, query string, args []driver
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.before(query)
+	if err := c.before(query); err != nil {
+		return nil, err
+	}
 	return q.QueryContext(ctx, query, args)
 }
 
@@ -110,7 +125,7 @@ func (c *hookConn) PrepareContext(ctx context.Context, query string) (driver.Stm
 type hookStmt struct {
 	driver.Stmt
 	query  string
-	before func(query string)
+	before func(query string) error
 }
 
 func (s *hookStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
@@ -118,7 +133,9 @@ func (s *hookStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (d
 	if !ok {
 		return nil, fmt.Errorf("hook driver: %T has no ExecContext", s.Stmt)
 	}
-	s.before(s.query)
+	if err := s.before(s.query); err != nil {
+		return nil, err
+	}
 	return e.ExecContext(ctx, args)
 }
 
@@ -127,7 +144,9 @@ func (s *hookStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (
 	if !ok {
 		return nil, fmt.Errorf("hook driver: %T has no QueryContext", s.Stmt)
 	}
-	s.before(s.query)
+	if err := s.before(s.query); err != nil {
+		return nil, err
+	}
 	return q.QueryContext(ctx, args)
 }
 

@@ -3,6 +3,7 @@ package waffle
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 )
 
@@ -11,8 +12,9 @@ import (
 // reused after: a sync of many flags sends the same few statements for each
 // flag, and SQLite would otherwise compile each of them again every time.
 type stmtConn struct {
-	conn  *sql.Conn
-	stmts map[string]*sql.Stmt // nil: statements are sent unprepared
+	conn      *sql.Conn
+	stmts     map[string]*sql.Stmt // nil: statements are sent unprepared
+	discarded bool                 // closed by discard: replace it
 }
 
 // stmt returns the prepared statement for query, or nil when c does not
@@ -57,10 +59,26 @@ func (c *stmtConn) QueryRowContext(ctx context.Context, query string, args ...an
 // Close closes the prepared statements and returns the connection to the
 // pool.
 func (c *stmtConn) Close() error {
+	return errors.Join(c.closeStmts(), c.conn.Close())
+}
+
+// discard closes the connection instead of returning it to the pool: a
+// transaction may be open on it (Store.rollback). The prepared statements
+// are closed first, while the connection is open: database/sql does not
+// close a connection's own statements when it discards it, and SQLite
+// keeps a connection with statements left open (and its transaction, and
+// the write lock) until they are finalized.
+func (c *stmtConn) discard() {
+	_ = c.closeStmts()
+	_ = c.conn.Raw(func(any) error { return driver.ErrBadConn })
+	c.discarded = true
+}
+
+func (c *stmtConn) closeStmts() error {
 	var errs []error
 	for _, st := range c.stmts {
 		errs = append(errs, st.Close())
 	}
 	c.stmts = nil
-	return errors.Join(append(errs, c.conn.Close())...)
+	return errors.Join(errs...)
 }

@@ -3,7 +3,6 @@ package waffle
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -208,7 +207,7 @@ func (s *Store) rollback(c *stmtConn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := s.exec(ctx, c, "tx_rollback"); err != nil {
-		_ = c.conn.Raw(func(any) error { return driver.ErrBadConn })
+		c.discard()
 	}
 }
 

@@ -93,8 +93,9 @@ func (r SyncResult) Err() error {
 // one flag queue on a lock (a PostgreSQL advisory lock per flag; SQLite's
 // single writer) and end in the same state.
 //
-// It takes one connection from the pool for all its flags, one after the
-// other (on SQLite its statements are then prepared once for them all).
+// On SQLite it takes one connection from the pool for all its flags, one
+// after the other, and prepares its statements once on it; on PostgreSQL
+// each flag's transaction takes a connection, as any write does.
 //
 // Bound to the application's transaction ([Store.WithTx]), each flag's sync
 // runs under a savepoint in it and commits or rolls back with it.
@@ -107,7 +108,6 @@ func (r SyncResult) Err() error {
 // under way is left as it was.
 func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult, error) {
 	res := SyncResult{At: s.now()}
-	var conn *stmtConn
 	if len(flags) == 0 {
 		all, err := s.syncFlagNames(ctx)
 		if err != nil {
@@ -117,17 +117,26 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 	}
 	// One connection for every flag, its statements prepared once (on
 	// SQLite; see syncConn). Without it (ctx ended, the pool is closed)
-	// each flag takes its own and reports what went wrong.
-	if c, err := s.syncConn(ctx); err == nil && c != nil {
-		defer c.Close()
-		conn = c
-	}
+	// each flag takes its own and reports what went wrong. A connection
+	// discarded after a failed rollback is replaced for the next flag.
+	var conn *stmtConn
+	defer func() {
+		if conn != nil {
+			_ = conn.Close()
+		}
+	}()
 	seen := make(map[string]bool, len(flags))
 	for _, name := range flags {
 		if seen[name] {
 			continue
 		}
 		seen[name] = true
+		if conn == nil || conn.discarded {
+			if conn != nil {
+				_ = conn.Close()
+			}
+			conn, _ = s.syncConn(ctx)
+		}
 		fs := FlagSync{Flag: name}
 		if err := ctx.Err(); err != nil {
 			fs.Err = opError("syncing", "flag", name, err)
@@ -501,11 +510,11 @@ func (s *Store) syncOnce(ctx context.Context, flags []string) {
 // syncConn returns the connection a sync of several flags runs its
 // transactions on, or nil for a connection per flag. On SQLite, which
 // compiles a statement at every call, the sync's statements are prepared
-// once on it: a third of the cost of a flag's sync otherwise. PostgreSQL's
-// driver (pgx) caches prepared statements itself where the application's
-// setup allows it (not behind a transaction pooler), so a sync there takes
-// a connection per flag, as any write does. In the application's
-// transaction (WithTx) the sync runs on it.
+// once on it (a first sync of 100 flags took 15 to 20% less time so).
+// PostgreSQL's driver (pgx) caches prepared statements itself where the
+// application's setup allows it (not behind a transaction pooler), so a
+// sync there takes a connection per flag, as any write does. In the
+// application's transaction (WithTx) the sync runs on it.
 func (s *Store) syncConn(ctx context.Context) (*stmtConn, error) {
 	if s.inAppTx() || s.q.Dialect != "sqlite" {
 		return nil, nil

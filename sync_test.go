@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -681,5 +682,39 @@ func TestSyncMembershipOneConnection(t *testing.T) {
 			require.True(t, on)
 		}
 		require.Equal(t, 0, sqlDB.Stats().InUse, "the sync's connection went back to the pool")
+	})
+}
+
+// TestSyncMembershipAfterFailedRollback fails a flag's sync and then its
+// rollback, which discards the connection: the next flag syncs on another
+// one (on SQLite the sync holds one connection for all its flags).
+func TestSyncMembershipAfterFailedRollback(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s, clock := clockStore(t, h)
+		for _, flag := range []string{"alpha", "beta"} {
+			createFlag(t, s, flag)
+			addWindow(t, s, flag, "ann", windowT0, nil)
+		}
+		injected := errors.New("injected")
+		var failedAdd, failedRollback atomic.Bool
+		faulty := h.faultStore(t, &Config{Now: clock.Now}, func(q string) error {
+			switch {
+			case q == s.q.SQL("sync_add_new") && failedAdd.CompareAndSwap(false, true):
+				return injected
+			case q == s.q.SQL("tx_rollback") && failedAdd.Load() && failedRollback.CompareAndSwap(false, true):
+				return injected
+			}
+			return nil
+		})
+		res, err := faulty.SyncMembership(context.Background())
+		require.ErrorIs(t, err, injected)
+		require.True(t, failedRollback.Load(), "the rollback failed")
+		require.Len(t, res.Flags, 2)
+		require.ErrorIs(t, res.Flags[0].Err, injected)
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Added: 1, Full: true}, res.Flags[1])
+		require.Nil(t, groupMembers(t, s, "alpha"))
+		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
+		require.Equal(t, FlagSync{Flag: "alpha", Active: 1, Added: 1, Full: true}, syncOne(t, s, "alpha"))
 	})
 }
