@@ -205,15 +205,9 @@ func TestMigrateFromVersion2(t *testing.T) {
 		ctx := context.Background()
 		gdb := migrateTo(t, db, 2)
 		now := time.Now().UTC().Truncate(time.Second)
-		for _, stmt := range []string{
-			"INSERT INTO waffle_flag (name, created, modified) VALUES ('beta', ?, ?)",
-			"INSERT INTO waffle_group (name, created) VALUES ('testers', ?), ('WAFFLE_beta', ?)",
-			"INSERT INTO waffle_flag_group (flag_id, group_id) SELECT f.id, g.id FROM waffle_flag f, waffle_group g",
-			"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'tess' FROM waffle_group WHERE name = 'testers'",
-			"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'ann' FROM waffle_group WHERE name = 'WAFFLE_beta'",
-			"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'ann', ?, ? FROM waffle_flag",
+		for _, stmt := range append(upgradeData,
 			"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'bob', ?, ? FROM waffle_flag",
-		} {
+		) {
 			execAt(t, gdb, stmt, now.Add(-time.Hour))
 		}
 
@@ -244,6 +238,18 @@ func TestMigrateFromVersion2(t *testing.T) {
 		require.True(t, isOn("bob"))
 		require.Equal(t, FlagSync{Flag: "beta", Active: 2}, syncOne(t, s, "beta"))
 	})
+}
+
+// upgradeData is what the upgrade tests write under an older version, each
+// statement run with execAt: flag beta, listing group testers (member tess)
+// and its WAFFLE_ group (member ann, who has an open window).
+var upgradeData = []string{
+	"INSERT INTO waffle_flag (name, created, modified) VALUES ('beta', ?, ?)",
+	"INSERT INTO waffle_group (name, created) VALUES ('testers', ?), ('WAFFLE_beta', ?)",
+	"INSERT INTO waffle_flag_group (flag_id, group_id) SELECT f.id, g.id FROM waffle_flag f, waffle_group g",
+	"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'tess' FROM waffle_group WHERE name = 'testers'",
+	"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'ann' FROM waffle_group WHERE name = 'WAFFLE_beta'",
+	"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'ann', ?, ? FROM waffle_flag",
 }
 
 // migrateTo creates db's schema up to version n, as the library of that
@@ -298,14 +304,7 @@ func TestMigrateFromVersion3(t *testing.T) {
 		ctx := context.Background()
 		gdb := migrateTo(t, db, 3)
 		now := time.Now().UTC().Truncate(time.Second)
-		for _, stmt := range []string{
-			"INSERT INTO waffle_flag (name, created, modified) VALUES ('beta', ?, ?)",
-			"INSERT INTO waffle_group (name, created) VALUES ('testers', ?), ('WAFFLE_beta', ?)",
-			"INSERT INTO waffle_flag_group (flag_id, group_id) SELECT f.id, g.id FROM waffle_flag f, waffle_group g",
-			"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'tess' FROM waffle_group WHERE name = 'testers'",
-			"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'ann' FROM waffle_group WHERE name = 'WAFFLE_beta'",
-			"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'ann', ?, ? FROM waffle_flag",
-		} {
+		for _, stmt := range upgradeData {
 			execAt(t, gdb, stmt, now.Add(-time.Hour))
 		}
 		// What version 3's sync left: on PostgreSQL its members marked, and
