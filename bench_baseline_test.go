@@ -109,24 +109,27 @@ func (bb *baselineBatch) write(ctx context.Context, names []string, values []*st
 // needs in one round trip: the flag's rules that apply without a request
 // (everyone, percent, the authenticated/staff/superusers switches, the
 // languages) and whether the user is listed or in a listed group. Group
-// membership follows the schema (migration 3): the members not written by
-// the sync by user (PostgreSQL: a partial index; SQLite: a table kept by
-// triggers), and the flag's WAFFLE_ group probed by its primary key.
+// membership follows the schema (migrations 3 and 4): the members not
+// written by the sync by user (PostgreSQL: a partial index; SQLite: a table
+// kept by triggers), and the flag's WAFFLE_ group probed by the primary key
+// of the sync's members (SQLite keeps them in a table of their own).
 func baselineFlagSQL(kind string) string {
 	byUser := `SELECT 1 FROM waffle_group_member gm
                JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
                WHERE gm.user_id = $2 AND NOT gm.synced`
+	synced := "waffle_group_member"
 	if kind == testdb.SQLite {
 		byUser = `SELECT 1 FROM waffle_group_member_by_user gm
                JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
                WHERE gm.user_id = $2`
+		synced = "waffle_sync_member"
 	}
 	return `SELECT f.everyone, f.percent, f.authenticated, f.staff, f.superusers, f.languages,
     EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2)
     OR EXISTS (` + byUser + `)
     OR EXISTS (SELECT 1 FROM waffle_group g
                JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-               JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2
+               JOIN ` + synced + ` gm ON gm.group_id = g.id AND gm.user_id = $2
                WHERE g.name = 'WAFFLE_' || f.name)
 FROM waffle_flag f WHERE f.name = $1`
 }
