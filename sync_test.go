@@ -657,6 +657,48 @@ func TestSyncLoopReplicas(t *testing.T) {
 	})
 }
 
+// TestSyncMemberMarksTheGroup adds and then removes a user with SyncMember
+// in a group whose flag's last sync left it clean: writes to the group like
+// any other, so the flag's next sync compares in full and counts right (an
+// incremental sync would find the user's window already served and count
+// one member too few, then too many).
+func TestSyncMemberMarksTheGroup(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, clock := clockStore(t, h)
+		createFlag(t, s, "beta")
+		addWindow(t, s, "beta", "ann", windowT0, nil)
+		addWindow(t, s, "beta", "cat", windowT0.Add(time.Minute), endAt(windowT0.Add(3*time.Minute)))
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Added: 1, Full: true}, syncOne(t, s, "beta"))
+
+		clock.Set(windowT0.Add(2 * time.Minute))
+		on, err := s.SyncMember(ctx, "beta", "cat")
+		require.NoError(t, err)
+		require.True(t, on)
+		require.Equal(t, FlagSync{Flag: "beta", Active: 2, Full: true}, syncOne(t, s, "beta"))
+		require.Equal(t, []string{"ann", "cat"}, groupMembers(t, s, "beta"))
+
+		// Already a member: SyncMember writes nothing, and the next sync
+		// is incremental.
+		on, err = s.SyncMember(ctx, "beta", "cat")
+		require.NoError(t, err)
+		require.True(t, on)
+		require.Equal(t, FlagSync{Flag: "beta", Active: 2}, syncOne(t, s, "beta"))
+		on, err = s.FlagIsActive(WithUser(ctx, User{ID: "cat"}), "beta")
+		require.NoError(t, err)
+		require.True(t, on)
+
+		// A user SyncMember removes, likewise.
+		clock.Set(windowT0.Add(4 * time.Minute))
+		on, err = s.SyncMember(ctx, "beta", "cat")
+		require.NoError(t, err)
+		require.False(t, on)
+		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Full: true}, syncOne(t, s, "beta"))
+		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
+	})
+}
+
 // TestSyncMembershipOneConnection syncs several flags through a pool of one
 // connection: a sync holds one connection for all its flags (on SQLite, with
 // its statements prepared on it) and must never wait for a second.

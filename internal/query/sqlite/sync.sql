@@ -176,7 +176,14 @@ SELECT EXISTS (
     AND +m.start_at <= ?3 AND (m.end_at IS NULL OR +m.end_at > ?3));
 
 -- name: sync_user_add
-INSERT INTO waffle_sync_member (group_id, user_id) VALUES (?1, ?2)
+-- A user who is not a member yet goes to waffle_group_member, not to the
+-- sync's table: its insert trigger marks the flag for a full comparison at
+-- its next sync (a write to the group, which waffle_sync_member has no
+-- trigger to notice), and that comparison moves the user to the sync's
+-- table (sync_hand_move).
+INSERT INTO waffle_group_member (group_id, user_id)
+SELECT ?1, ?2
+WHERE NOT EXISTS (SELECT 1 FROM waffle_sync_member WHERE group_id = ?1 AND user_id = ?2)
 ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_user_remove
