@@ -68,15 +68,15 @@
 //
 // A [FlagMember] gives a user a flag for a while (waffle-window): it is
 // active when Start <= now < End by Config.Now, End optional. A user may
-// hold several windows for one flag. [Store.AddMember], [Store.ListMembers],
-// [Store.UpdateMember] and [Store.DeleteMember] manage them.
+// hold several windows for one flag. [Store.AddWindow], [Store.ListWindows],
+// [Store.UpdateWindow] and [Store.DeleteWindow] manage them.
 //
 // Windows take effect through a sync: [Store.SyncMembership] makes each
 // flag's group "WAFFLE_<flag>", attached to the flag, hold exactly
 // the users with an active window, with set-based statements in one
 // transaction per flag that write only what changed and, between two syncs
 // with nothing else written, read only the windows that started or ended in
-// between; [Store.SyncMember] does
+// between; [Store.SyncUserMembership] does
 // it for one user, looking at all of the user's windows; [Store.SyncLoop]
 // repeats the sync on an interval. Every replica may sync at the same time.
 // Evaluation then sees the group like any other, in its one statement.

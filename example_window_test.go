@@ -30,8 +30,8 @@ func ExampleStore_SyncMembership() {
 
 	// Ada gets beta for one week from now; Bob from now on.
 	week := now.Add(7 * 24 * time.Hour)
-	_, _ = store.AddMember(ctx, waffle.FlagMember{Flag: "beta", User: "ada", End: &week})
-	_, _ = store.AddMember(ctx, waffle.FlagMember{Flag: "beta", User: "bob"})
+	_, _ = store.AddWindow(ctx, waffle.FlagMember{Flag: "beta", User: "ada", End: &week})
+	_, _ = store.AddWindow(ctx, waffle.FlagMember{Flag: "beta", User: "bob"})
 
 	sync := func() {
 		res, err := store.SyncMembership(ctx)

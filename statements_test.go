@@ -36,7 +36,7 @@ func TestReadsSendOneStatement(t *testing.T) {
 		require.NoError(t, s.SaveFlag(ctx, big))
 		// Time windows: the synced WAFFLE_ group is read like any group.
 		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "windowed"}))
-		win, err := s.AddMember(ctx, FlagMember{Flag: "windowed", User: "u4"})
+		win, err := s.AddWindow(ctx, FlagMember{Flag: "windowed", User: "u4"})
 		require.NoError(t, err)
 		_, err = s.SyncMembership(ctx, "windowed")
 		require.NoError(t, err)
@@ -77,8 +77,8 @@ func TestReadsSendOneStatement(t *testing.T) {
 			{"FlagTenUsersThreeGroups", flag(full, "big"), 1},
 			{"FlagTenUsersThreeGroupsAnonymous", flag(anon(), "big"), 1},
 			{"FlagWindowMember", flag(WithUser(ctx, User{ID: "u4"}), "windowed"), 1},
-			{"GetMember", func() error { _, err := s.GetMember(ctx, win.ID); return err }, 1},
-			{"ListMembersOfUser", func() error { _, err := s.ListMembers(ctx, MemberFilter{User: "u4", ActiveOnly: true}); return err }, 1},
+			{"GetWindow", func() error { _, err := s.GetWindow(ctx, win.ID); return err }, 1},
+			{"ListMembersOfUser", func() error { _, err := s.ListWindows(ctx, WindowFilter{User: "u4", ActiveOnly: true}); return err }, 1},
 		}
 		for _, r := range reads {
 			for range 3 { // the first call also prepares; every call sends one statement

@@ -67,7 +67,7 @@ func (r SyncResult) Err() error {
 }
 
 // SyncMembership makes each named flag's group, "WAFFLE_<flag>" (see
-// [MemberGroupName]), hold exactly the users who have a window active at the configured clock's
+// [SyncGroupName]), hold exactly the users who have a window active at the configured clock's
 // now. With no names it syncs every flag that has windows or has its group
 // attached, so that the group of a flag whose windows were all deleted is
 // emptied too.
@@ -280,14 +280,14 @@ func (s *Store) syncCrossed(ctx context.Context, ex execer, groupID, flagID int6
 	return r, nil
 }
 
-// SyncMember brings one user's membership of flag's group up to date: the
+// SyncUserMembership brings one user's membership of flag's group up to date: the
 // user is a member exactly when any of their windows for the flag is active
 // at the configured clock's now (waffle-window's FlagMember.sync looked at
 // one window only, and could remove a user whose other window was still
 // active). Like [Store.SyncMembership] it creates the group and attaches it
 // to the flag, in one transaction that queues with the flag's other syncs.
 // It reports whether the user is now a member.
-func (s *Store) SyncMember(ctx context.Context, flag, user string) (bool, error) {
+func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool, error) {
 	if err := ValidateName("flag", flag); err != nil {
 		return false, err
 	}
@@ -358,7 +358,7 @@ func (s *Store) syncTx(ctx context.Context, c *stmtConn, fn func(ex execer) erro
 // sync_group_create), creates the state and attaches the group to the flag
 // (on PostgreSQL in the state's statement).
 func (s *Store) syncBegin(ctx context.Context, ex execer, flag string) (groupID, flagID int64, last syncLast, err error) {
-	group := MemberGroupName(flag)
+	group := SyncGroupName(flag)
 	var (
 		id    sql.NullInt64
 		known bool // the group and the state exist (a hint: see sync_lock)

@@ -499,7 +499,7 @@ func naiveSync(b *testing.B, s *Store, at time.Time) int {
 	for _, f := range flags {
 		var gid int64
 		if err := db.QueryRowContext(ctx, ph("INSERT INTO waffle_group (name, created) VALUES (?, ?) RETURNING id"),
-			MemberGroupName(f.name), at).Scan(&gid); err != nil {
+			SyncGroupName(f.name), at).Scan(&gid); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := db.ExecContext(ctx, ph("INSERT INTO waffle_flag_group (flag_id, group_id) VALUES (?, ?)"), f.id, gid); err != nil {
@@ -628,7 +628,7 @@ func naiveGormSync(b *testing.B, s *Store, at time.Time) int {
 	}
 	added := 0
 	for _, f := range flags {
-		g := naiveGroup{Name: MemberGroupName(f.Name), Created: at}
+		g := naiveGroup{Name: SyncGroupName(f.Name), Created: at}
 		if err := db.Where(naiveGroup{Name: g.Name}).FirstOrCreate(&g).Error; err != nil {
 			b.Fatal(err)
 		}

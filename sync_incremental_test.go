@@ -18,7 +18,7 @@ import (
 // at: what the flag's group must hold after a sync at at.
 func expectedMembers(t *testing.T, s *Store, flag string, at time.Time) []string {
 	t.Helper()
-	windows, err := s.ListMembers(context.Background(), MemberFilter{Flag: flag})
+	windows, err := s.ListWindows(context.Background(), WindowFilter{Flag: flag})
 	require.NoError(t, err)
 	var users []string
 	for _, w := range windows {
@@ -30,12 +30,12 @@ func expectedMembers(t *testing.T, s *Store, flag string, at time.Time) []string
 	return users
 }
 
-// TestSyncMembershipIncrementalMatchesFull moves the clock back and forth
+// TestSyncUserMembershipshipIncrementalMatchesFull moves the clock back and forth
 // over windows whose bounds fall on the same few instants, and checks after
 // every sync that the group holds exactly the users active by FlagMember's
 // own rule. Between edits the syncs are incremental (Full is false); after
 // an edit of the windows or of the group, the next one is full.
-func TestSyncMembershipIncrementalMatchesFull(t *testing.T) {
+func TestSyncUserMembershipshipIncrementalMatchesFull(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -85,18 +85,18 @@ func TestSyncMembershipIncrementalMatchesFull(t *testing.T) {
 				w := windows[i]
 				w.Start = minute(rng.IntN(20))
 				w.End = endAt(w.Start.Add(time.Duration(1+rng.IntN(10)) * time.Minute))
-				updated, err := s.UpdateMember(ctx, w)
+				updated, err := s.UpdateWindow(ctx, w)
 				require.NoError(t, err)
 				windows[i] = updated
 				edited = true
 			case 2:
 				i := rng.IntN(len(windows))
-				require.NoError(t, s.DeleteMember(ctx, windows[i].ID))
+				require.NoError(t, s.DeleteWindow(ctx, windows[i].ID))
 				windows = slices.Delete(windows, i, i+1)
 				edited = true
 			case 3: // another tool's SQL adds someone to the group
 				require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
-					SELECT id, 'intruder' FROM waffle_group WHERE name = ?`, MemberGroupName("beta")).Error)
+					SELECT id, 'intruder' FROM waffle_group WHERE name = ?`, SyncGroupName("beta")).Error)
 				edited = true
 			}
 		}
@@ -131,11 +131,11 @@ func rowVersions(t *testing.T, s *Store) string {
 	return out + fmt.Sprint(at)
 }
 
-// TestSyncMembershipStateFollowsWrites checks that every way of writing a
+// TestSyncUserMembershipshipStateFollowsWrites checks that every way of writing a
 // flag's windows or its group's members, through the library or by SQL,
 // makes the next sync compare in full, and that a sync that changed nothing
 // writes nothing.
-func TestSyncMembershipStateFollowsWrites(t *testing.T) {
+func TestSyncUserMembershipshipStateFollowsWrites(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -147,7 +147,7 @@ func TestSyncMembershipStateFollowsWrites(t *testing.T) {
 		_, err := s.SyncMembership(ctx)
 		require.NoError(t, err)
 
-		group := MemberGroupName("beta")
+		group := SyncGroupName("beta")
 		writes := []struct {
 			name    string
 			write   func()
@@ -164,7 +164,7 @@ func TestSyncMembershipStateFollowsWrites(t *testing.T) {
 			{"SQLDeleteWindow", func() {
 				require.NoError(t, s.db.Exec(`DELETE FROM waffle_flag_member WHERE id = ?`, ann.ID).Error)
 			}, nil},
-			{"AddMember", func() { addWindow(t, s, "beta", "cat", windowT0.Add(-time.Minute), nil) }, []string{"cat"}},
+			{"AddWindow", func() { addWindow(t, s, "beta", "cat", windowT0.Add(-time.Minute), nil) }, []string{"cat"}},
 			{"SQLDeleteMember", func() {
 				require.NoError(t, s.db.Exec(`DELETE FROM `+syncMemberTable(s)+` WHERE user_id = 'cat'`).Error)
 			}, []string{"cat"}},
@@ -204,11 +204,11 @@ func TestSyncMembershipStateFollowsWrites(t *testing.T) {
 	})
 }
 
-// TestSyncMembershipConcurrentWindowWrites writes windows that started in
+// TestSyncUserMembershipshipConcurrentWindowWrites writes windows that started in
 // the past (which an incremental sync would not look at) while replicas
 // sync: a write that a sync did not see must leave the flag's state dirty,
 // so that the last sync finds every user.
-func TestSyncMembershipConcurrentWindowWrites(t *testing.T) {
+func TestSyncUserMembershipshipConcurrentWindowWrites(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -242,7 +242,7 @@ func TestSyncMembershipConcurrentWindowWrites(t *testing.T) {
 			writersWG.Go(func() {
 				for j := range perWriter {
 					m := FlagMember{Flag: "beta", User: fmt.Sprintf("w%d-%02d", i, j), Start: windowT0.Add(-time.Hour)}
-					if _, err := s.AddMember(ctx, m); err != nil {
+					if _, err := s.AddWindow(ctx, m); err != nil {
 						errs <- fmt.Errorf("writer %d: %w", i, err)
 						return
 					}
@@ -262,7 +262,7 @@ func TestSyncMembershipConcurrentWindowWrites(t *testing.T) {
 	})
 }
 
-// TestSyncMembershipLocksItsState forces the interleaving that the lock on a
+// TestSyncUserMembershipshipLocksItsState forces the interleaving that the lock on a
 // flag's sync state is for, on PostgreSQL (SQLite's single writer rules it
 // out): a window added while a sync runs (just before the sync's first
 // write to the group, whose own trigger would lock the state too), starting
@@ -271,7 +271,7 @@ func TestSyncMembershipConcurrentWindowWrites(t *testing.T) {
 // for the sync to commit and then mark the state dirty; were it not to wait,
 // the sync would mark its state clean over that mark and the user would stay
 // out of the group.
-func TestSyncMembershipLocksItsState(t *testing.T) {
+func TestSyncUserMembershipshipLocksItsState(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		if h.db.Kind != testdb.Postgres {
@@ -292,7 +292,7 @@ func TestSyncMembershipLocksItsState(t *testing.T) {
 				return
 			}
 			go func() {
-				_, err := writer.AddMember(ctx, FlagMember{Flag: "beta", User: "late", Start: windowT0})
+				_, err := writer.AddWindow(ctx, FlagMember{Flag: "beta", User: "late", Start: windowT0})
 				done <- err
 			}()
 			waitBlockedOrDone(t, s, done)
@@ -327,13 +327,13 @@ func waitBlockedOrDone(t *testing.T, s *Store, done chan error) {
 	t.Fatal("the concurrent statement neither finished nor waited for a lock")
 }
 
-// TestSyncMembershipNewGroupStartsEmpty plants a member row for the ID the
+// TestSyncUserMembershipshipNewGroupStartsEmpty plants a member row for the ID the
 // flag's group is about to get. PostgreSQL refuses it (migration 3's
 // trigger checks what the foreign key it replaces did), and so does SQLite
 // with foreign_keys=on; a SQLite connection without it stores the row, and
 // the sync then clears the group it creates: the group holds exactly the
 // users the sync adds, counted right.
-func TestSyncMembershipNewGroupStartsEmpty(t *testing.T) {
+func TestSyncUserMembershipshipNewGroupStartsEmpty(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -488,11 +488,11 @@ func TestMembershipBySQL(t *testing.T) {
 	})
 }
 
-// TestSyncMembershipStatements pins the number of statements of one flag's
+// TestSyncUserMembershipshipStatements pins the number of statements of one flag's
 // sync, BEGIN and COMMIT included, since each is a round trip on
 // PostgreSQL: the fixed cost of a flag, which the naive-sync benchmark
 // weighs against the per-member cost.
-func TestSyncMembershipStatements(t *testing.T) {
+func TestSyncUserMembershipshipStatements(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, clock := clockStore(t, h)

@@ -28,7 +28,7 @@ func syncOne(t *testing.T, s *Store, flag string) FlagSync {
 	return res.Flags[0]
 }
 
-func TestSyncMembershipWindowBounds(t *testing.T) {
+func TestSyncUserMembershipshipWindowBounds(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, clock := clockStore(t, h)
@@ -60,7 +60,7 @@ func TestSyncMembershipWindowBounds(t *testing.T) {
 	})
 }
 
-func TestSyncMembershipOpenEnded(t *testing.T) {
+func TestSyncUserMembershipshipOpenEnded(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, clock := clockStore(t, h)
@@ -76,7 +76,7 @@ func TestSyncMembershipOpenEnded(t *testing.T) {
 	})
 }
 
-func TestSyncMembershipOverlappingWindows(t *testing.T) {
+func TestSyncUserMembershipshipOverlappingWindows(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, clock := clockStore(t, h)
@@ -100,7 +100,7 @@ func TestSyncMembershipOverlappingWindows(t *testing.T) {
 	})
 }
 
-func TestSyncMembershipRemovesHandAddedMembers(t *testing.T) {
+func TestSyncUserMembershipshipRemovesHandAddedMembers(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, _ := clockStore(t, h)
@@ -109,7 +109,7 @@ func TestSyncMembershipRemovesHandAddedMembers(t *testing.T) {
 		syncOne(t, s, "beta")
 		// The group API refuses WAFFLE_ groups, so another tool's SQL adds
 		// mallory.
-		require.ErrorIs(t, s.AddGroupMembers(context.Background(), MemberGroupName("beta"), "mallory"), ErrInvalidName)
+		require.ErrorIs(t, s.AddGroupMembers(context.Background(), SyncGroupName("beta"), "mallory"), ErrInvalidName)
 		// It adds bob too, who has a window since the last sync: he stays, and
 		// counts as neither added nor removed. (On SQLite the members written
 		// by hand are kept apart from the sync's until its next full
@@ -117,7 +117,7 @@ func TestSyncMembershipRemovesHandAddedMembers(t *testing.T) {
 		addWindow(t, s, "beta", "bob", windowT0, nil)
 		for _, user := range []string{"mallory", "bob"} {
 			require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
-				SELECT id, ? FROM waffle_group WHERE name = ?`, user, MemberGroupName("beta")).Error)
+				SELECT id, ? FROM waffle_group WHERE name = ?`, user, SyncGroupName("beta")).Error)
 		}
 		require.Equal(t, []string{"ann", "bob", "mallory"}, groupMembers(t, s, "beta"))
 		ctx := context.Background()
@@ -128,7 +128,7 @@ func TestSyncMembershipRemovesHandAddedMembers(t *testing.T) {
 			return on
 		}
 		require.True(t, isOn("mallory"), "a member until the sync")
-		listed, err := s.GroupMembers(ctx, MemberGroupName("beta"))
+		listed, err := s.GroupMembers(ctx, SyncGroupName("beta"))
 		require.NoError(t, err)
 		require.Equal(t, []string{"ann", "bob", "mallory"}, listed)
 		fs := syncOne(t, s, "beta")
@@ -141,7 +141,7 @@ func TestSyncMembershipRemovesHandAddedMembers(t *testing.T) {
 	})
 }
 
-func TestSyncMembershipIdempotent(t *testing.T) {
+func TestSyncUserMembershipshipIdempotent(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, _ := clockStore(t, h)
@@ -178,7 +178,7 @@ func TestSyncMembershipIdempotent(t *testing.T) {
 	})
 }
 
-func TestSyncMembershipCancelledMidway(t *testing.T) {
+func TestSyncUserMembershipshipCancelledMidway(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, clock := clockStore(t, h)
@@ -190,7 +190,7 @@ func TestSyncMembershipCancelledMidway(t *testing.T) {
 
 		// bob leaves, cat joins; the sync is cancelled after it removed bob
 		// and before it adds cat.
-		require.NoError(t, s.DeleteMember(context.Background(), bob.ID))
+		require.NoError(t, s.DeleteWindow(context.Background(), bob.ID))
 		addWindow(t, s, "beta", "cat", windowT0, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -243,7 +243,7 @@ func poison(t *testing.T, h *harness, s *Store) {
 		WHEN NEW.user_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`).Error)
 }
 
-func TestSyncMembershipErrorIsolation(t *testing.T) {
+func TestSyncUserMembershipshipErrorIsolation(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, clock := clockStore(t, h)
@@ -298,7 +298,7 @@ func TestSyncMembershipErrorIsolation(t *testing.T) {
 	})
 }
 
-func TestSyncMembershipEveryFlag(t *testing.T) {
+func TestSyncUserMembershipshipEveryFlag(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -320,7 +320,7 @@ func TestSyncMembershipEveryFlag(t *testing.T) {
 		require.Nil(t, groupMembers(t, s, "without"))
 
 		// All of a flag's windows deleted: its attached group still syncs.
-		require.NoError(t, s.DeleteMember(ctx, gone.ID))
+		require.NoError(t, s.DeleteWindow(ctx, gone.ID))
 		res, err = s.SyncMembership(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []FlagSync{
@@ -343,7 +343,7 @@ func TestSyncMembershipEveryFlag(t *testing.T) {
 	})
 }
 
-func TestSyncMember(t *testing.T) {
+func TestSyncUserMembership(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -355,17 +355,17 @@ func TestSyncMember(t *testing.T) {
 
 		// waffle-window's row-level sync of the expired row removed ann; here
 		// every window of hers counts.
-		on, err := s.SyncMember(ctx, "beta", "ann")
+		on, err := s.SyncUserMembership(ctx, "beta", "ann")
 		require.NoError(t, err)
 		require.True(t, on)
 		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"), "only ann: bob is synced on his own")
 		require.True(t, groupAttached(t, s, "beta"), "the group is attached")
-		on, err = s.SyncMember(ctx, "beta", "ann")
+		on, err = s.SyncUserMembership(ctx, "beta", "ann")
 		require.NoError(t, err)
 		require.True(t, on, "idempotent")
 
-		require.NoError(t, s.DeleteMember(ctx, live.ID))
-		on, err = s.SyncMember(ctx, "beta", "ann")
+		require.NoError(t, s.DeleteWindow(ctx, live.ID))
+		on, err = s.SyncUserMembership(ctx, "beta", "ann")
 		require.NoError(t, err)
 		require.False(t, on)
 		require.Nil(t, groupMembers(t, s, "beta"))
@@ -373,32 +373,32 @@ func TestSyncMember(t *testing.T) {
 		// A member written by hand without a window goes too (on SQLite from
 		// the table of members written by hand, migration 4).
 		require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
-			SELECT id, 'eve' FROM waffle_group WHERE name = ?`, MemberGroupName("beta")).Error)
+			SELECT id, 'eve' FROM waffle_group WHERE name = ?`, SyncGroupName("beta")).Error)
 		require.Equal(t, []string{"eve"}, groupMembers(t, s, "beta"))
-		on, err = s.SyncMember(ctx, "beta", "eve")
+		on, err = s.SyncUserMembership(ctx, "beta", "eve")
 		require.NoError(t, err)
 		require.False(t, on)
 		require.Nil(t, groupMembers(t, s, "beta"))
 
 		clock.Set(windowT0.Add(-time.Second))
-		on, err = s.SyncMember(ctx, "beta", "bob")
+		on, err = s.SyncUserMembership(ctx, "beta", "bob")
 		require.NoError(t, err)
 		require.False(t, on, "bob's window has not started")
 
-		_, err = s.SyncMember(ctx, "missing", "ann")
+		_, err = s.SyncUserMembership(ctx, "missing", "ann")
 		var nf *NotFoundError
 		require.ErrorAs(t, err, &nf)
 		require.Equal(t, &NotFoundError{Kind: "flag", Name: "missing"}, nf)
-		_, err = s.SyncMember(ctx, "_bad", "ann")
+		_, err = s.SyncUserMembership(ctx, "_bad", "ann")
 		require.ErrorIs(t, err, ErrInvalidName)
-		_, err = s.SyncMember(ctx, "beta", "")
+		_, err = s.SyncUserMembership(ctx, "beta", "")
 		require.ErrorIs(t, err, ErrInvalidValue)
-		_, err = s.SyncMember(cancelled(), "beta", "ann")
+		_, err = s.SyncUserMembership(cancelled(), "beta", "ann")
 		require.ErrorIs(t, err, context.Canceled)
 	})
 }
 
-func TestSyncMembershipConcurrent(t *testing.T) {
+func TestSyncUserMembershipshipConcurrent(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -444,7 +444,7 @@ func TestSyncMembershipConcurrent(t *testing.T) {
 					if i%4 == 3 { // some replicas sync one user at a time
 						for _, f := range flags {
 							for j := range 40 {
-								if _, err := s.SyncMember(ctx, f, fmt.Sprintf("%s-u%02d", f, j)); err != nil {
+								if _, err := s.SyncUserMembership(ctx, f, fmt.Sprintf("%s-u%02d", f, j)); err != nil {
 									errs[i] = err
 									return
 								}
@@ -556,7 +556,7 @@ func TestSyncErrorWrapping(t *testing.T) {
 	require.Nil(t, syncError(context.Background(), "f", nil))
 }
 
-func TestSyncMembershipInApplicationTx(t *testing.T) {
+func TestSyncUserMembershipshipInApplicationTx(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -587,16 +587,16 @@ func TestSyncMembershipInApplicationTx(t *testing.T) {
 		require.ErrorContains(t, err, "poisoned")
 		require.Error(t, res.Flags[0].Err)
 		require.NoError(t, res.Flags[1].Err, "a savepoint kept the transaction usable")
-		on, err := ts.SyncMember(ctx, "b", "x")
+		on, err := ts.SyncUserMembership(ctx, "b", "x")
 		require.NoError(t, err)
 		require.True(t, on)
 		require.NoError(t, tx.Commit().Error)
 		require.Equal(t, []string{"x"}, groupMembers(t, s, "a"))
-		require.Equal(t, []string{"x"}, groupMembers(t, s, "b"), "only SyncMember's change to b")
+		require.Equal(t, []string{"x"}, groupMembers(t, s, "b"), "only SyncUserMembership's change to b")
 	})
 }
 
-func TestSyncMembershipLongFlagName(t *testing.T) {
+func TestSyncUserMembershipshipLongFlagName(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, _ := clockStore(t, h)
@@ -657,12 +657,12 @@ func TestSyncLoopReplicas(t *testing.T) {
 	})
 }
 
-// TestSyncMemberMarksTheGroup adds and then removes a user with SyncMember
+// TestSyncUserMembershipMarksTheGroup adds and then removes a user with SyncUserMembership
 // in a group whose flag's last sync left it clean: writes to the group like
 // any other, so the flag's next sync compares in full and counts right (an
 // incremental sync would find the user's window already served and count
 // one member too few, then too many).
-func TestSyncMemberMarksTheGroup(t *testing.T) {
+func TestSyncUserMembershipMarksTheGroup(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -673,15 +673,15 @@ func TestSyncMemberMarksTheGroup(t *testing.T) {
 		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Added: 1, Full: true}, syncOne(t, s, "beta"))
 
 		clock.Set(windowT0.Add(2 * time.Minute))
-		on, err := s.SyncMember(ctx, "beta", "cat")
+		on, err := s.SyncUserMembership(ctx, "beta", "cat")
 		require.NoError(t, err)
 		require.True(t, on)
 		require.Equal(t, FlagSync{Flag: "beta", Active: 2, Full: true}, syncOne(t, s, "beta"))
 		require.Equal(t, []string{"ann", "cat"}, groupMembers(t, s, "beta"))
 
-		// Already a member: SyncMember writes nothing, and the next sync
+		// Already a member: SyncUserMembership writes nothing, and the next sync
 		// is incremental.
-		on, err = s.SyncMember(ctx, "beta", "cat")
+		on, err = s.SyncUserMembership(ctx, "beta", "cat")
 		require.NoError(t, err)
 		require.True(t, on)
 		require.Equal(t, FlagSync{Flag: "beta", Active: 2}, syncOne(t, s, "beta"))
@@ -689,9 +689,9 @@ func TestSyncMemberMarksTheGroup(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, on)
 
-		// A user SyncMember removes, likewise.
+		// A user SyncUserMembership removes, likewise.
 		clock.Set(windowT0.Add(4 * time.Minute))
-		on, err = s.SyncMember(ctx, "beta", "cat")
+		on, err = s.SyncUserMembership(ctx, "beta", "cat")
 		require.NoError(t, err)
 		require.False(t, on)
 		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Full: true}, syncOne(t, s, "beta"))
@@ -699,10 +699,10 @@ func TestSyncMemberMarksTheGroup(t *testing.T) {
 	})
 }
 
-// TestSyncMembershipOneConnection syncs several flags through a pool of one
+// TestSyncUserMembershipshipOneConnection syncs several flags through a pool of one
 // connection: a sync holds one connection for all its flags (on SQLite, with
 // its statements prepared on it) and must never wait for a second.
-func TestSyncMembershipOneConnection(t *testing.T) {
+func TestSyncUserMembershipshipOneConnection(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, _ := clockStore(t, h)
@@ -727,10 +727,10 @@ func TestSyncMembershipOneConnection(t *testing.T) {
 	})
 }
 
-// TestSyncMembershipAfterFailedRollback fails a flag's sync and then its
+// TestSyncUserMembershipshipAfterFailedRollback fails a flag's sync and then its
 // rollback, which discards the connection: the next flag syncs on another
 // one (on SQLite the sync holds one connection for all its flags).
-func TestSyncMembershipAfterFailedRollback(t *testing.T) {
+func TestSyncUserMembershipshipAfterFailedRollback(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, clock := clockStore(t, h)

@@ -15,11 +15,11 @@ import (
 // End never ends. A user may have several windows for one flag, overlapping
 // or not; the user has the flag while any of them is active.
 //
-// Windows take effect through [Store.SyncMembership] (or [Store.SyncMember]
+// Windows take effect through [Store.SyncMembership] (or [Store.SyncUserMembership]
 // for one user), which makes the members of the flag's group
-// [MemberGroupName] exactly the users with an active window.
+// [SyncGroupName] exactly the users with an active window.
 type FlagMember struct {
-	// ID identifies the window. [Store.AddMember] sets it.
+	// ID identifies the window. [Store.AddWindow] sets it.
 	ID int64 `json:"id"`
 	// Flag is the flag's name. The flag must exist.
 	Flag string `json:"flag"`
@@ -44,14 +44,14 @@ func (m FlagMember) ActiveAt(t time.Time) bool {
 	return !t.Before(m.Start) && (m.End == nil || t.Before(*m.End))
 }
 
-// MemberGroupName returns the name of the group that [Store.SyncMembership]
+// SyncGroupName returns the name of the group that [Store.SyncMembership]
 // keeps for flag: "WAFFLE_" followed by the flag's name, as waffle-window
 // names it.
-func MemberGroupName(flag string) string { return syncGroupPrefix + flag }
+func SyncGroupName(flag string) string { return syncGroupPrefix + flag }
 
-// MemberFilter selects the windows [Store.ListMembers] returns. The zero
+// WindowFilter selects the windows [Store.ListWindows] returns. The zero
 // value selects every window.
-type MemberFilter struct {
+type WindowFilter struct {
 	// Flag, when set, keeps the windows of the flag with this name. A flag
 	// that does not exist is a *NotFoundError.
 	Flag string
@@ -66,14 +66,14 @@ type MemberFilter struct {
 	Limit int
 }
 
-// AddMember stores a new time window and returns it as stored: with its ID
+// AddWindow stores a new time window and returns it as stored: with its ID
 // and created time, and its times in UTC at microsecond precision. It checks
 // m first and writes nothing when m is invalid: an invalid flag name is a
 // *NameError, an invalid user ID or an End not after Start a *ValueError, and
 // a flag that does not exist a *NotFoundError. One statement.
 //
-// The window counts once [Store.SyncMembership] or [Store.SyncMember] has run.
-func (s *Store) AddMember(ctx context.Context, m FlagMember) (FlagMember, error) {
+// The window counts once [Store.SyncMembership] or [Store.SyncUserMembership] has run.
+func (s *Store) AddWindow(ctx context.Context, m FlagMember) (FlagMember, error) {
 	m, err := s.checkMember(m)
 	if err != nil {
 		return FlagMember{}, err
@@ -90,9 +90,9 @@ func (s *Store) AddMember(ctx context.Context, m FlagMember) (FlagMember, error)
 	return m, nil
 }
 
-// GetMember returns the window with this ID, or a *NotFoundError of kind
+// GetWindow returns the window with this ID, or a *NotFoundError of kind
 // "window".
-func (s *Store) GetMember(ctx context.Context, id int64) (FlagMember, error) {
+func (s *Store) GetWindow(ctx context.Context, id int64) (FlagMember, error) {
 	rows, err := s.query(ctx, s.pool(), "window_get", id)
 	if err != nil {
 		return FlagMember{}, opError("reading", "window", strconv.FormatInt(id, 10), err)
@@ -107,9 +107,9 @@ func (s *Store) GetMember(ctx context.Context, id int64) (FlagMember, error) {
 	return list[0], nil
 }
 
-// ListMembers returns the windows f selects, in ID order (the order they were
+// ListWindows returns the windows f selects, in ID order (the order they were
 // added). Use f.Limit and f.AfterID to page through many windows.
-func (s *Store) ListMembers(ctx context.Context, f MemberFilter) ([]FlagMember, error) {
+func (s *Store) ListWindows(ctx context.Context, f WindowFilter) ([]FlagMember, error) {
 	if f.Flag != "" {
 		if err := ValidateName("flag", f.Flag); err != nil {
 			return nil, err
@@ -158,15 +158,15 @@ func (s *Store) ListMembers(ctx context.Context, f MemberFilter) ([]FlagMember, 
 	return list, nil
 }
 
-// UpdateMember rewrites the window m.ID with m's flag, user, start, end and
-// note (its created time stays), checking m as [Store.AddMember] does, and
+// UpdateWindow rewrites the window m.ID with m's flag, user, start, end and
+// note (its created time stays), checking m as [Store.AddWindow] does, and
 // returns it as stored. A window that does not exist is a *NotFoundError of
 // kind "window"; a flag that does not exist, one of kind "flag". One
 // statement when it succeeds.
 //
-// The change counts once [Store.SyncMembership] or [Store.SyncMember] has run
+// The change counts once [Store.SyncMembership] or [Store.SyncUserMembership] has run
 // (for a window moved to another user or flag, sync both).
-func (s *Store) UpdateMember(ctx context.Context, m FlagMember) (FlagMember, error) {
+func (s *Store) UpdateWindow(ctx context.Context, m FlagMember) (FlagMember, error) {
 	m, err := s.checkMember(m)
 	if err != nil {
 		return FlagMember{}, err
@@ -175,7 +175,7 @@ func (s *Store) UpdateMember(ctx context.Context, m FlagMember) (FlagMember, err
 		m.ID, m.Flag, m.User, m.Start, nullTime(m.End), m.Note).Scan(&m.Created)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The window or the flag is missing: say which.
-		if _, err := s.GetMember(ctx, m.ID); err != nil {
+		if _, err := s.GetWindow(ctx, m.ID); err != nil {
 			return FlagMember{}, err
 		}
 		return FlagMember{}, &NotFoundError{Kind: "flag", Name: m.Flag}
@@ -187,9 +187,9 @@ func (s *Store) UpdateMember(ctx context.Context, m FlagMember) (FlagMember, err
 	return m, nil
 }
 
-// DeleteMember deletes the window with this ID, or returns a *NotFoundError
+// DeleteWindow deletes the window with this ID, or returns a *NotFoundError
 // of kind "window". The user keeps the flag until the next sync.
-func (s *Store) DeleteMember(ctx context.Context, id int64) error {
+func (s *Store) DeleteWindow(ctx context.Context, id int64) error {
 	res, err := s.exec(ctx, s.pool(), "window_delete", id)
 	if err != nil {
 		return opError("deleting", "window", strconv.FormatInt(id, 10), err)

@@ -35,7 +35,7 @@ func TestWindowTurnsFlagOnAndOff(t *testing.T) {
 		// lists it.
 		f, err := s.GetFlag(ctx, "beta")
 		require.NoError(t, err)
-		require.Contains(t, f.Groups, MemberGroupName("beta"))
+		require.Contains(t, f.Groups, SyncGroupName("beta"))
 		f.Groups = nil
 		f.Note = "edited"
 		require.NoError(t, s.SaveFlag(ctx, f))
@@ -46,9 +46,9 @@ func TestWindowTurnsFlagOnAndOff(t *testing.T) {
 		syncOne(t, s, "beta")
 		require.False(t, active(ann), "clock past the end -> sync -> off")
 
-		// SyncMember turns it on at once for one user.
+		// SyncUserMembership turns it on at once for one user.
 		addWindow(t, s, "beta", "bob", windowT0, nil)
-		on, err := s.SyncMember(ctx, "beta", "bob")
+		on, err := s.SyncUserMembership(ctx, "beta", "bob")
 		require.NoError(t, err)
 		require.True(t, on)
 		require.True(t, active(bob))
@@ -70,13 +70,13 @@ func TestDeleteFlagRemovesWindowsAndGroup(t *testing.T) {
 		require.Equal(t, []string{"ann", "bob"}, groupMembers(t, s, "beta"))
 
 		require.NoError(t, s.DeleteFlag(ctx, "beta"))
-		list, err := s.ListMembers(ctx, MemberFilter{})
+		list, err := s.ListWindows(ctx, WindowFilter{})
 		require.NoError(t, err)
 		require.Equal(t, []FlagMember{kept}, list, "beta's windows went with it")
 		require.Nil(t, groupMembers(t, s, "beta"))
 		var groups []string
 		require.NoError(t, s.db.Raw("SELECT name FROM waffle_group ORDER BY name").Scan(&groups).Error)
-		require.Equal(t, []string{MemberGroupName("other")}, groups, "beta's WAFFLE_ group went with it")
+		require.Equal(t, []string{SyncGroupName("other")}, groups, "beta's WAFFLE_ group went with it")
 
 		res, err := s.SyncMembership(ctx)
 		require.NoError(t, err)

@@ -50,7 +50,7 @@ func createFlag(t testing.TB, s *Store, name string) {
 // addWindow adds a window for user on flag from start to end (nil: open).
 func addWindow(t testing.TB, s *Store, flag, user string, start time.Time, end *time.Time) FlagMember {
 	t.Helper()
-	m, err := s.AddMember(context.Background(), FlagMember{Flag: flag, User: user, Start: start, End: end})
+	m, err := s.AddWindow(context.Background(), FlagMember{Flag: flag, User: user, Start: start, End: end})
 	require.NoError(t, err)
 	return m
 }
@@ -62,7 +62,7 @@ func groupMembers(t testing.TB, s *Store, flag string) []string {
 	var users []string
 	require.NoError(t, s.db.Raw(`SELECT gm.user_id FROM `+memberRows(s)+` gm
 		JOIN waffle_group g ON g.id = gm.group_id WHERE g.name = ? ORDER BY gm.user_id`,
-		MemberGroupName(flag)).Scan(&users).Error)
+		SyncGroupName(flag)).Scan(&users).Error)
 	return users
 }
 
@@ -91,7 +91,7 @@ func groupAttached(t testing.TB, s *Store, flag string) bool {
 	var n int64
 	require.NoError(t, s.db.Raw(`SELECT count(*) FROM waffle_flag_group fg
 		JOIN waffle_flag f ON f.id = fg.flag_id JOIN waffle_group g ON g.id = fg.group_id
-		WHERE f.name = ? AND g.name = ?`, flag, MemberGroupName(flag)).Scan(&n).Error)
+		WHERE f.name = ? AND g.name = ?`, flag, SyncGroupName(flag)).Scan(&n).Error)
 	return n == 1
 }
 
@@ -132,18 +132,18 @@ func TestAddMemberValidation(t *testing.T) {
 			{"EndBeforeDefaultStart", FlagMember{Flag: "beta", User: "u", End: endAt(start.Add(-time.Second))}, new(*ValueError), ErrInvalidValue},
 		}
 		for _, tc := range tests {
-			_, err := s.AddMember(ctx, tc.m)
+			_, err := s.AddWindow(ctx, tc.m)
 			require.Error(t, err, tc.name)
 			require.ErrorAs(t, err, tc.want, tc.name)
 			require.ErrorIs(t, err, tc.is, tc.name)
 		}
 		var nf *NotFoundError
-		_, err := s.AddMember(ctx, FlagMember{Flag: "nope", User: "u"})
+		_, err := s.AddWindow(ctx, FlagMember{Flag: "nope", User: "u"})
 		require.ErrorAs(t, err, &nf)
 		require.Equal(t, "flag", nf.Kind)
 		require.Equal(t, "nope", nf.Name)
 		var ve *ValueError
-		_, err = s.AddMember(ctx, FlagMember{Flag: "beta", User: "u", Start: start, End: endAt(start)})
+		_, err = s.AddWindow(ctx, FlagMember{Flag: "beta", User: "u", Start: start, End: endAt(start)})
 		require.ErrorAs(t, err, &ve)
 		require.Equal(t, "end", ve.Field)
 		require.Equal(t, "beta", ve.Name)
@@ -151,7 +151,7 @@ func TestAddMemberValidation(t *testing.T) {
 
 		// Valid edge cases: 255 runes, a leading underscore, spaces.
 		for _, user := range []string{strings.Repeat("é", 255), "_42", "user 42", "ünï"} {
-			m, err := s.AddMember(ctx, FlagMember{Flag: "beta", User: user})
+			m, err := s.AddWindow(ctx, FlagMember{Flag: "beta", User: user})
 			require.NoError(t, err, user)
 			require.Equal(t, user, m.User)
 		}
@@ -168,7 +168,7 @@ func TestMemberRecords(t *testing.T) {
 		utc := windowT0.UTC()
 
 		// Zero Start: now. Times come back in UTC at microsecond precision.
-		a, err := s.AddMember(ctx, FlagMember{Flag: "beta", User: "ann", End: endAt(windowT0.Add(time.Hour + 1500*time.Nanosecond)), Note: "trial"})
+		a, err := s.AddWindow(ctx, FlagMember{Flag: "beta", User: "ann", End: endAt(windowT0.Add(time.Hour + 1500*time.Nanosecond)), Note: "trial"})
 		require.NoError(t, err)
 		require.NotZero(t, a.ID)
 		require.Equal(t, utc, a.Start)
@@ -176,7 +176,7 @@ func TestMemberRecords(t *testing.T) {
 		require.Equal(t, utc, a.Created)
 		require.Equal(t, time.UTC, a.Start.Location())
 
-		got, err := s.GetMember(ctx, a.ID)
+		got, err := s.GetWindow(ctx, a.ID)
 		require.NoError(t, err)
 		require.Equal(t, a, got, "stored as returned")
 
@@ -193,47 +193,47 @@ func TestMemberRecords(t *testing.T) {
 			}
 			return out
 		}
-		list := func(f MemberFilter) []int64 {
+		list := func(f WindowFilter) []int64 {
 			t.Helper()
-			l, err := s.ListMembers(ctx, f)
+			l, err := s.ListWindows(ctx, f)
 			require.NoError(t, err)
 			return ids(l)
 		}
-		require.Equal(t, []int64{a.ID, b.ID, c.ID, d.ID}, list(MemberFilter{}))
-		require.Equal(t, []int64{a.ID, b.ID, d.ID}, list(MemberFilter{Flag: "beta"}))
-		require.Equal(t, []int64{a.ID, b.ID, c.ID}, list(MemberFilter{User: "ann"}))
-		require.Equal(t, []int64{a.ID, b.ID}, list(MemberFilter{Flag: "beta", User: "ann"}))
-		require.Equal(t, []int64{a.ID, d.ID}, list(MemberFilter{ActiveOnly: true}))
-		require.Equal(t, []int64{a.ID}, list(MemberFilter{User: "ann", ActiveOnly: true}))
-		require.Empty(t, list(MemberFilter{Flag: "gamma", ActiveOnly: true}))
-		require.Empty(t, list(MemberFilter{User: "nobody"}))
+		require.Equal(t, []int64{a.ID, b.ID, c.ID, d.ID}, list(WindowFilter{}))
+		require.Equal(t, []int64{a.ID, b.ID, d.ID}, list(WindowFilter{Flag: "beta"}))
+		require.Equal(t, []int64{a.ID, b.ID, c.ID}, list(WindowFilter{User: "ann"}))
+		require.Equal(t, []int64{a.ID, b.ID}, list(WindowFilter{Flag: "beta", User: "ann"}))
+		require.Equal(t, []int64{a.ID, d.ID}, list(WindowFilter{ActiveOnly: true}))
+		require.Equal(t, []int64{a.ID}, list(WindowFilter{User: "ann", ActiveOnly: true}))
+		require.Empty(t, list(WindowFilter{Flag: "gamma", ActiveOnly: true}))
+		require.Empty(t, list(WindowFilter{User: "nobody"}))
 		// Pages.
-		require.Equal(t, []int64{a.ID, b.ID}, list(MemberFilter{Limit: 2}))
-		require.Equal(t, []int64{c.ID, d.ID}, list(MemberFilter{Limit: 2, AfterID: b.ID}))
-		require.Empty(t, list(MemberFilter{AfterID: d.ID}))
+		require.Equal(t, []int64{a.ID, b.ID}, list(WindowFilter{Limit: 2}))
+		require.Equal(t, []int64{c.ID, d.ID}, list(WindowFilter{Limit: 2, AfterID: b.ID}))
+		require.Empty(t, list(WindowFilter{AfterID: d.ID}))
 
 		// The clock moves: ActiveOnly follows it.
 		clock.Set(windowT0.Add(3 * time.Hour))
-		require.Equal(t, []int64{b.ID, d.ID}, list(MemberFilter{ActiveOnly: true}))
+		require.Equal(t, []int64{b.ID, d.ID}, list(WindowFilter{ActiveOnly: true}))
 
-		_, err = s.ListMembers(ctx, MemberFilter{Flag: "nope"})
+		_, err = s.ListWindows(ctx, WindowFilter{Flag: "nope"})
 		require.ErrorIs(t, err, ErrNotFound)
-		_, err = s.ListMembers(ctx, MemberFilter{Flag: "_bad"})
+		_, err = s.ListWindows(ctx, WindowFilter{Flag: "_bad"})
 		require.ErrorIs(t, err, ErrInvalidName)
-		_, err = s.ListMembers(ctx, MemberFilter{User: "a\x00"})
+		_, err = s.ListWindows(ctx, WindowFilter{User: "a\x00"})
 		require.ErrorIs(t, err, ErrInvalidValue)
-		_, err = s.ListMembers(ctx, MemberFilter{Limit: -1})
+		_, err = s.ListWindows(ctx, WindowFilter{Limit: -1})
 		require.ErrorIs(t, err, ErrInvalidValue)
 
-		// Update: every field but created; validated like AddMember.
+		// Update: every field but created; validated like AddWindow.
 		upd := c
 		upd.Flag, upd.User, upd.Note = "beta", "cat", "moved"
 		upd.Start, upd.End = windowT0, endAt(windowT0.Add(24*time.Hour))
 		upd.Created = time.Time{}
-		u, err := s.UpdateMember(ctx, upd)
+		u, err := s.UpdateWindow(ctx, upd)
 		require.NoError(t, err)
 		require.Equal(t, c.Created, u.Created, "created stays")
-		got, err = s.GetMember(ctx, c.ID)
+		got, err = s.GetWindow(ctx, c.ID)
 		require.NoError(t, err)
 		require.Equal(t, u, got)
 		require.Equal(t, "beta", got.Flag)
@@ -242,30 +242,30 @@ func TestMemberRecords(t *testing.T) {
 
 		bad := got
 		bad.End = endAt(bad.Start)
-		_, err = s.UpdateMember(ctx, bad)
+		_, err = s.UpdateWindow(ctx, bad)
 		require.ErrorIs(t, err, ErrInvalidValue)
 		bad = got
 		bad.Flag = "nope"
-		_, err = s.UpdateMember(ctx, bad)
+		_, err = s.UpdateWindow(ctx, bad)
 		var nf *NotFoundError
 		require.ErrorAs(t, err, &nf)
 		require.Equal(t, "flag", nf.Kind)
 		bad = got
 		bad.ID = 1 << 40
-		_, err = s.UpdateMember(ctx, bad)
+		_, err = s.UpdateWindow(ctx, bad)
 		require.ErrorAs(t, err, &nf)
 		require.Equal(t, "window", nf.Kind)
-		got2, err := s.GetMember(ctx, c.ID)
+		got2, err := s.GetWindow(ctx, c.ID)
 		require.NoError(t, err)
 		require.Equal(t, got, got2, "failed updates changed nothing")
 
 		// Delete.
-		require.NoError(t, s.DeleteMember(ctx, a.ID))
-		require.ErrorIs(t, s.DeleteMember(ctx, a.ID), ErrNotFound)
-		_, err = s.GetMember(ctx, a.ID)
+		require.NoError(t, s.DeleteWindow(ctx, a.ID))
+		require.ErrorIs(t, s.DeleteWindow(ctx, a.ID), ErrNotFound)
+		_, err = s.GetWindow(ctx, a.ID)
 		require.ErrorAs(t, err, &nf)
 		require.Equal(t, "window", nf.Kind)
-		require.Equal(t, []int64{b.ID, c.ID, d.ID}, list(MemberFilter{}))
+		require.Equal(t, []int64{b.ID, c.ID, d.ID}, list(WindowFilter{}))
 	})
 }
 
@@ -288,7 +288,7 @@ func TestMemberCancelledContext(t *testing.T) {
 	eachDB(t, func(t *testing.T, h *harness) {
 		s, _ := clockStore(t, h)
 		createFlag(t, s, "beta")
-		_, err := s.AddMember(cancelled(), FlagMember{Flag: "beta", User: "u"})
+		_, err := s.AddWindow(cancelled(), FlagMember{Flag: "beta", User: "u"})
 		require.ErrorIs(t, err, context.Canceled)
 		require.Contains(t, err.Error(), `flag "beta"`)
 		require.Zero(t, tableRows(t, s, "waffle_flag_member"))

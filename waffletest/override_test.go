@@ -330,7 +330,7 @@ func TestOverrideFlag(t *testing.T) {
 				if tc.existing != nil {
 					require.NoError(t, s.SaveFlag(ctx, tc.existing()))
 					// A window, synced: the flag has its WAFFLE_ group too.
-					_, err := s.AddMember(ctx, waffle.FlagMember{Flag: "f", User: "w1"})
+					_, err := s.AddWindow(ctx, waffle.FlagMember{Flag: "f", User: "w1"})
 					require.NoError(t, err)
 					_, err = s.SyncMembership(ctx, "f")
 					require.NoError(t, err)

@@ -60,7 +60,7 @@ func runMember(ctx context.Context, a *app, args []string) error {
 			n := 0
 			var missing []int64
 			for _, id := range ids {
-				err := s.DeleteMember(ctx, id)
+				err := s.DeleteWindow(ctx, id)
 				switch {
 				case errors.Is(err, waffle.ErrNotFound):
 					missing = append(missing, id)
@@ -105,7 +105,7 @@ func memberAdd(ctx context.Context, a *app, cf *cmdFlags, args []string) error {
 		m.End = &t
 	}
 	return withStore(ctx, cf, func(s *waffle.Store) error {
-		m, err := s.AddMember(ctx, m)
+		m, err := s.AddWindow(ctx, m)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ type memberJSON struct {
 }
 
 func memberList(ctx context.Context, a *app, cf *cmdFlags, args []string) error {
-	var f waffle.MemberFilter
+	var f waffle.WindowFilter
 	cf.StringVar(&f.Flag, "flag", "", "the windows of this flag")
 	cf.StringVar(&f.User, "user", "", "the windows of this user ID")
 	cf.BoolVar(&f.ActiveOnly, "active", false, "only the windows active now")
@@ -137,7 +137,7 @@ func memberList(ctx context.Context, a *app, cf *cmdFlags, args []string) error 
 		return err
 	}
 	return withStore(ctx, cf, func(s *waffle.Store) error {
-		ms, err := s.ListMembers(ctx, f)
+		ms, err := s.ListWindows(ctx, f)
 		if err != nil {
 			return err
 		}

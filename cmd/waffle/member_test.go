@@ -28,7 +28,7 @@ func TestMember(t *testing.T) {
 		require.Nil(t, added.End)
 		require.False(t, added.Active, "not yet")
 
-		ms, err := s.ListMembers(ctx, waffle.MemberFilter{Flag: "beta", User: "u1"})
+		ms, err := s.ListWindows(ctx, waffle.WindowFilter{Flag: "beta", User: "u1"})
 		require.NoError(t, err)
 		require.Len(t, ms, 1)
 		require.Equal(t, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), ms[0].Start, "a date is midnight UTC")
@@ -53,7 +53,7 @@ func TestMember(t *testing.T) {
 		require.Equal(t, "[]\n", c.ok("member", "list", "--user", "nobody", "--json"))
 
 		require.Equal(t, "Deleted 2 windows\nNot found: window 99\n", c.ok("member", "delete", "2", "99", "3"))
-		ms, err = s.ListMembers(ctx, waffle.MemberFilter{})
+		ms, err = s.ListWindows(ctx, waffle.WindowFilter{})
 		require.NoError(t, err)
 		require.Len(t, ms, 2)
 	})
@@ -86,7 +86,7 @@ func TestMemberErrors(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
-		ms, err := c.store().ListMembers(ctx, waffle.MemberFilter{})
+		ms, err := c.store().ListWindows(ctx, waffle.WindowFilter{})
 		require.NoError(t, err)
 		require.Empty(t, ms, "no failure wrote a window")
 	})
@@ -141,7 +141,7 @@ func TestDeleteFlagWithWindows(t *testing.T) {
 		c.ok("member", "add", "b", "u2")
 		c.ok("sync")
 		require.Equal(t, "Deleted 1 Flags\n", c.ok("delete", "--flag", "a"))
-		ms, err := s.ListMembers(ctx, waffle.MemberFilter{})
+		ms, err := s.ListWindows(ctx, waffle.WindowFilter{})
 		require.NoError(t, err)
 		require.Len(t, ms, 1)
 		require.Equal(t, "b", ms[0].Flag)

@@ -33,7 +33,7 @@ func TestSync(t *testing.T) {
 		require.Equal(t, []string{"FLAG  ACTIVE  ADDED  REMOVED  ERROR", "beta  2       0      0"}, lines(c.ok("sync", "beta")), "nothing changed")
 
 		// A window deleted: the next sync removes its user.
-		ms, err := s.ListMembers(ctx, waffle.MemberFilter{Flag: "beta", User: "u2"})
+		ms, err := s.ListWindows(ctx, waffle.WindowFilter{Flag: "beta", User: "u2"})
 		require.NoError(t, err)
 		c.ok("member", "delete", jsonNumber(ms[0].ID))
 		var res syncJSON

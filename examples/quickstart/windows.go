@@ -23,10 +23,10 @@ func windows(ctx context.Context, t *tour) error {
 	}
 	start := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
 	end := start.Add(7 * 24 * time.Hour)
-	if _, err := store.AddMember(ctx, waffle.FlagMember{Flag: "trial", User: "ada", Start: start, End: &end}); err != nil {
+	if _, err := store.AddWindow(ctx, waffle.FlagMember{Flag: "trial", User: "ada", Start: start, End: &end}); err != nil {
 		return err
 	}
-	t.printf("AddMember: Ada has \"trial\" from %s until %s (the end is not included).\n",
+	t.printf("AddWindow: Ada has \"trial\" from %s until %s (the end is not included).\n",
 		start.Format(time.DateTime), end.Format(time.DateTime))
 
 	ada := waffle.WithUser(ctx, waffle.User{ID: "ada"})

@@ -59,7 +59,7 @@ func run(ctx context.Context, w io.Writer) (err error) {
 
 	start := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
 	end := start.Add(7 * 24 * time.Hour)
-	win, err := store.AddMember(ctx, waffle.FlagMember{Flag: "beta", User: "ada", Start: start, End: &end, Note: "beta week"})
+	win, err := store.AddWindow(ctx, waffle.FlagMember{Flag: "beta", User: "ada", Start: start, End: &end, Note: "beta week"})
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func run(ctx context.Context, w io.Writer) (err error) {
 	}
 
 	// Windows may overlap; the user has the flag while any is active.
-	if _, err := store.AddMember(ctx, waffle.FlagMember{Flag: "beta", User: "ada", Start: end.Add(24 * time.Hour)}); err != nil {
+	if _, err := store.AddWindow(ctx, waffle.FlagMember{Flag: "beta", User: "ada", Start: end.Add(24 * time.Hour)}); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "Ada gets beta again from the next day, with no end.")
