@@ -11,32 +11,14 @@ import (
 // FlagIsActive reports whether the flag called name is on for the request
 // in ctx: the user of [WithUser], the language of [WithLanguage], and the
 // query, headers, cookies and per-request memo that [Store.Middleware] adds.
-// Every part is optional; without any, only Everyone, and percent by a fresh
-// draw, can turn the flag on.
+// Every part is optional.
 //
-// The first decisive step wins:
-//
-//  1. A flag that does not exist is logged (Config.LogMissingFlags), created
-//     with Everyone = Config.FlagDefault (Config.CreateMissingFlags), and is
-//     Config.FlagDefault. No cookie; override and testing are not consulted.
-//  2. With Config.Override, a query parameter called name decides: on iff its
-//     value is exactly "1" (the last one when repeated).
-//  3. Everyone true is on, Everyone false is off, for every request.
-//  4. With Testing: the dwft_<name> query parameter, else the dwft-<name>
-//     header, decides ("1" is on) and the middleware remembers the decision
-//     in a dwft_<name> session cookie; else an existing dwft_<name> cookie
-//     decides ("True" is on, anything else off).
-//  5. The request's language exactly in Languages is on.
-//  6. Authenticated, Staff and Superusers match the user's fields; a user
-//     whose ID is in Users, or who is in one of Groups (stored membership or
-//     [User].Groups), is on.
-//  7. Percent above 0: a decision already taken in this request stands. An
-//     identified user (non-empty ID) is on iff their deterministic bucket for
-//     the flag is below Percent (no cookie). An anonymous visitor is on iff
-//     their dwf_<name> cookie is "True"; without one, a draw
-//     Config.Rand()*100 < Percent decides, remembered in the memo and in a
-//     dwf_<name> cookie the middleware writes.
-//  8. Off.
+// The first decisive rule wins: a missing flag is Config.FlagDefault (logged
+// and created as the Config says); then Config.Override's query parameter;
+// Everyone; with Testing, the testing parameter, header or cookie; Languages;
+// Authenticated, Staff, Superusers, Users and Groups; Percent (an identified
+// user's deterministic bucket, or an anonymous visitor's cookie or draw);
+// else off. docs/flags.md gives the order in full.
 //
 // One SQL statement per call (two when a missing flag is created); an
 // invalid name sends none and returns a *NameError.

@@ -9,29 +9,18 @@ import (
 )
 
 // JSHandler returns a handler that serves django-waffle's wafflejs: a script
-// that defines window.waffle for the page's own scripts,
+// that defines window.waffle with flag_is_active, switch_is_active and
+// sample_is_active, and the maps FLAGS, SWITCHES and SAMPLES. Every flag is
+// evaluated for the request, with its cookies (the handler runs
+// [Store.Middleware] itself when none is in front of it); each sample is drawn
+// once for the script; a name that does not exist answers its Config default.
+// The response is application/javascript and never cached; a failed read is
+// logged through Config.Logger and answered with a plain 500.
 //
-//	waffle.flag_is_active(name)    the flag for this request
-//	waffle.switch_is_active(name)  the switch
-//	waffle.sample_is_active(name)  one draw of the sample, taken when the
-//	                               script was made (the same for the page)
-//	waffle.FLAGS, waffle.SWITCHES, waffle.SAMPLES  name -> true/false
+//	mux.Handle("GET /wafflejs", store.JSHandler()) // <script src="/wafflejs"></script>
 //
-// A name that does not exist answers Config.FlagDefault, SwitchDefault or
-// SampleDefault, as upstream. Every flag is evaluated for the request, so
-// percent draws and testing decisions set their cookies as on any page (the
-// handler runs [Store.Middleware] itself when none is in front of it).
-// The response is application/javascript and never cached (Cache-Control:
-// max-age=0, no-cache, no-store, must-revalidate, private). A failed read
-// is logged through Config.Logger and answered with a plain 500.
-//
-// Mount it where pages can load it:
-//
-//	mux.Handle("GET /wafflejs", store.JSHandler())
-//	<script src="/wafflejs"></script>
-//
-// To inline the script in a page instead, use [Store.JS] (or the FuncMap's
-// wafflejs).
+// To inline the script in a page instead, use [Store.JS] or the FuncMap's
+// wafflejs.
 func (s *Store) JSHandler() http.Handler {
 	return s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		js, err := s.JS(r.Context())

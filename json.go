@@ -9,25 +9,16 @@ import (
 
 // SetFromJSON sets many string flags at once (flagday's set_from_json). blob
 // is one JSON object of names to values, or an array of such objects; a name
-// given twice takes its last value. Values must be JSON scalars, stored as:
+// given twice takes its last value. Values must be JSON scalars: a string is
+// stored as it is, true as "True", false as "", null as NULL (reads as
+// missing), and a number as its literal text exactly as written ("1.50").
 //
-//	"text"        text, as it is
-//	true          "True"
-//	false         ""
-//	null          NULL (reads as missing)
-//	1.50, -2e3    the number's literal text exactly as written: "1.50", "-2e3"
-//
-// Anything else is a *JSONError (errors.Is(err, ErrInvalidJSON)) naming the
-// key or the byte offset: a nested object or array, an invalid name (see
-// [ValidateName]), a value with a NUL character, empty input, a top-level
-// scalar, an array element that is not an object, invalid JSON or invalid
-// UTF-8, data after the top-level value. A leading UTF-8 byte order mark is
-// ignored.
-//
-// The whole input is validated before anything is written; then every row is
-// written in one transaction, with one statement whatever the number of
-// names, so a failure leaves the database exactly as it was. Through
-// [Store.WithTx] the rows commit with the application's transaction.
+// Anything else (a nested object or array, an invalid name, a NUL, invalid
+// JSON or UTF-8, empty input, data after the value) is a *JSONError naming the
+// key or the byte offset, and nothing is written: the whole input is validated
+// first, then every row goes in one transaction, with one statement whatever
+// the number of names. Through [Store.WithTx] the rows commit with the
+// application's transaction. The full rules: docs/flags.md.
 func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
 	flags, err := parseStringFlags(blob)
 	if err != nil {

@@ -10,43 +10,20 @@ import (
 )
 
 // Middleware makes flag evaluations in next see the request and remember
-// their decisions in cookies, as django-waffle's WaffleMiddleware does. It
-// works with net/http, chi (r.Use(store.Middleware)) and gorilla/mux
-// (r.Use(store.Middleware)).
+// their decisions in cookies, as django-waffle's WaffleMiddleware does; with
+// chi or gorilla/mux, r.Use(store.Middleware). With the request in the
+// context, [Store.FlagIsActive] reads the override and testing query
+// parameters, the testing header and the percent and testing cookies, and a
+// flag evaluated twice in a request gives the same answer.
 //
-// It puts the request in the context, so that [Store.FlagIsActive] called
-// with r.Context() reads the override and testing query parameters, the
-// testing headers and the percent and testing cookies, and remembers each
-// percent decision for the rest of the request (a flag evaluated twice in a
-// request gives the same answer and sets one cookie).
-//
-// It then writes a cookie for each flag evaluated in the request, and only
-// for those:
-//
-//   - a percent decision (a draw, or a percent cookie read):
-//     dwf_<name>=True or False, for Config.Cookie.MaxAge, Secure unless
-//     Config.Cookie.Insecure. With the flag's rollout on, an off result is a
-//     session cookie, so it is drawn again in the next browser session;
-//   - a testing decision taken from the query string or a header:
-//     dwft_<name>=True or False, a session cookie, never Secure.
-//
-// Both carry Config.Cookie's Path, Domain, SameSite and HttpOnly. A flag name
-// that cannot appear in a cookie name as it is is encoded.
-//
-// The cookies go out with the response header: when the handler calls
-// WriteHeader, or Write, Flush or ReadFrom before it, or when it returns
-// having written nothing. A flag evaluated after the header was sent cannot
-// set a cookie any more (its decision still holds for the rest of the
-// request): evaluate flags before writing the response. A handler that
-// hijacks the connection (a WebSocket upgrade) gets no cookies.
-//
-// The ResponseWriter the handler sees wraps w: it has Unwrap, so
-// [http.ResponseController] reaches w's Flush, Hijack, SetReadDeadline,
-// SetWriteDeadline and EnableFullDuplex, and it implements [http.Flusher],
-// [http.Hijacker] and [io.ReaderFrom] itself for code that asserts them.
-//
-// Applied twice on one request (a router and a subrouter both use it), the
-// inner Middleware leaves the work to the outer one.
+// It writes a cookie for each flag evaluated in the request, and only for
+// those (dwf_<name> for a percent decision, dwft_<name> for a testing one,
+// with Config.Cookie's attributes), when the response header goes out:
+// evaluate flags before writing the response. The ResponseWriter next gets
+// has Unwrap, for [http.ResponseController], and implements [http.Flusher],
+// [http.Hijacker] and [io.ReaderFrom]; a hijacked connection gets no cookies.
+// Applied twice on one request, the inner Middleware does nothing. The
+// cookies in full: docs/http.md.
 func (s *Store) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if requestStateFrom(r.Context()) != nil {

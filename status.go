@@ -10,21 +10,16 @@ import (
 // every flag, switch and sample that exists, with its state for this request
 // and when it last changed, as JSON:
 //
-//	{"flags":    {"beta":   {"is_active": true,  "last_modified": "2020-01-01T12:00:00.123Z"}},
-//	 "switches": {"banner": {"is_active": false, "last_modified": "2020-01-01T12:00:00.000Z"}},
-//	 "samples":  {"logs":   {"is_active": true,  "last_modified": "2020-01-01T12:00:00.000Z"}}}
+//	{"flags": {"beta": {"is_active": true, "last_modified": "2020-01-01T12:00:00.123Z"}},
+//	 "switches": {...}, "samples": {...}}
 //
 // Flags are evaluated for the request, with their cookies (the handler runs
 // [Store.Middleware] itself when none is in front of it), and samples are
 // drawn, as upstream. last_modified is RFC 3339 in UTC with exactly three
-// decimals (upstream drops them when they are zero). The response is
-// application/json and never cached. A failed read is logged through
-// Config.Logger and answered with a plain 500.
-//
-//	mux.Handle("GET /waffle_status", store.StatusHandler())
-//
-// The status tells anyone who can reach it which features exist: mount it
-// behind the application's authentication when names are private.
+// decimals. The response is application/json and never cached; a failed read
+// is logged and answered with a plain 500. The status tells anyone who can
+// reach it which features exist: mount it behind your authentication when
+// names are private.
 func (s *Store) StatusHandler() http.Handler {
 	return s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		snap, err := s.snapshot(r.Context())

@@ -41,21 +41,17 @@ func (s *Store) Get(ctx context.Context, name string) (Value, error) {
 // Set stores v as the string flag called name (flagday's set), creating it
 // when it does not exist, in one statement. v is stored as text:
 //
-//	true                      "True"
-//	false                     ""
-//	nil                       NULL (reads as missing)
-//	string                    as it is
-//	int, int8 ... uint64      decimal: "42", "-7"
-//	float32, float64          shortest form, strconv 'g' -1: "0.1", "1e+21"
-//	fmt.Stringer              its String()
+//	true                   "True"
+//	false                  ""
+//	nil                    NULL (reads as missing)
+//	string                 as it is
+//	int, int8 ... uint64   decimal: "42", "-7"
+//	float32, float64       shortest form, strconv 'g' -1: "0.1", "1e+21"
+//	fmt.Stringer           its String(); a nil pointer is NULL
 //
-// A type whose underlying kind is one of these (type Color string) is stored
-// as that kind, unless it has a String method, which wins. A nil pointer
-// (or other nil) of a fmt.Stringer type is stored as NULL, like nil. Any other
-// type (slices, []byte included, maps, structs, pointers to other types,
-// funcs, channels, complex numbers) is a *ValueError, as is text that is not
-// valid UTF-8 or holds a NUL byte (PostgreSQL's text cannot); nothing is
-// written then.
+// A named type without a String method is stored as its underlying kind. Any
+// other type, and text that is not valid UTF-8 or holds a NUL, is a
+// *ValueError, and nothing is written (the full list: docs/flags.md).
 func (s *Store) Set(ctx context.Context, name string, v any) error {
 	if err := ValidateName("string flag", name); err != nil {
 		return err

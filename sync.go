@@ -66,46 +66,20 @@ func (r SyncResult) Err() error {
 	return errors.Join(errs...)
 }
 
-// SyncMembership makes each named flag's group, "WAFFLE_<flag>" (see
-// [SyncGroupName]), hold exactly the users who have a window active at the configured clock's
-// now. With no names it syncs every flag that has windows or has its group
-// attached, so that the group of a flag whose windows were all deleted is
-// emptied too.
+// SyncMembership makes each named flag's group ([SyncGroupName]) hold
+// exactly the users who have a window active at the configured clock's now,
+// and attaches the group to the flag. With no names it syncs every flag that
+// has windows or has its group attached, so the group of a flag whose windows
+// were all deleted is emptied too. Members added to the group by other means
+// are removed: the group belongs to the sync.
 //
-// For each flag, in a transaction of its own, it creates the group if needed,
-// attaches it to the flag (so that [Store.FlagIsActive] sees its members like
-// any group's), removes the members without an active window and adds the
-// users with one who are missing: set-based statements that write only what
-// changed, so a user who stays is never missing from the group, not even for
-// a moment, and a second sync with nothing changed writes no row. Members
-// added to the group by other means are removed: the group belongs to the
-// sync.
-//
-// Each flag's last sync is remembered (the table waffle_flag_sync): while
-// nothing else was written to the flag's windows or group since, a sync
-// looks only at the windows that started or ended in between, so that its
-// cost follows the change rather than the number of windows. A flag's first
-// sync, and its first after any such write (triggers note them, whatever
-// wrote them), compares all of its windows with all of its members
-// ([FlagSync.Full]).
-//
-// Every replica of an application may run it at the same moment: syncs of
-// one flag queue on a lock (a PostgreSQL advisory lock per flag; SQLite's
-// single writer) and end in the same state.
-//
-// On SQLite it takes one connection from the pool for all its flags, one
-// after the other, and prepares its statements once on it; on PostgreSQL
-// each flag's transaction takes a connection, as any write does.
-//
-// Bound to the application's transaction ([Store.WithTx]), each flag's sync
-// runs under a savepoint in it and commits or rolls back with it.
-//
-// A flag's failure (a name that is invalid or does not exist, a database
-// error) is reported in its [FlagSync] and does not stop the others. The
-// returned error is [SyncResult.Err]: nil, or the failures joined, so
-// errors.As finds a *NotFoundError for a missing flag. When ctx ends the
-// flags not synced yet fail with ctx's error; a flag whose transaction was
-// under way is left as it was.
+// Each flag is synced in a transaction of its own (under [Store.WithTx], a
+// savepoint of the caller's) that writes only what changed, so a user who
+// stays is never missing from the group. Concurrent syncs, from any number of
+// replicas, are safe. A flag's failure is reported in its [FlagSync] and does
+// not stop the others; the returned error is [SyncResult.Err]. When ctx ends,
+// the flags not synced yet fail with its error. How a sync works and what it
+// costs: docs/windows.md.
 func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult, error) {
 	res := SyncResult{At: s.now()}
 	if len(flags) == 0 {

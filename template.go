@@ -7,55 +7,18 @@ import (
 )
 
 // FuncMap returns template functions bound to r, django-waffle's template
-// tags for html/template (text/template takes it converted:
-// texttemplate.FuncMap(store.FuncMap(r))):
-//
-//	flag "name"    [Store.FlagIsActive] for the request (its cookies are
-//	               written by [Store.Middleware] when the template runs
-//	               before the response header is sent)
-//	switch "name"  [Store.SwitchIsActive]
-//	sample "name"  [Store.SampleIsActive], a new draw per call
-//	wafflejs       [Store.JS]: the wafflejs script, for a <script> element
-//	value "name"   [Store.Get]'s value as a template sees it: the stored
-//	               string, or for a missing or NULL string flag the
-//	               sentinel of Config.MissingFlagHandling (false, "" or
-//	               nil; with Exception, the error stops the template);
-//	               see [Value.Any]
-//
-// A failed read (the database is down) stops the template with the error,
-// which Execute returns. There is no "!name" negation in templates, as in
+// tags for html/template: flag, switch and sample (the Store's reads for the
+// request; sample draws anew at each call), value (a string flag as
+// [Value.Any]) and wafflejs ([Store.JS]). A failed read stops the template
+// with the error, which Execute returns. There is no "!name" negation, as in
 // django-waffle: use {{if not (flag "beta")}}.
 //
-// Functions must be known when a template is parsed: parse with
-// FuncMap(nil), whose functions use context.Background and no request, then
-// bind a clone to each request, since a template's functions are shared by
-// every execution. Render into a buffer: Execute writes to w as it goes, and
-// once the first text is written the response header, and with it the
-// cookies, is gone, so a flag evaluated later in the template could not set
-// its cookie (see [Store.Middleware]):
+// Parse once with FuncMap(nil), whose functions use context.Background and no
+// request, then bind a clone to each request, and render into a buffer, since
+// the cookies go out with the response header (docs/http.md):
 //
-//	var page = template.Must(template.New("page").Funcs(store.FuncMap(nil)).Parse(
-//		`{{if flag "beta"}}Try the new checkout.{{else}}Checkout.{{end}} ` +
-//			`Banner: {{value "banner"}}`))
-//
-//	func handler(w http.ResponseWriter, r *http.Request) {
-//		var buf bytes.Buffer
-//		t := template.Must(page.Clone())
-//		if err := t.Funcs(store.FuncMap(r)).Execute(&buf, nil); err != nil {
-//			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-//			return
-//		}
-//		buf.WriteTo(w)
-//	}
-//
-// With "beta" active and the string flag "banner" set to "Sale <today>", the
-// page reads:
-//
-//	Try the new checkout. Banner: Sale &lt;today&gt;
-//
-// and with "beta" inactive and "banner" missing (default handling):
-//
-//	Checkout. Banner: false
+//	t := template.Must(page.Clone())
+//	err := t.Funcs(store.FuncMap(r)).Execute(&buf, nil)
 func (s *Store) FuncMap(r *http.Request) template.FuncMap {
 	ctx := context.Background()
 	if r != nil {
