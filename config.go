@@ -50,6 +50,13 @@ type Config struct {
 	// Defaults to false.
 	CreateMissingSwitches bool
 
+	// Django, when set, shares the database with a Django deployment: the
+	// Store reads and writes django-waffle's tables and follows its rules
+	// where the library's differ (see [DjangoConfig] and docs/django.md).
+	//
+	// Defaults to nil: the library's own tables.
+	Django *DjangoConfig
+
 	// FlagDefault is what [Store.FlagIsActive] returns for a flag that does
 	// not exist.
 	//
@@ -213,6 +220,13 @@ func (cfg *Config) withDefaults() (Config, error) {
 	}
 	if c.Cookie.SameSite < 0 || c.Cookie.SameSite > http.SameSiteNoneMode {
 		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
+	}
+	if c.Django != nil {
+		d := *c.Django // a copy: the caller's stays as it is
+		if d.TimeZone == nil {
+			d.TimeZone = time.UTC
+		}
+		c.Django = &d
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -27,6 +27,9 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 		return false, err
 	}
 	u := userFrom(ctx)
+	if s.cfg.Django != nil {
+		return s.scanFlag(ctx, name, u, s.djangoFlagRow(ctx, name, u))
+	}
 	var userID string
 	var groups []string
 	if u != nil {
@@ -48,6 +51,11 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	default:
 		row = s.queryRow(ctx, "flag_eval_anonymous", name)
 	}
+	return s.scanFlag(ctx, name, u, row)
+}
+
+// scanFlag reads an evaluation statement's row and decides.
+func (s *Store) scanFlag(ctx context.Context, name string, u *User, row *sql.Row) (bool, error) {
 	var r flagRow
 	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
 		&r.languages, &r.rollout, &r.member)
@@ -169,11 +177,22 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 		}
 	}
 	percent := r.percent.Float64
+	if s.cfg.Django != nil {
+		// django-waffle keeps every visitor's decision in a cookie, an
+		// identified user's too, and draws uniform(0, 100) <= percent.
+		return s.cookieOrDraw(name, r, st, func() bool { return s.cfg.Rand()*100 <= percent })
+	}
 	if u != nil && u.ID != "" {
 		// Deterministic: no memo needed (the answer is the same on every
 		// call) and no cookie.
 		return percentBucket(name, u.ID) < percent
 	}
+	return s.cookieOrDraw(name, r, st, func() bool { return s.cfg.Rand()*100 < percent })
+}
+
+// cookieOrDraw is the percent step for a visitor: the percent cookie, else a
+// draw; either is recorded for the memo and the cookie.
+func (s *Store) cookieOrDraw(name string, r *flagRow, st *requestState, draw func() bool) bool {
 	if st != nil && st.req != nil && hasCookies(st.req) {
 		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(name), false)
 		if v, ok := lookupCookie(st.req, &m); ok {
@@ -182,7 +201,7 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 			return on
 		}
 	}
-	on := s.cfg.Rand()*100 < percent
+	on := draw()
 	if st != nil {
 		st.recordPercent(name, on, r.rollout)
 	}

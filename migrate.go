@@ -90,6 +90,12 @@ func MigrationScript(dialect string) (string, error) {
 // and all but the first find nothing to do. All versions apply in one
 // transaction: a failure leaves the schema as it was.
 func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.checkSchemaOwner(ctx); err != nil {
+		return err
+	}
+	if s.cfg.Django != nil {
+		return s.migrateDjango(ctx)
+	}
 	ms, err := Migrations(s.Dialect())
 	if err != nil {
 		return err

@@ -105,6 +105,9 @@ func Save[T any, PT interface {
 	if err := r.validate(); err != nil {
 		return err
 	}
+	if err := s.djangoValidate(r); err != nil {
+		return err
+	}
 	r.touch(s.now())
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		stmt := &gorm.Statement{DB: tx}

@@ -100,6 +100,9 @@ func (s *Store) SetSample(ctx context.Context, name string, percent float64) err
 	if err != nil {
 		return err
 	}
+	if err := s.djangoValidate(&Sample{Name: name, Percent: percent}); err != nil {
+		return err
+	}
 	if _, err := s.exec(ctx, s.pool(), "sample_set", name, percent, s.now()); err != nil {
 		return opError("setting", "sample", name, err)
 	}

@@ -79,6 +79,9 @@ func (s *Store) SetSwitch(ctx context.Context, name string, active bool) error {
 	if err := ValidateName("switch", name); err != nil {
 		return err
 	}
+	if err := s.djangoValidate(&Switch{Name: name}); err != nil {
+		return err
+	}
 	if _, err := s.exec(ctx, s.pool(), "switch_set", name, active, s.now()); err != nil {
 		return opError("setting", "switch", name, err)
 	}

@@ -1,0 +1,332 @@
+package waffle
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle/internal/djangotest"
+	"github.com/gowaffle/waffle/internal/testdb"
+)
+
+// Django mode against the real Django 3.2 and django-waffle 3.0: the test
+// project in internal/djangotest/project runs as python3 subprocesses on the
+// same SQLite file or PostgreSQL schema as the Store.
+
+// djangoHarness is one database that Django migrated, with the project and
+// a Django-mode Store on it.
+type djangoHarness struct {
+	db     *testdb.DB
+	django *djangotest.Project
+	s      *Store
+}
+
+// eachDjangoDB runs fn on SQLite and PostgreSQL, each database migrated by
+// Django and then by the Store in Django mode. cfg's Django is set when nil.
+func eachDjangoDB(t *testing.T, opts djangotest.Options, cfg *Config, fn func(t *testing.T, h *djangoHarness)) {
+	t.Helper()
+	djangotest.Require(t)
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		h := &djangoHarness{db: db, django: djangotest.New(t, db, opts)}
+		h.django.Migrate(t)
+		h.s = h.store(t, cfg)
+		require.NoError(t, h.s.Migrate(context.Background()))
+		fn(t, h)
+	})
+}
+
+// store returns a new Django-mode Store on the harness's database.
+func (h *djangoHarness) store(tb testing.TB, cfg *Config) *Store {
+	tb.Helper()
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Django == nil {
+		c.Django = &DjangoConfig{}
+	}
+	s, err := New(h.db.Open(tb), &c)
+	require.NoError(tb, err)
+	return s
+}
+
+// djangoRead is gotest.py read's answer.
+type djangoRead struct {
+	Flags []struct {
+		Name          string   `json:"name"`
+		Everyone      *bool    `json:"everyone"`
+		Percent       *string  `json:"percent"`
+		Testing       bool     `json:"testing"`
+		Superusers    bool     `json:"superusers"`
+		Staff         bool     `json:"staff"`
+		Authenticated bool     `json:"authenticated"`
+		Languages     string   `json:"languages"`
+		Rollout       bool     `json:"rollout"`
+		Note          string   `json:"note"`
+		Created       string   `json:"created"`
+		Modified      string   `json:"modified"`
+		Users         []string `json:"users"`
+		Groups        []string `json:"groups"`
+		Error         string   `json:"error"`
+	} `json:"flags"`
+	Switches []struct {
+		Name   string `json:"name"`
+		Active bool   `json:"active"`
+		Error  string `json:"error"`
+	} `json:"switches"`
+	Samples []struct {
+		Name    string `json:"name"`
+		Percent string `json:"percent"`
+		Created string `json:"created"`
+		Error   string `json:"error"`
+	} `json:"samples"`
+	Groups []struct {
+		Name  string   `json:"name"`
+		Users []string `json:"users"`
+	} `json:"groups"`
+}
+
+func (h *djangoHarness) read(t *testing.T) djangoRead {
+	t.Helper()
+	var r djangoRead
+	h.django.Run(t, "read", struct{}{}, &r)
+	return r
+}
+
+func (r djangoRead) group(name string) []string {
+	for _, g := range r.Groups {
+		if g.Name == name {
+			return g.Users
+		}
+	}
+	return nil
+}
+
+func TestDjangoMigrate(t *testing.T) {
+	t.Parallel()
+	djangotest.Require(t)
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		// Django mode on a database Django has not migrated: the first
+		// missing table, and what to run.
+		s, err := New(db.Open(t), &Config{Django: &DjangoConfig{}})
+		require.NoError(t, err)
+		err = s.Migrate(ctx)
+		var se *DjangoSchemaError
+		require.ErrorAs(t, err, &se)
+		require.True(t, errors.Is(err, ErrDjangoSchema))
+		require.Equal(t, "auth_group", se.Table)
+		require.Contains(t, err.Error(), "python manage.py migrate")
+
+		p := djangotest.New(t, db, djangotest.Options{})
+		p.Migrate(t)
+
+		// The default mode refuses Django's database and names Django mode.
+		plain, err := New(db.Open(t), nil)
+		require.NoError(t, err)
+		err = plain.Migrate(ctx)
+		require.ErrorAs(t, err, &se)
+		require.False(t, se.Missing)
+		require.Equal(t, "waffle_flag_users", se.Table)
+		require.Contains(t, err.Error(), "Config.Django")
+
+		// Django mode creates only the library's own tables, twice over.
+		require.NoError(t, s.Migrate(ctx))
+		require.NoError(t, s.Migrate(ctx))
+		require.NoError(t, s.Set(ctx, "color", "blue"))
+		v, err := s.Get(ctx, "color")
+		require.NoError(t, err)
+		require.Equal(t, "blue", v.String())
+		for _, own := range []string{"waffle_group", "waffle_flag_user", "waffle_flag_group", "waffle_group_member"} {
+			var ok bool
+			require.NoError(t, s.pool().QueryRowContext(ctx, s.djangoStmt("django_table_exists"), own).Scan(&ok))
+			require.False(t, ok, "Django mode created the library's %s", own)
+		}
+
+		// A Django table dropped later is named.
+		_, err = s.pool().ExecContext(ctx, "DROP TABLE waffle_window_flagmember")
+		require.NoError(t, err)
+		err = s.Migrate(ctx)
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, "waffle_window_flagmember", se.Table)
+	})
+}
+
+// djangoEval evaluates flag for one request through the middleware and
+// returns the decision and the cookies written, by name.
+func djangoEval(t *testing.T, s *Store, flag string, u *User, lang, query string, header http.Header) (bool, map[string]*http.Cookie) {
+	t.Helper()
+	target := "/"
+	if query != "" {
+		target += "?" + query
+	}
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	var active bool
+	var evalErr error
+	h := s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if u != nil {
+			ctx = WithUser(ctx, *u)
+		}
+		if lang != "" {
+			ctx = WithLanguage(ctx, lang)
+		}
+		active, evalErr = s.FlagIsActive(ctx, flag)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	require.NoError(t, evalErr)
+	cookies := map[string]*http.Cookie{}
+	for _, c := range rec.Result().Cookies() {
+		cookies[c.Name] = c
+	}
+	return active, cookies
+}
+
+func TestDjangoReadsDjangoWrites(t *testing.T) {
+	t.Parallel()
+	eachDjangoDB(t, djangotest.Options{}, nil, func(t *testing.T, h *djangoHarness) {
+		ctx := context.Background()
+		h.django.Run(t, "write", map[string]any{
+			"users": []map[string]any{
+				{"id": "1", "groups": []string{"beta"}},
+				{"id": "2"},
+				{"id": "3", "staff": true},
+			},
+			"flags": []map[string]any{
+				{"name": "listed", "users": []string{"2"}, "superusers": false},
+				{"name": "grouped", "groups": []string{"beta"}, "superusers": false},
+				{"name": "half", "percent": "50.0"},
+				{"name": "off", "everyone": false},
+				{"name": "lang", "languages": "en, fr ,de-at"},
+			},
+			"switches": []map[string]any{{"name": "sw", "active": true}},
+			"samples":  []map[string]any{{"name": "all", "percent": "100.0"}, {"name": "none", "percent": "0.0"}},
+		}, nil)
+		is := func(flag string, u *User, lang string) bool {
+			on, _ := djangoEval(t, h.s, flag, u, lang, "", nil)
+			return on
+		}
+		require.True(t, is("listed", &User{ID: "2", Authenticated: true}, ""))
+		require.False(t, is("listed", &User{ID: "1", Authenticated: true}, ""))
+		require.True(t, is("grouped", &User{ID: "1", Authenticated: true}, ""), "Django group from auth_user_groups")
+		require.False(t, is("grouped", &User{ID: "2", Authenticated: true}, ""))
+		require.True(t, is("grouped", &User{ID: "2", Authenticated: true, Groups: []string{"beta"}}, ""), "group the application passes")
+		require.False(t, is("grouped", &User{ID: "2", Authenticated: true, Groups: []string{"other"}}, ""))
+		require.True(t, is("lang", nil, "fr"))
+		require.False(t, is("lang", nil, "de"))
+		require.False(t, is("off", &User{ID: "1", Superuser: true}, ""))
+		require.True(t, is("half", &User{ID: "3", Superuser: true}, ""), "superusers defaults to true in Django")
+		on, err := h.s.SwitchIsActive(ctx, "sw")
+		require.NoError(t, err)
+		require.True(t, on)
+		on, err = h.s.SampleIsActive(ctx, "all")
+		require.NoError(t, err)
+		require.True(t, on)
+
+		// An identified user's percent decision is a dwf_ cookie, as in
+		// django-waffle: the same visitor, the same answer on both sites.
+		_, cookies := djangoEval(t, h.s, "half", &User{ID: "2", Authenticated: true}, "", "", nil)
+		require.Contains(t, cookies, "dwf_half")
+		for _, v := range []string{"True", "False"} {
+			on, cookies := djangoEval(t, h.s, "half", &User{ID: "2", Authenticated: true}, "", "", http.Header{"Cookie": {"dwf_half=" + v}})
+			require.Equal(t, v == "True", on)
+			require.Equal(t, v, cookies["dwf_half"].Value, "the cookie is refreshed")
+		}
+
+		// An admin-style change in Django is seen by the next Go read.
+		h.django.Run(t, "write", map[string]any{
+			"flags":    []map[string]any{{"name": "listed", "users": []string{"1"}}, {"name": "off", "everyone": true}},
+			"switches": []map[string]any{{"name": "sw", "active": false}},
+		}, nil)
+		require.True(t, is("listed", &User{ID: "1", Authenticated: true}, ""))
+		require.False(t, is("listed", &User{ID: "2", Authenticated: true}, ""))
+		require.True(t, is("off", nil, ""))
+		on, err = h.s.SwitchIsActive(ctx, "sw")
+		require.NoError(t, err)
+		require.False(t, on)
+		h.django.Run(t, "write", map[string]any{"delete_flags": []string{"listed"}}, nil)
+		require.False(t, is("listed", &User{ID: "1", Authenticated: true}, ""))
+	})
+}
+
+func TestDjangoReadsGoWrites(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 4, 17, 30, 15, 123456000, time.UTC)
+	cfg := &Config{Now: func() time.Time { return now }, CreateMissingFlags: true}
+	eachDjangoDB(t, djangotest.Options{}, cfg, func(t *testing.T, h *djangoHarness) {
+		ctx := context.Background()
+		h.django.Run(t, "write", map[string]any{"users": []map[string]any{{"id": "7"}, {"id": "8"}}}, nil)
+		s := h.s
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "go_flag", Percent: ptr(33.3), Testing: true, Staff: true,
+			Languages: LanguageList{"en", "fr"}, Rollout: true, Note: "from Go", Users: []string{"7", "8"}, Groups: []string{"go_group"}}))
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "go_everyone", Everyone: ptr(false)}))
+		require.NoError(t, s.SetSwitch(ctx, "go_switch", true))
+		require.NoError(t, s.SetSample(ctx, "go_sample", 12.5))
+		on, err := s.FlagIsActive(ctx, "go_missing")
+		require.NoError(t, err)
+		require.False(t, on)
+		_, err = s.SwitchIsActive(ctx, "go_missing_switch")
+		require.NoError(t, err)
+
+		r := h.read(t)
+		require.Len(t, r.Flags, 3)
+		for _, f := range r.Flags {
+			require.Empty(t, f.Error, "full_clean of flag %s", f.Name)
+			require.True(t, strings.HasPrefix(f.Modified, "2026-12-04T17:30:15.123456"), f.Modified)
+		}
+		byName := map[string]int{}
+		for i, f := range r.Flags {
+			byName[f.Name] = i
+		}
+		f := r.Flags[byName["go_flag"]]
+		require.Equal(t, "33.3", *f.Percent)
+		require.Equal(t, "en,fr", f.Languages)
+		require.Equal(t, []string{"7", "8"}, f.Users)
+		require.Equal(t, []string{"go_group"}, f.Groups)
+		require.Equal(t, "from Go", f.Note)
+		require.True(t, f.Rollout && f.Testing && f.Staff)
+		miss := r.Flags[byName["go_missing"]]
+		require.True(t, miss.Superusers, "a created missing flag has Django's defaults")
+		require.NotNil(t, miss.Everyone)
+		require.False(t, *miss.Everyone)
+		require.Len(t, r.Switches, 1)
+		require.Empty(t, r.Switches[0].Error)
+		require.True(t, r.Switches[0].Active)
+		require.Len(t, r.Samples, 1)
+		require.Empty(t, r.Samples[0].Error)
+		require.Equal(t, "12.5", r.Samples[0].Percent)
+
+		// Go reads back its own flag from Django's tables.
+		got, err := s.GetFlag(ctx, "go_flag")
+		require.NoError(t, err)
+		require.Equal(t, []string{"7", "8"}, got.Users)
+		require.Equal(t, []string{"go_group"}, got.Groups)
+		require.InDelta(t, 33.3, *got.Percent, 1e-9)
+
+		// What Django could not store is refused, and nothing is written.
+		var ve *ValueError
+		require.ErrorAs(t, s.SaveFlag(ctx, &Flag{Name: "p100", Percent: ptr(100.0)}), &ve)
+		require.ErrorAs(t, s.SaveFlag(ctx, &Flag{Name: "p2", Percent: ptr(33.33)}), &ve)
+		require.ErrorAs(t, s.SaveFlag(ctx, &Flag{Name: strings.Repeat("n", 101)}), &ve)
+		require.ErrorAs(t, s.SaveFlag(ctx, &Flag{Name: "baduser", Users: []string{"u1"}}), &ve)
+		require.ErrorAs(t, s.SetSample(ctx, "s2", 12.25), &ve)
+		require.ErrorAs(t, s.SetSwitch(ctx, strings.Repeat("n", 101), true), &ve)
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: strings.Repeat("n", 100), Percent: ptr(99.9)}))
+		require.Len(t, h.read(t).Flags, 4)
+
+		// Deleting a flag from Go: Django sees it gone.
+		require.NoError(t, s.DeleteFlag(ctx, "go_flag"))
+		require.Len(t, h.read(t).Flags, 3)
+	})
+}

@@ -1,0 +1,28 @@
+-- Django mode, version 1: the library's own tables beside django-waffle's.
+-- Django's migrations own waffle_flag, waffle_switch, waffle_sample and the
+-- auth tables; this creates only what Django has no table for.
+
+
+-- flagday's stateless string flags. A NULL value reads as missing.
+CREATE TABLE IF NOT EXISTS waffle_string_flag (
+    id       INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 255),
+    value    TEXT,
+    created  DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')),
+    modified DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
+);
+
+-- The library's own time windows (AddWindow), on Django's flags.
+-- waffle-window's windows are Django's waffle_window_flagmember.
+CREATE TABLE IF NOT EXISTS waffle_flag_member (
+    id       INTEGER PRIMARY KEY,
+    flag_id  INTEGER NOT NULL REFERENCES waffle_flag (id) ON DELETE CASCADE,
+    user_id  TEXT NOT NULL,
+    start_at DATETIME NOT NULL,
+    end_at   DATETIME,
+    note     TEXT NOT NULL DEFAULT '',
+    created  DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')),
+    CHECK (end_at IS NULL OR end_at > start_at)
+);
+CREATE INDEX IF NOT EXISTS waffle_flag_member_flag_user_idx ON waffle_flag_member (flag_id, user_id);
+CREATE INDEX IF NOT EXISTS waffle_flag_member_user_idx ON waffle_flag_member (user_id);
