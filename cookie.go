@@ -203,7 +203,8 @@ func lookupHeader(r *http.Request, m *nameMatcher) (value string, ok bool) {
 }
 
 // lookupQuery returns the last value of the query parameter m matches in
-// rawQuery, as Django's QueryDict does for a repeated parameter. Keys and
+// rawQuery, as Django's QueryDict does for a repeated parameter. Pairs are
+// split on "&" only: "?f=1;x=2" gives f the value "1;x=2", as Django does. Keys and
 // values are URL-decoded (with "+" as a space); a pair that cannot be decoded,
 // or whose value is longer than maxInputValue, is skipped. A parameter with no
 // "=" is present with an empty value. Plain keys allocate nothing.
@@ -211,9 +212,11 @@ func lookupQuery(rawQuery string, m *nameMatcher) (value string, ok bool) {
 	for len(rawQuery) > 0 {
 		var pair string
 		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
-		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
-			continue // net/url rejects semicolons in queries; so do we
+		if pair == "" {
+			continue
 		}
+		// A ";" is part of the key or value, as in Django's QueryDict
+		// (net/url's ParseQuery rejects the pair instead).
 		key, val, _ := strings.Cut(pair, "=")
 		if needsUnescape(key) {
 			k, err := url.QueryUnescape(key)

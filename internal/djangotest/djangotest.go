@@ -122,11 +122,11 @@ func (p *Project) Run(tb testing.TB, command string, in, out any) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		tb.Fatalf("djangotest: gotest.py %s: %v\n%s", command, err, stderr.String())
+		tb.Fatalf("djangotest: gotest.py %s: %v\n%.4000s", command, err, stderr.String())
 	}
 	if out != nil {
 		if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
-			tb.Fatalf("djangotest: decoding %s answer: %v\n%s", command, err, stdout.String())
+			tb.Fatalf("djangotest: decoding %s answer: %v\n%.2000s", command, err, stdout.String())
 		}
 	}
 }
