@@ -61,6 +61,11 @@ def _date(s):
 def cmd_write(req):
     """Users first, then flags, switches, samples, windows. Each object is
     created or changed by name with save(), as the admin does."""
+    n = req.get("bulk_users", 0)
+    if n:
+        # Users 1..n, plain, in batches: the sync benchmark's population.
+        User.objects.bulk_create([User(pk=i, username="u%d" % i, password="!") for i in range(1, n + 1)],
+                                 batch_size=5000, ignore_conflicts=True)
     for u in req.get("users", []):
         obj, _ = User.objects.get_or_create(pk=int(u["id"]), defaults={"username": "u%s" % u["id"]})
         obj.is_staff = u.get("staff", False)
