@@ -235,18 +235,40 @@ func (s *Store) djangoValidate(r record) error {
 				return err
 			}
 		}
-		for _, id := range rec.Users {
-			if djangoUserID(id) == nil {
-				return &ValueError{Kind: kind, Name: name, Field: "users", Reason: quoteTrunc(id) + " is not an auth_user primary key (Django mode)"}
-			}
+		if err := s.djangoCheckUsers(kind, name, rec.Users); err != nil {
+			return err
 		}
-		for _, g := range rec.Groups {
-			if utf8.RuneCountInString(g) > djangoMaxGroupName {
-				return &ValueError{Kind: kind, Name: name, Field: "groups", Reason: "group " + quoteTrunc(g) + " is longer than auth_group's 150 characters"}
-			}
-		}
+		return s.djangoCheckGroups(kind, name, rec.Groups)
 	case *Sample:
 		return djangoCheckPercent(kind, name, rec.Percent, 100)
+	}
+	return nil
+}
+
+// djangoCheckUsers requires, in Django mode, user IDs that are auth_user
+// primary keys.
+func (s *Store) djangoCheckUsers(kind, name string, ids []string) error {
+	if s.cfg.Django == nil {
+		return nil
+	}
+	for _, id := range ids {
+		if djangoUserID(id) == nil {
+			return &ValueError{Kind: kind, Name: name, Field: "users", Reason: quoteTrunc(id) + " is not an auth_user primary key (Django mode)"}
+		}
+	}
+	return nil
+}
+
+// djangoCheckGroups requires, in Django mode, group names that fit
+// auth_group.name.
+func (s *Store) djangoCheckGroups(kind, name string, groups []string) error {
+	if s.cfg.Django == nil {
+		return nil
+	}
+	for _, g := range groups {
+		if utf8.RuneCountInString(g) > djangoMaxGroupName {
+			return &ValueError{Kind: kind, Name: name, Field: "groups", Reason: "group " + quoteTrunc(g) + " is longer than auth_group's 150 characters"}
+		}
 	}
 	return nil
 }

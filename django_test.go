@@ -233,6 +233,13 @@ func TestDjangoReadsDjangoWrites(t *testing.T) {
 		on, err = h.s.SampleIsActive(ctx, "all")
 		require.NoError(t, err)
 		require.True(t, on)
+		// Django's draw is uniform(0, 100) <= percent: a draw of exactly 0
+		// turns a 0% sample on, as in django-waffle.
+		zero, err := New(h.db.Open(t), &Config{Django: &DjangoConfig{}, Rand: func() float64 { return 0 }})
+		require.NoError(t, err)
+		on, err = zero.SampleIsActive(ctx, "none")
+		require.NoError(t, err)
+		require.True(t, on)
 
 		// An identified user's percent decision is a dwf_ cookie, as in
 		// django-waffle: the same visitor, the same answer on both sites.
@@ -328,5 +335,51 @@ func TestDjangoReadsGoWrites(t *testing.T) {
 		// Deleting a flag from Go: Django sees it gone.
 		require.NoError(t, s.DeleteFlag(ctx, "go_flag"))
 		require.Len(t, h.read(t).Flags, 3)
+	})
+}
+
+func TestDjangoGroups(t *testing.T) {
+	t.Parallel()
+	eachDjangoDB(t, djangotest.Options{}, nil, func(t *testing.T, h *djangoHarness) {
+		ctx := context.Background()
+		s := h.s
+		h.django.Run(t, "write", map[string]any{
+			"users": []map[string]any{{"id": "1", "groups": []string{"django_group"}}, {"id": "2"}, {"id": "3"}},
+			"flags": []map[string]any{{"name": "f", "superusers": false}},
+		}, nil)
+		require.NoError(t, s.CreateGroup(ctx, "go_group"))
+		require.NoError(t, s.AddGroupMembers(ctx, "go_group", "2", "3"))
+		require.NoError(t, s.RemoveGroupMembers(ctx, "go_group", "3"))
+		require.NoError(t, s.AddFlagGroups(ctx, "f", "go_group"))
+		require.NoError(t, s.AddFlagUsers(ctx, "f", "3"))
+
+		members, err := s.GroupMembers(ctx, "go_group")
+		require.NoError(t, err)
+		require.Equal(t, []string{"2"}, members)
+		groups, err := s.UserGroups(ctx, "1")
+		require.NoError(t, err)
+		require.Equal(t, []string{"django_group"}, groups)
+		list, err := s.ListGroups(ctx)
+		require.NoError(t, err)
+		require.Len(t, list, 2)
+		require.Equal(t, "django_group", list[0].Name)
+		require.False(t, list[0].Created.IsZero())
+
+		// Django sees Go's memberships, and evaluation sees them too.
+		r := h.read(t)
+		require.Equal(t, []string{"2"}, r.group("go_group"))
+		require.Equal(t, []string{"go_group"}, r.Flags[0].Groups)
+		require.Equal(t, []string{"3"}, r.Flags[0].Users)
+		on, _ := djangoEval(t, s, "f", &User{ID: "2", Authenticated: true}, "", "", nil)
+		require.True(t, on)
+		on, _ = djangoEval(t, s, "f", &User{ID: "1", Authenticated: true}, "", "", nil)
+		require.False(t, on)
+
+		// IDs that are not auth_user keys, and names auth_group cannot hold.
+		var ve *ValueError
+		require.ErrorAs(t, s.AddGroupMembers(ctx, "go_group", "alice"), &ve)
+		require.ErrorAs(t, s.AddFlagUsers(ctx, "f", "007"), &ve)
+		require.ErrorAs(t, s.CreateGroup(ctx, strings.Repeat("g", 151)), &ve)
+		require.Equal(t, r.Groups, h.read(t).Groups, "nothing was written")
 	})
 }

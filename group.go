@@ -49,6 +49,9 @@ func (s *Store) CreateGroup(ctx context.Context, name string) error {
 	if err := validateOwnGroupName(name); err != nil {
 		return err
 	}
+	if err := s.djangoCheckGroups("group", name, []string{name}); err != nil {
+		return err
+	}
 	if _, err := s.exec(ctx, s.pool(), "group_create", name, s.now()); err != nil {
 		return opError("creating", "group", name, err)
 	}
@@ -105,6 +108,12 @@ func (s *Store) ListGroups(ctx context.Context) ([]Group, error) {
 // as they are. An invalid user ID is a *ValueError and nothing is written.
 func (s *Store) AddGroupMembers(ctx context.Context, group string, users ...string) error {
 	if err := validateGroupMembers(group, users); err != nil {
+		return err
+	}
+	if err := s.djangoCheckGroups("group", group, []string{group}); err != nil {
+		return err
+	}
+	if err := s.djangoCheckUsers("group", group, users); err != nil {
 		return err
 	}
 	now := s.now()

@@ -65,6 +65,9 @@ func (s *Store) SampleIsActive(ctx context.Context, name string) (bool, error) {
 	var percent float64
 	err := s.queryRow(ctx, "sample_percent", name).Scan(&percent)
 	if err == nil {
+		if s.cfg.Django != nil {
+			return s.cfg.Rand()*100 <= percent, nil // django-waffle's draw
+		}
 		return s.cfg.Rand()*100 < percent, nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
