@@ -162,12 +162,12 @@ func TestDjangoSyncScale(t *testing.T) {
 	require.NoError(t, err)
 
 	var groupsAfterGo, groupsAfterDjango djangoRead
-	p.Run(t, "read", struct{}{}, &groupsAfterGo)
+	p.Run(t, "groups", struct{}{}, &groupsAfterGo)
 	var dj struct {
 		Seconds float64 `json:"seconds"`
 	}
 	p.Run(t, "sync", struct{}{}, &dj)
-	p.Run(t, "read", struct{}{}, &groupsAfterDjango)
+	p.Run(t, "groups", struct{}{}, &groupsAfterDjango)
 	require.Equal(t, groupsAfterDjango.Groups, groupsAfterGo.Groups)
 	djangoTime := time.Duration(dj.Seconds * float64(time.Second))
 	t.Logf("sync of %d windows (%d flags, %d live members): Go first %v, Go again (no change) %v, Django %v: Django/Go = %.1fx",

@@ -9,6 +9,7 @@ COMMAND is one of:
   eval     waffle.flag_is_active for a list of requests, with the draw pinned;
            answers each decision and the cookies WaffleMiddleware writes.
   read     every flag, switch, sample and window, each full_clean()ed.
+  groups   every auth_group and its members.
   sync     waffle-window's sync_flag_membership for every flag, timed.
 The database is chosen by WAFFLE_DJANGO_DB (see testproject/settings.py).
 """
@@ -203,6 +204,15 @@ def cmd_read(_):
     return {"flags": flags, "switches": switches, "samples": samples, "groups": groups, "windows": windows}
 
 
+def cmd_groups(_):
+    """Every group and its members (read without full_clean, for big data)."""
+    members = {}
+    for gid, uid in User.groups.through.objects.values_list("group_id", "user_id"):
+        members.setdefault(gid, []).append(str(uid))
+    return {"groups": [{"name": g.name, "users": sorted(members.get(g.id, []))}
+                       for g in Group.objects.order_by("name")]}
+
+
 def cmd_sync(_):
     start = time.perf_counter()
     counts = {}
@@ -212,7 +222,7 @@ def cmd_sync(_):
 
 
 COMMANDS = {"migrate": cmd_migrate, "write": cmd_write, "eval": cmd_eval, "read": cmd_read,
-            "sync": cmd_sync, "query": cmd_query}
+            "sync": cmd_sync, "query": cmd_query, "groups": cmd_groups}
 
 
 def main():
