@@ -92,7 +92,7 @@ func (s *Store) checkSchemaOwner(ctx context.Context) error {
 		for _, t := range djangoTables {
 			ok, err := exists(t.table)
 			if err != nil {
-				return fmt.Errorf("waffle: checking Django's tables: %w", err)
+				return fmt.Errorf("waffle: migrating: checking Django's tables: %w", err)
 			}
 			if !ok {
 				return &DjangoSchemaError{Table: t.table, Missing: true}
@@ -105,7 +105,7 @@ func (s *Store) checkSchemaOwner(ctx context.Context) error {
 	for _, t := range []string{"waffle_flag_users", "waffle_flag_groups"} {
 		ok, err := exists(t)
 		if err != nil {
-			return fmt.Errorf("waffle: checking for Django's tables: %w", err)
+			return fmt.Errorf("waffle: migrating: checking for Django's tables: %w", err)
 		}
 		if ok {
 			return &DjangoSchemaError{Table: t}
