@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 )
 
 // djangoSync is SyncMembership in Django mode: waffle-window's
@@ -35,7 +36,7 @@ func (s *Store) djangoSync(ctx context.Context, flags []string) (SyncResult, err
 		if err := ValidateName("flag", name); err != nil {
 			fs.Err = err
 		} else {
-			fs.Err = s.writeTx(ctx, func(ex execer) error { return s.djangoSyncFlag(ctx, ex, name, &fs) })
+			fs.Err = s.syncTx(ctx, nil, func(ex execer) error { return s.djangoSyncFlag(ctx, ex, name, &fs) })
 		}
 		if fs.Err != nil {
 			var nf *NotFoundError
@@ -49,41 +50,88 @@ func (s *Store) djangoSync(ctx context.Context, flags []string) (SyncResult, err
 	return res, res.Err()
 }
 
-// djangoSyncFlag syncs one flag inside its transaction.
-func (s *Store) djangoSyncFlag(ctx context.Context, ex execer, name string, fs *FlagSync) error {
-	if _, err := s.exec(ctx, ex, "django_sync_lock", name); err != nil {
-		return err
+// djangoSyncBegin takes the flag's sync lock, creates its WAFFLE_<name>
+// group when missing and attaches it, and returns the two IDs and the
+// instant and date the windows are judged at (read once the lock is held, so
+// that syncs queueing for one flag apply in time order).
+func (s *Store) djangoSyncBegin(ctx context.Context, ex execer, name string) (flagID, groupID int64, at time.Time, today string, err error) {
+	if _, err = s.exec(ctx, ex, "django_sync_lock", name); err != nil {
+		return
 	}
-	if _, err := s.exec(ctx, ex, "django_sync_group", name); err != nil {
-		return err
+	if _, err = s.exec(ctx, ex, "django_sync_group", name); err != nil {
+		return
 	}
-	var flagID, groupID int64
-	err := ex.QueryRowContext(ctx, s.q.SQL("django_sync_ids"), name).Scan(&flagID, &groupID)
+	err = ex.QueryRowContext(ctx, s.q.SQL("django_sync_ids"), name).Scan(&flagID, &groupID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return &NotFoundError{Kind: "flag", Name: name}
+		err = &NotFoundError{Kind: "flag", Name: name}
+		return
 	}
+	if err != nil {
+		return
+	}
+	if _, err = s.exec(ctx, ex, "django_sync_link", flagID, groupID); err != nil {
+		return
+	}
+	at = s.now()
+	today = at.In(s.cfg.Django.TimeZone).Format("2006-01-02")
+	return
+}
+
+// djangoSyncFlag syncs one flag inside its transaction. Live windows are
+// waffle-window's (dates, both ends inclusive) and the library's own
+// (instants, end exclusive) whose user is an auth_user key.
+func (s *Store) djangoSyncFlag(ctx context.Context, ex execer, name string, fs *FlagSync) error {
+	flagID, groupID, at, today, err := s.djangoSyncBegin(ctx, ex, name)
 	if err != nil {
 		return err
 	}
-	if _, err := s.exec(ctx, ex, "django_sync_link", flagID, groupID); err != nil {
-		return err
-	}
-	// Read the clock once the lock is held: syncs queueing for one flag
-	// apply in time order.
-	today := s.cfg.Now().In(s.cfg.Django.TimeZone).Format("2006-01-02")
-	res, err := s.exec(ctx, ex, "django_sync_remove", flagID, groupID, today)
+	res, err := s.exec(ctx, ex, "django_sync_remove", flagID, groupID, today, at)
 	if err != nil {
 		return err
 	}
 	removed, _ := res.RowsAffected()
-	if res, err = s.exec(ctx, ex, "django_sync_add", flagID, groupID, today); err != nil {
+	if res, err = s.exec(ctx, ex, "django_sync_add", flagID, groupID, today, at); err != nil {
 		return err
 	}
 	added, _ := res.RowsAffected()
 	var active int
-	if err := ex.QueryRowContext(ctx, s.q.SQL("django_sync_count"), flagID, today).Scan(&active); err != nil {
+	if err := ex.QueryRowContext(ctx, s.q.SQL("django_sync_count"), groupID).Scan(&active); err != nil {
 		return err
 	}
 	fs.Active, fs.Added, fs.Removed = active, int(added), int(removed)
 	return nil
+}
+
+// djangoSyncUser is SyncUserMembership in Django mode: user (an auth_user
+// key) is in the flag's WAFFLE_<name> group exactly when any of their
+// windows of the flag is live.
+func (s *Store) djangoSyncUser(ctx context.Context, flag, user string) (bool, error) {
+	if err := s.djangoCheckUsers("window", flag, []string{user}); err != nil {
+		return false, err
+	}
+	uid := djangoUserID(user)
+	var active bool
+	err := s.syncTx(ctx, nil, func(ex execer) error {
+		flagID, groupID, at, today, err := s.djangoSyncBegin(ctx, ex, flag)
+		if err != nil {
+			return err
+		}
+		if err := ex.QueryRowContext(ctx, s.q.SQL("django_sync_user_active"), flagID, uid, today, at).Scan(&active); err != nil {
+			return err
+		}
+		stmt := "django_sync_user_remove"
+		if active {
+			stmt = "django_sync_user_add"
+		}
+		_, err = s.exec(ctx, ex, stmt, groupID, uid)
+		return err
+	})
+	if err != nil {
+		var nf *NotFoundError
+		if errors.As(err, &nf) {
+			return false, err
+		}
+		return false, opError("syncing", "flag", flag, err)
+	}
+	return active, nil
 }

@@ -107,6 +107,32 @@ func TestDjangoSyncMembership(t *testing.T) {
 		res, err = h.s.SyncMembership(ctx, "nope")
 		require.ErrorIs(t, err, ErrNotFound)
 		require.Len(t, res.Flags, 1)
+
+		// The library's own windows (AddWindow) count too, for users that
+		// are auth_user keys.
+		_, err = h.s.AddWindow(ctx, FlagMember{Flag: "b", User: "2", Start: time.Now().Add(-time.Hour)})
+		require.NoError(t, err)
+		_, err = h.s.AddWindow(ctx, FlagMember{Flag: "b", User: "3", Start: time.Now().Add(-2 * time.Hour), End: ptr(time.Now().Add(-time.Hour))})
+		require.NoError(t, err)
+		var ve *ValueError
+		_, err = h.s.AddWindow(ctx, FlagMember{Flag: "b", User: "alice"})
+		require.ErrorAs(t, err, &ve)
+		res, err = h.s.SyncMembership(ctx, "b")
+		require.NoError(t, err)
+		require.Equal(t, 2, res.Flags[0].Active)
+		require.Equal(t, []string{"2", "5"}, h.read(t).group("WAFFLE_b"))
+
+		// One user at a time.
+		in, err := h.s.SyncUserMembership(ctx, "a", "2")
+		require.NoError(t, err)
+		require.False(t, in)
+		h.django.Run(t, "write", map[string]any{"windows": []map[string]string{win("2", "a", 0, 5)}}, nil)
+		in, err = h.s.SyncUserMembership(ctx, "a", "2")
+		require.NoError(t, err)
+		require.True(t, in)
+		require.Equal(t, []string{"1", "2", "4"}, h.read(t).group("WAFFLE_a"))
+		_, err = h.s.SyncUserMembership(ctx, "nope", "2")
+		require.ErrorIs(t, err, ErrNotFound)
 	})
 }
 

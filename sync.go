@@ -271,6 +271,9 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 	if err := checkUserID(flag, user); err != nil {
 		return false, err
 	}
+	if s.cfg.Django != nil {
+		return s.djangoSyncUser(ctx, flag, user)
+	}
 	var active bool
 	err := s.syncTx(ctx, nil, func(ex execer) error {
 		groupID, flagID, _, err := s.syncBegin(ctx, ex, flag)

@@ -23,17 +23,41 @@ SELECT f.id, g.id FROM waffle_flag f JOIN auth_group g ON g.name = 'WAFFLE_' || 
 INSERT INTO waffle_flag_groups (flag_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
 
 -- name: django_sync_remove
--- Members of the group ($2) without a window of the flag ($1) live on $3.
+-- Members of the group ($2) without a window of the flag ($1) live today
+-- ($3, a date in Django's TIME_ZONE) in waffle_window_flagmember, nor one
+-- of the library's own windows live now ($4).
 DELETE FROM auth_user_groups ug WHERE ug.group_id = $2
 AND NOT EXISTS (SELECT 1 FROM waffle_window_flagmember m
-                WHERE m.flag_id = $1 AND m.user_id = ug.user_id AND m.start_date <= $3::date AND m.end_date >= $3::date);
+                WHERE m.flag_id = $1 AND m.user_id = ug.user_id AND m.start_date <= $3::date AND m.end_date >= $3::date)
+AND NOT EXISTS (SELECT 1 FROM waffle_flag_member w
+                WHERE w.flag_id = $1 AND w.user_id = ug.user_id::text AND w.start_at <= $4 AND (w.end_at IS NULL OR w.end_at > $4));
 
 -- name: django_sync_add
+-- The users of django_sync_live missing from the group.
 INSERT INTO auth_user_groups (user_id, group_id)
-SELECT DISTINCT m.user_id, $2::int FROM waffle_window_flagmember m
-WHERE m.flag_id = $1 AND m.start_date <= $3::date AND m.end_date >= $3::date
+SELECT live.user_id, $2::int FROM (
+    SELECT m.user_id FROM waffle_window_flagmember m
+    WHERE m.flag_id = $1 AND m.start_date <= $3::date AND m.end_date >= $3::date
+    UNION
+    SELECT w.user_id::int FROM waffle_flag_member w
+    WHERE w.flag_id = $1 AND w.user_id ~ '^[1-9][0-9]{0,8}$' AND w.start_at <= $4 AND (w.end_at IS NULL OR w.end_at > $4)
+) live
+WHERE EXISTS (SELECT 1 FROM auth_user a WHERE a.id = live.user_id)
 ON CONFLICT DO NOTHING;
 
 -- name: django_sync_count
--- Distinct users with a window of the flag live on $2.
-SELECT count(DISTINCT user_id) FROM waffle_window_flagmember WHERE flag_id = $1 AND start_date <= $2::date AND end_date >= $2::date;
+-- The group's members after the sync: the distinct users with a live window.
+SELECT count(*) FROM auth_user_groups WHERE group_id = $1;
+
+-- name: django_sync_user_active
+-- Whether user $2 (an auth_user key) has a live window of flag $1.
+SELECT EXISTS (SELECT 1 FROM waffle_window_flagmember m
+               WHERE m.flag_id = $1 AND m.user_id = $2::int AND m.start_date <= $3::date AND m.end_date >= $3::date)
+    OR EXISTS (SELECT 1 FROM waffle_flag_member w
+               WHERE w.flag_id = $1 AND w.user_id = $2::int::text AND w.start_at <= $4 AND (w.end_at IS NULL OR w.end_at > $4));
+
+-- name: django_sync_user_add
+INSERT INTO auth_user_groups (user_id, group_id) VALUES ($2::int, $1::int) ON CONFLICT DO NOTHING;
+
+-- name: django_sync_user_remove
+DELETE FROM auth_user_groups WHERE group_id = $1 AND user_id = $2::int;
