@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gorm.io/gorm"
+
 	"github.com/gowaffle/waffle/internal/query"
 	"github.com/gowaffle/waffle/migrations"
 )
@@ -294,3 +296,40 @@ func djangoCheckPercent(kind, name string, p, max float64) error {
 
 // djangoQueries returns Django mode's statements for dialect.
 func djangoQueries(dialect string) *query.Set { return query.ForDjango(dialect) }
+
+// timeArg returns t as a write statement takes it: on SQLite in Django mode,
+// the text Django's SQLite backend writes (str() of the naive UTC datetime:
+// "2026-12-04 17:30:15.123456", without a fraction when it is zero), so that
+// Django's own text comparisons of the column hold; otherwise t.
+func (s *Store) timeArg(t time.Time) any {
+	if s.cfg.Django == nil || s.q.Dialect != "sqlite" {
+		return t
+	}
+	t = t.UTC()
+	if t.Nanosecond() == 0 {
+		return t.Format("2006-01-02 15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05.000000")
+}
+
+// djangoStoreTimes rewrites, on SQLite in Django mode, the created and
+// modified columns Save just wrote through gorm (which writes a UTC offset)
+// in Django's text form. Inside Save's transaction.
+func (s *Store) djangoStoreTimes(ctx context.Context, tx *gorm.DB, r record) error {
+	if s.cfg.Django == nil || s.q.Dialect != "sqlite" {
+		return nil
+	}
+	var created, modified time.Time
+	switch rec := r.(type) {
+	case *Flag:
+		created, modified = rec.Created, rec.Modified
+	case *Switch:
+		created, modified = rec.Created, rec.Modified
+	case *Sample:
+		created, modified = rec.Created, rec.Modified
+	default:
+		return nil
+	}
+	_, err := s.exec(ctx, tx.Statement.ConnPool, "django_"+r.kind()+"_times", r.name(), s.timeArg(created), s.timeArg(modified))
+	return err
+}

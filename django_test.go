@@ -314,6 +314,25 @@ func TestDjangoReadsGoWrites(t *testing.T) {
 		require.Empty(t, r.Samples[0].Error)
 		require.Equal(t, "12.5", r.Samples[0].Percent)
 
+		// On SQLite the times are stored as Django's backend writes them:
+		// the naive UTC datetime's text.
+		if h.db.Kind == testdb.SQLite {
+			for _, table := range []string{"waffle_flag", "waffle_switch", "waffle_sample"} {
+				rows, err := s.pool().QueryContext(ctx, "SELECT CAST(created AS TEXT) || '|' || CAST(modified AS TEXT) FROM "+table)
+				require.NoError(t, err)
+				n := 0
+				for rows.Next() {
+					var v string
+					require.NoError(t, rows.Scan(&v))
+					require.Equal(t, "2026-12-04 17:30:15.123456|2026-12-04 17:30:15.123456", v, table)
+					n++
+				}
+				require.NoError(t, rows.Err())
+				require.NoError(t, rows.Close())
+				require.NotZero(t, n, table)
+			}
+		}
+
 		// Go reads back its own flag from Django's tables.
 		got, err := s.GetFlag(ctx, "go_flag")
 		require.NoError(t, err)

@@ -212,7 +212,7 @@ func (s *Store) cookieOrDraw(name string, r *flagRow, st *requestState, draw fun
 func (s *Store) missingFlag(ctx context.Context, name string) (bool, error) {
 	s.logMissing(ctx, s.cfg.LogMissingFlags, "flag", name)
 	if s.cfg.CreateMissingFlags {
-		if _, err := s.exec(ctx, s.pool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
+		if _, err := s.exec(ctx, s.pool(), "flag_create_missing", name, s.cfg.FlagDefault, s.timeArg(s.now())); err != nil {
 			return s.cfg.FlagDefault, opError("creating missing", "flag", name, err)
 		}
 	}

@@ -131,6 +131,9 @@ func Save[T any, PT interface {
 		if err := tx.Select("id", "created").Where(map[string]any{"name": r.name()}).Take(rec).Error; err != nil {
 			return err
 		}
+		if err := s.djangoStoreTimes(ctx, tx, r); err != nil {
+			return err
+		}
 		return r.saved(ctx, s, tx)
 	})
 	if err != nil {

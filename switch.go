@@ -64,7 +64,7 @@ func (s *Store) SwitchIsActive(ctx context.Context, name string) (bool, error) {
 func (s *Store) missingSwitch(ctx context.Context, name string) (bool, error) {
 	s.logMissing(ctx, s.cfg.LogMissingSwitches, "switch", name)
 	if s.cfg.CreateMissingSwitches {
-		now := s.now()
+		now := s.timeArg(s.now())
 		if _, err := s.exec(ctx, s.pool(), "switch_create_missing", name, s.cfg.SwitchDefault, now); err != nil {
 			return s.cfg.SwitchDefault, opError("creating missing", "switch", name, err)
 		}
@@ -82,7 +82,7 @@ func (s *Store) SetSwitch(ctx context.Context, name string, active bool) error {
 	if err := s.djangoValidate(&Switch{Name: name}); err != nil {
 		return err
 	}
-	if _, err := s.exec(ctx, s.pool(), "switch_set", name, active, s.now()); err != nil {
+	if _, err := s.exec(ctx, s.pool(), "switch_set", name, active, s.timeArg(s.now())); err != nil {
 		return opError("setting", "switch", name, err)
 	}
 	return nil

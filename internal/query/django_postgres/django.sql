@@ -3,6 +3,16 @@
 -- name: django_table_exists
 SELECT to_regclass($1) IS NOT NULL;
 
+-- name: django_flag_times
+-- Rewrites a row's times in Django's form (used on SQLite, after Save).
+UPDATE waffle_flag SET created = $2, modified = $3 WHERE name = $1;
+
+-- name: django_switch_times
+UPDATE waffle_switch SET created = $2, modified = $3 WHERE name = $1;
+
+-- name: django_sample_times
+UPDATE waffle_sample SET created = $2, modified = $3 WHERE name = $1;
+
 -- name: django_flag_names
 SELECT name FROM waffle_flag ORDER BY name COLLATE "C";
 
