@@ -150,6 +150,14 @@ func DjangoMigrations(dialect string) ([]Migration, error) {
 	return out, nil
 }
 
+// migrations returns the migrations of the Store's mode.
+func (s *Store) migrations() ([]Migration, error) {
+	if s.cfg.Django != nil {
+		return DjangoMigrations(s.Dialect())
+	}
+	return Migrations(s.Dialect())
+}
+
 // migrateDjango is Migrate in Django mode: the library's own tables, recorded
 // in waffle_schema_version under the names "django_...".
 func (s *Store) migrateDjango(ctx context.Context) error {

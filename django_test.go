@@ -139,6 +139,11 @@ func TestDjangoMigrate(t *testing.T) {
 		// Django mode creates only the library's own tables, twice over.
 		require.NoError(t, s.Migrate(ctx))
 		require.NoError(t, s.Migrate(ctx))
+		status, err := s.MigrationStatus(ctx)
+		require.NoError(t, err)
+		require.Len(t, status, 1)
+		require.Equal(t, "django_own_tables", status[0].Name)
+		require.True(t, status[0].Applied)
 		require.NoError(t, s.Set(ctx, "color", "blue"))
 		v, err := s.Get(ctx, "color")
 		require.NoError(t, err)
@@ -334,6 +339,13 @@ func TestDjangoReadsGoWrites(t *testing.T) {
 		}
 
 		// Go reads back its own flag from Django's tables.
+		all, err := s.ListFlags(ctx)
+		require.NoError(t, err)
+		require.Len(t, all, 3)
+		require.Equal(t, "go_flag", all[1].Name)
+		require.Equal(t, []string{"7", "8"}, all[1].Users)
+		require.Equal(t, []string{"go_group"}, all[1].Groups)
+		require.True(t, all[2].Superusers)
 		got, err := s.GetFlag(ctx, "go_flag")
 		require.NoError(t, err)
 		require.Equal(t, []string{"7", "8"}, got.Users)

@@ -130,9 +130,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// MigrationStatus lists every migration and whether the database has it.
+// MigrationStatus lists every migration and whether the database has it
+// (in Django mode, Django mode's: [DjangoMigrations]).
 func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
-	ms, err := Migrations(s.Dialect())
+	ms, err := s.migrations()
 	if err != nil {
 		return nil, err
 	}
