@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gowaffle/waffle/internal/djangotest"
+	"github.com/gowaffle/waffle/internal/testdb"
 )
 
 // TestDjangoDifferential generates flag configurations and requests (users,
@@ -247,4 +248,32 @@ func (g *diffGen) request() diffRequest {
 	// the Store then compares, (Draw/100)*100.
 	r.Draw = (r.Draw / 100) * 100
 	return r
+}
+
+// TestDjangoQueryParsing compares the library's reading of a raw query
+// (override and testing parameters) with Django's QueryDict, in both modes:
+// pairs split on "&" only, a ";" belongs to the key or value, the last of a
+// repeated key wins, "+" is a space and %XX is decoded.
+func TestDjangoQueryParsing(t *testing.T) {
+	t.Parallel()
+	p := djangotest.New(t, testdb.New(t, testdb.SQLite), djangotest.Options{})
+	queries := []string{
+		"beta=1", "beta=1;x=2", "x=1;beta=1", "beta;x=1", "beta=1&beta=0", "beta=0&beta=1",
+		"beta=%31", "beta=1%3B", "be%74a=1", "beta+=1", "beta=+1", "beta", "beta=", "&&beta=1&&",
+		"beta=1&x=2;beta=0", "a=1;;beta=1", "beta=1;", ";beta=1", "beta=%3B1",
+	}
+	var got struct {
+		Params []map[string][]string `json:"params"`
+	}
+	p.Run(t, "query", map[string]any{"queries": queries}, &got)
+	require.Len(t, got.Params, len(queries))
+	for i, q := range queries {
+		m := newNameMatcher("%s", "beta", false)
+		v, ok := lookupQuery(q, &m)
+		want, wantOK := got.Params[i]["beta"]
+		require.Equal(t, wantOK, ok, "query %q: Django's QueryDict has %v", q, got.Params[i])
+		if wantOK {
+			require.Equal(t, want[len(want)-1], v, "query %q", q)
+		}
+	}
 }

@@ -11,6 +11,7 @@ COMMAND is one of:
   read     every flag, switch, sample and window, each full_clean()ed.
   groups   every auth_group and its members.
   sync     waffle-window's sync_flag_membership for every flag, timed.
+  query    how Django's QueryDict reads raw query strings.
 The database is chosen by WAFFLE_DJANGO_DB (see testproject/settings.py).
 """
 import datetime
@@ -167,10 +168,14 @@ def cmd_eval(req):
 
 
 def cmd_query(req):
-    """How Django's QueryDict reads a raw query: {query} -> {key: [values]}."""
+    """How Django's QueryDict reads raw queries: {queries: [...]} ->
+    {params: [{key: [values]}, ...]}."""
     from django.http import QueryDict
-    q = QueryDict(req["query"])
-    return {"params": {k: q.getlist(k) for k in q.keys()}}
+    out = []
+    for raw in req["queries"]:
+        q = QueryDict(raw)
+        out.append({k: q.getlist(k) for k in q.keys()})
+    return {"params": out}
 
 
 def _clean(obj):
