@@ -198,10 +198,10 @@ func (s *Store) migrateDjango(ctx context.Context) error {
 // djangoUserID returns the auth_user primary key in id, or nil when id is
 // not one (such a user cannot be listed on a Django flag or be in a group).
 func djangoUserID(id string) any {
-	if id == "" || len(id) > 10 {
+	if id == "" || len(id) > 18 {
 		return nil
 	}
-	n, err := strconv.ParseInt(id, 10, 32)
+	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
 		return nil
 	}

@@ -246,6 +246,28 @@ func TestDjangoReadsDjangoWrites(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, on)
 
+		// One statement per evaluation, whatever the user brings.
+		db, counter := h.db.OpenCounting(t)
+		counted, err := New(db, &Config{Django: &DjangoConfig{}})
+		require.NoError(t, err)
+		for _, u := range []*User{nil, {ID: "1"}, {ID: "1", Groups: []string{"beta", "x"}}, {ID: "not-a-key", Groups: []string{"beta"}}} {
+			for _, flag := range []string{"grouped", "half", "missing"} {
+				c := ctx
+				if u != nil {
+					c = WithUser(ctx, *u)
+				}
+				_, err := counted.FlagIsActive(c, flag) // prepares once
+				require.NoError(t, err)
+				counter.Reset()
+				_, err = counted.FlagIsActive(c, flag)
+				require.NoError(t, err)
+				require.Equal(t, int64(1), counter.Count(), "%v", counter.Statements())
+			}
+		}
+		on, err = counted.FlagIsActive(WithUser(ctx, User{ID: "not-a-key", Groups: []string{"beta"}}), "grouped")
+		require.NoError(t, err)
+		require.True(t, on)
+
 		// An identified user's percent decision is a dwf_ cookie, as in
 		// django-waffle: the same visitor, the same answer on both sites.
 		_, cookies := djangoEval(t, h.s, "half", &User{ID: "2", Authenticated: true}, "", "", nil)

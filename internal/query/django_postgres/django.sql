@@ -49,8 +49,8 @@ SELECT live.user_id, $2::int FROM (
     SELECT m.user_id FROM waffle_window_flagmember m
     WHERE m.flag_id = $1 AND m.start_date <= $3::date AND m.end_date >= $3::date
     UNION
-    SELECT w.user_id::int FROM waffle_flag_member w
-    WHERE w.flag_id = $1 AND w.user_id ~ '^[1-9][0-9]{0,8}$' AND w.start_at <= $4 AND (w.end_at IS NULL OR w.end_at > $4)
+    SELECT w.user_id::bigint FROM waffle_flag_member w
+    WHERE w.flag_id = $1 AND w.user_id ~ '^[1-9][0-9]{0,17}$' AND w.start_at <= $4 AND (w.end_at IS NULL OR w.end_at > $4)
 ) live
 WHERE EXISTS (SELECT 1 FROM auth_user a WHERE a.id = live.user_id)
 ON CONFLICT DO NOTHING;
@@ -62,12 +62,12 @@ SELECT count(*) FROM auth_user_groups WHERE group_id = $1;
 -- name: django_sync_user_active
 -- Whether user $2 (an auth_user key) has a live window of flag $1.
 SELECT EXISTS (SELECT 1 FROM waffle_window_flagmember m
-               WHERE m.flag_id = $1 AND m.user_id = $2::int AND m.start_date <= $3::date AND m.end_date >= $3::date)
+               WHERE m.flag_id = $1 AND m.user_id = $2::bigint AND m.start_date <= $3::date AND m.end_date >= $3::date)
     OR EXISTS (SELECT 1 FROM waffle_flag_member w
-               WHERE w.flag_id = $1 AND w.user_id = $2::int::text AND w.start_at <= $4 AND (w.end_at IS NULL OR w.end_at > $4));
+               WHERE w.flag_id = $1 AND w.user_id = $2::bigint::text AND w.start_at <= $4 AND (w.end_at IS NULL OR w.end_at > $4));
 
 -- name: django_sync_user_add
-INSERT INTO auth_user_groups (user_id, group_id) VALUES ($2::int, $1::int) ON CONFLICT DO NOTHING;
+INSERT INTO auth_user_groups (user_id, group_id) VALUES ($2::bigint, $1::int) ON CONFLICT DO NOTHING;
 
 -- name: django_sync_user_remove
-DELETE FROM auth_user_groups WHERE group_id = $1 AND user_id = $2::int;
+DELETE FROM auth_user_groups WHERE group_id = $1 AND user_id = $2::bigint;

@@ -8,9 +8,9 @@
 -- An identified user ($2, an auth_user id): listed on the flag, or in one of
 -- its groups by Django's auth_user_groups.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
-    EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = $2::int)
+    EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = $2::bigint)
     OR EXISTS (SELECT 1 FROM waffle_flag_groups fg
-               JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = $2::int
+               JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = $2::bigint
                WHERE fg.flag_id = f.id)
 FROM waffle_flag f WHERE f.name = $1;
 
@@ -18,9 +18,9 @@ FROM waffle_flag f WHERE f.name = $1;
 -- As flag_eval_user ($2 NULL when anonymous), or one of the request's extra
 -- group names ($3, a JSON array) names one of the flag's auth_groups.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
-    EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = $2::int)
+    EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = $2::bigint)
     OR EXISTS (SELECT 1 FROM waffle_flag_groups fg
-               JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = $2::int
+               JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = $2::bigint
                WHERE fg.flag_id = f.id)
     OR EXISTS (SELECT 1 FROM waffle_flag_groups fg JOIN auth_group g ON g.id = fg.group_id
                WHERE fg.flag_id = f.id AND g.name IN (SELECT jsonb_array_elements_text($3::text::jsonb)))
@@ -41,7 +41,7 @@ WHERE fg.flag_id = $1 ORDER BY g.name COLLATE "C";
 
 -- name: flag_users_add
 INSERT INTO waffle_flag_users (flag_id, user_id)
-SELECT $1::int, u::int FROM jsonb_array_elements_text($2::text::jsonb) AS u
+SELECT $1::int, u::bigint FROM jsonb_array_elements_text($2::text::jsonb) AS u
 ON CONFLICT DO NOTHING;
 
 -- name: flag_users_remove

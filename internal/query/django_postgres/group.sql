@@ -31,12 +31,12 @@ WHERE g.name = $1 ORDER BY m.user_id;
 -- name: user_groups
 -- $1 is an auth_user key as text; any other text matches no row.
 SELECT g.name FROM auth_user_groups m JOIN auth_group g ON g.id = m.group_id
-WHERE m.user_id = (CASE WHEN $1::text ~ '^[0-9]{1,9}$' THEN $1::text::int END)
+WHERE m.user_id = (CASE WHEN $1::text ~ '^[0-9]{1,18}$' THEN $1::text::bigint END)
 ORDER BY g.name COLLATE "C";
 
 -- name: group_members_add
 INSERT INTO auth_user_groups (group_id, user_id)
-SELECT $1::int, u::int FROM jsonb_array_elements_text($2::text::jsonb) AS u
+SELECT $1::int, u::bigint FROM jsonb_array_elements_text($2::text::jsonb) AS u
 ON CONFLICT DO NOTHING;
 
 -- name: group_members_remove

@@ -51,7 +51,7 @@ SELECT live.user_id, ?2 FROM (
     WHERE m.flag_id = ?1 AND m.start_date <= ?3 AND m.end_date >= ?3
     UNION
     SELECT CAST(w.user_id AS INTEGER) FROM waffle_flag_member w
-    WHERE w.flag_id = ?1 AND w.user_id NOT GLOB '*[^0-9]*' AND w.user_id GLOB '[1-9]*' AND length(w.user_id) <= 9 AND w.start_at <= ?4 AND (w.end_at IS NULL OR w.end_at > ?4)
+    WHERE w.flag_id = ?1 AND w.user_id NOT GLOB '*[^0-9]*' AND w.user_id GLOB '[1-9]*' AND length(w.user_id) <= 18 AND w.start_at <= ?4 AND (w.end_at IS NULL OR w.end_at > ?4)
 ) live
 WHERE EXISTS (SELECT 1 FROM auth_user a WHERE a.id = live.user_id)
 ON CONFLICT DO NOTHING;
