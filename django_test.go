@@ -345,18 +345,12 @@ func TestDjangoReadsGoWrites(t *testing.T) {
 		// the naive UTC datetime's text.
 		if h.db.Kind == testdb.SQLite {
 			for _, table := range []string{"waffle_flag", "waffle_switch", "waffle_sample"} {
-				rows, err := s.pool().QueryContext(ctx, "SELECT CAST(created AS TEXT) || '|' || CAST(modified AS TEXT) FROM "+table)
+				times, err := rawTimes(ctx, s, table)
 				require.NoError(t, err)
-				n := 0
-				for rows.Next() {
-					var v string
-					require.NoError(t, rows.Scan(&v))
+				require.NotEmpty(t, times, table)
+				for _, v := range times {
 					require.Equal(t, "2026-12-04 17:30:15.123456|2026-12-04 17:30:15.123456", v, table)
-					n++
 				}
-				require.NoError(t, rows.Err())
-				require.NoError(t, rows.Close())
-				require.NotZero(t, n, table)
 			}
 		}
 
@@ -435,4 +429,22 @@ func TestDjangoGroups(t *testing.T) {
 		require.ErrorAs(t, s.CreateGroup(ctx, strings.Repeat("g", 151)), &ve)
 		require.Equal(t, r.Groups, h.read(t).Groups, "nothing was written")
 	})
+}
+
+// rawTimes returns "created|modified" of every row of table, as stored text.
+func rawTimes(ctx context.Context, s *Store, table string) ([]string, error) {
+	rows, err := s.pool().QueryContext(ctx, "SELECT CAST(created AS TEXT) || '|' || CAST(modified AS TEXT) FROM "+table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

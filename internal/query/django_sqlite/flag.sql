@@ -4,6 +4,13 @@
 -- lists arrive as JSON arrays of strings. Statements not defined here are
 -- the library's own (postgres/), which read the columns both schemas share.
 
+-- name: flag_eval_anonymous
+-- A visitor with no auth_user key and no groups: the flag's rules only. (The
+-- same text as the library's today; Django mode keeps its own, because the
+-- library's waffle_flag may grow columns Django's has not.)
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, 0
+FROM waffle_flag f WHERE f.name = ?1;
+
 -- name: flag_eval_user
 -- An identified user (?2, an auth_user id): listed on the flag, or in one of
 -- its groups by Django's auth_user_groups.
