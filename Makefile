@@ -43,9 +43,8 @@ bench: ## the read path beside hand-written SQL and naive GORM, COUNT interleave
 bench-smoke: ## every side-by-side benchmark once (-benchtime=1x, bulk writes excluded): do the implementations agree?
 	$(WITH_PG) $(GO) test -run '^$$' -bench '^Benchmark(Read|ParallelRead)$$|^BenchmarkWrite$$/./op=Set$$' -benchtime=1x ./bench
 
-bench-all: ## every benchmark of every module, COUNT times each (raw go test output in bench/out/all.txt)
-	@mkdir -p bench/out
-	$(WITH_PG) sh -c 'for m in $(MODULES); do (cd "$$m" && $(GO) test -run "^$$" -bench . -benchmem -count=$(COUNT) ./...) || exit 1; done' | tee bench/out/all.txt
+bench-all: ## every benchmark of every module, COUNT times each (raw go test output)
+	$(WITH_PG) sh -c 'for m in $(MODULES); do (cd "$$m" && $(GO) test -run "^$$" -bench . -benchmem -count=$(COUNT) ./...) || exit 1; done'
 
 lint: ## gofmt -l, go vet, and staticcheck if installed
 	@unformatted=$$(gofmt -l .); \
