@@ -19,27 +19,32 @@ help: ## List the targets
 	@echo "Targets (variables: TESTFLAGS, COUNT=$(COUNT), FUZZTIME=$(FUZZTIME)):"
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-test: ## go vet, then every test with -race on SQLite, a throwaway PostgreSQL and headless Chromium
+# The modules of the workspace (go.work): the library at the root, the
+# benchmarks, the browser tests, the CLI. Each is vetted and tested on its own.
+MODULES = $(shell $(GO) list -m -f '{{.Dir}}')
+
+test: ## go vet and every test with -race, for every module of go.work, on SQLite, a throwaway PostgreSQL and headless Chromium; then the consumer-module check
 	@start=$$(date +%s); rc=0; \
 	( set -x; \
-	  $(GO) vet ./... && \
+	  for m in $(MODULES); do (cd "$$m" && $(GO) vet ./...) || exit 1; done && \
 	  scripts/ensure-chromium && \
-	  $(WITH_PG) $(GO) test -race -count=1 $(TESTFLAGS) ./... ) || rc=$$?; \
+	  $(WITH_PG) sh -c 'for m in $(MODULES); do (cd "$$m" && $(GO) test -race -count=1 $(TESTFLAGS) ./...) || exit 1; done' && \
+	  scripts/check-consumer ) || rc=$$?; \
 	if [ $$rc -eq 0 ]; then result=passed; else result=FAILED; fi; \
 	echo "make test: $$result in $$(( $$(date +%s) - start ))s" >&2; \
 	exit $$rc
 
-test-sqlite: ## every test with -race, SQLite only (PostgreSQL cases are skipped)
-	env -u WAFFLE_TEST_POSTGRES_DSN $(GO) test -race $(TESTFLAGS) ./...
+test-sqlite: ## every test of every module with -race, SQLite only (PostgreSQL cases are skipped)
+	for m in $(MODULES); do (cd "$$m" && env -u WAFFLE_TEST_POSTGRES_DSN $(GO) test -race $(TESTFLAGS) ./...) || exit 1; done
 
-bench: ## the read path beside hand-written SQL and naive GORM, COUNT interleaved rounds (about 15 min); writes BENCHMARKS.md
+bench: ## the read path beside hand-written SQL and naive GORM, COUNT interleaved rounds (about 15 min); writes BENCHMARKS.md, raw output in bench/out
 	BENCH_ROUNDS=$(COUNT) $(WITH_PG) scripts/bench
 
 bench-smoke: ## every side-by-side benchmark once (-benchtime=1x, bulk writes excluded): do the implementations agree?
-	$(WITH_PG) $(GO) test -run '^$$' -bench '^Benchmark(Read|ParallelRead)$$|^BenchmarkWrite$$/./op=Set$$' -benchtime=1x .
+	$(WITH_PG) $(GO) test -run '^$$' -bench '^Benchmark(Read|ParallelRead)$$|^BenchmarkWrite$$/./op=Set$$' -benchtime=1x ./bench
 
-bench-all: ## every benchmark of every package, COUNT times each (raw go test output)
-	$(WITH_PG) $(GO) test -run '^$$' -bench . -benchmem -count=$(COUNT) ./...
+bench-all: ## every benchmark of every module, COUNT times each (raw go test output)
+	$(WITH_PG) sh -c 'for m in $(MODULES); do (cd "$$m" && $(GO) test -run "^$$" -bench . -benchmem -count=$(COUNT) ./...) || exit 1; done'
 
 lint: ## gofmt -l, go vet, and staticcheck if installed
 	@unformatted=$$(gofmt -l .); \
@@ -54,7 +59,7 @@ lint: ## gofmt -l, go vet, and staticcheck if installed
 		echo "  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)" >&2; \
 	fi
 
-fuzz: ## run each Fuzz* target of the root package for FUZZTIME
+fuzz: ## run each Fuzz* target of the root package for FUZZTIME (the library's fuzz targets live there)
 	@list=$$($(GO) test -list '^Fuzz' .) || { echo "$$list" >&2; exit 1; }; \
 	targets=$$(echo "$$list" | grep '^Fuzz' || true); \
 	if [ -z "$$targets" ]; then echo "fuzz: no Fuzz targets in the root package"; exit 0; fi; \

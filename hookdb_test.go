@@ -2,21 +2,11 @@ package waffle
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/mattn/go-sqlite3"
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
-
-	"github.com/gowaffle/waffle/internal/dbopen"
-	"github.com/gowaffle/waffle/internal/testdb"
 )
 
 // hookStore returns a Store on h's database whose driver calls before(query)
@@ -35,33 +25,13 @@ func (h *harness) hookStore(t *testing.T, cfg *Config, before func(query string)
 // the statement.
 func (h *harness) faultStore(t *testing.T, cfg *Config, before func(query string) error) *Store {
 	t.Helper()
-	var base driver.Driver = &sqlite3.SQLiteDriver{}
-	if h.db.Kind == testdb.Postgres {
-		base = stdlib.GetDefaultDriver()
-	}
-	hookMu.Lock()
-	hookSeq++
-	name := fmt.Sprintf("waffle-hook-%s-%d", h.db.Kind, hookSeq)
-	hookMu.Unlock()
-	sql.Register(name, &hookDriver{base: base, before: before})
-	var dialector gorm.Dialector = &sqlite.Dialector{DriverName: name, DSN: dbopen.SQLiteDSN(h.db.DSN)}
-	if h.db.Kind == testdb.Postgres {
-		dialector = postgres.New(postgres.Config{DriverName: name, DSN: h.db.DSN})
-	}
-	db, err := gorm.Open(dialector, dbopen.Config())
-	require.NoError(t, err)
-	sqlDB, err := db.DB()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sqlDB.Close() })
+	db := h.db.OpenWrapped(t, func(base driver.Driver) driver.Driver {
+		return &hookDriver{base: base, before: before}
+	})
 	s, err := New(db, cfg)
 	require.NoError(t, err)
 	return s
 }
-
-var (
-	hookMu  sync.Mutex
-	hookSeq int
-)
 
 type hookDriver struct {
 	base   driver.Driver

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -17,8 +18,7 @@ import (
 	"sync"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	"gorm.io/driver/postgres"
+	"gorm.io/driver/postgres" // also registers pgx's "pgx" database/sql driver
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 
@@ -100,6 +100,56 @@ func (d *DB) Open(tb testing.TB) *gorm.DB {
 	sqlDB.SetMaxOpenConns(20)
 	tb.Cleanup(func() { _ = sqlDB.Close() })
 	return db
+}
+
+// OpenWrapped is Open with the database/sql driver wrapped: wrap gets the
+// driver gorm would use (pgx's or go-sqlite3's) and returns the one to use,
+// which sees every connection, statement and query.
+func (d *DB) OpenWrapped(tb testing.TB, wrap func(driver.Driver) driver.Driver) *gorm.DB {
+	tb.Helper()
+	wrapMu.Lock()
+	wrapSeq++
+	name := fmt.Sprintf("waffle-testdb-%s-%d", d.Kind, wrapSeq)
+	wrapMu.Unlock()
+	sql.Register(name, wrap(baseDriver(tb, d.Kind)))
+	var dialector gorm.Dialector
+	if d.Kind == Postgres {
+		dialector = postgres.New(postgres.Config{DriverName: name, DSN: d.DSN})
+	} else {
+		dialector = &sqlite.Dialector{DriverName: name, DSN: dbopen.SQLiteDSN(d.DSN)}
+	}
+	db, err := gorm.Open(dialector, dbopen.Config())
+	if err != nil {
+		tb.Fatalf("testdb: opening %s: %v", d.Kind, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	tb.Cleanup(func() { _ = sqlDB.Close() })
+	return db
+}
+
+var (
+	wrapMu  sync.Mutex
+	wrapSeq int
+)
+
+// baseDriver returns the database/sql driver the GORM dialector of kind
+// registers: "pgx" or "sqlite3". Reaching it through database/sql keeps
+// pgx and go-sqlite3 indirect dependencies of the library's module.
+func baseDriver(tb testing.TB, kind string) driver.Driver {
+	tb.Helper()
+	name := "sqlite3"
+	if kind == Postgres {
+		name = "pgx"
+	}
+	db, err := sql.Open(name, "")
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	defer func() { _ = db.Close() }()
+	return db.Driver()
 }
 
 // PostgresDSN returns the server DSN from the environment. When it is unset

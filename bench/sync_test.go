@@ -1,8 +1,9 @@
-package waffle
+package bench
 
 import (
 	"context"
 	"fmt"
+	"github.com/gowaffle/waffle/internal/query"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -17,6 +18,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/gowaffle/waffle"
 	"github.com/gowaffle/waffle/internal/dbopen"
 	"github.com/gowaffle/waffle/internal/testdb"
 )
@@ -109,7 +111,7 @@ JOIN waffle_flag f ON f.name = 'bench-' || substr('000' || (g.i % ?2), -3)`
 
 // benchLoad fills a migrated database with n windows over benchFlags flags,
 // with set-based SQL.
-func benchLoad(b testing.TB, s *Store, n int) {
+func benchLoad(b testing.TB, s *syncDB, n int) {
 	b.Helper()
 	ctx := context.Background()
 	db, err := s.db.DB()
@@ -145,7 +147,7 @@ func benchLoad(b testing.TB, s *Store, n int) {
 }
 
 // benchReset empties every group, as before a first sync.
-func benchReset(b *testing.B, s *Store) {
+func benchReset(b *testing.B, s *syncDB) {
 	b.Helper()
 	for _, q := range []string{"DELETE FROM waffle_group_member", "DELETE FROM waffle_flag_group", "DELETE FROM waffle_group"} {
 		if err := s.db.Exec(q).Error; err != nil {
@@ -165,15 +167,44 @@ func benchReset(b *testing.B, s *Store) {
 }
 
 // syncBenchStore is a migrated store with n windows loaded, and its clock.
-func syncBenchStore(b *testing.B, kind string, n int) (*Store, *windowClock) {
+func syncBenchStore(b *testing.B, kind string, n int) (*syncDB, *benchClock) {
 	b.Helper()
-	db := testdb.New(b, kind)
-	h := &harness{db: db}
-	h.migrate(b)
-	clock := newWindowClock(benchT0)
-	s := h.store(b, &Config{Now: clock.Now})
+	clock := &benchClock{t: benchT0}
+	s := newSyncDB(b, testdb.New(b, kind), &waffle.Config{Now: clock.Now})
 	benchLoad(b, s, n)
 	return s, clock
+}
+
+// syncDB is a Store with the handle it is built on, which the benchmarks
+// load, reset and explain through.
+type syncDB struct {
+	*waffle.Store
+	db *gorm.DB
+}
+
+// newSyncDB returns a migrated Store on a new handle on db.
+func newSyncDB(tb testing.TB, db *testdb.DB, cfg *waffle.Config) *syncDB {
+	tb.Helper()
+	gdb := db.Open(tb)
+	return &syncDB{Store: migratedStore(tb, gdb, cfg), db: gdb}
+}
+
+// benchClock is the stores' clock, which a benchmark moves.
+type benchClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *benchClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *benchClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
 }
 
 // heapPeak samples the heap in use while a sync runs.
@@ -221,7 +252,7 @@ func (h *heapPeak) Stop() float64 {
 	return float64(h.peak-h.base) / 1e6
 }
 
-func benchSync(b *testing.B, s *Store, wantAdded, wantRemoved int) SyncResult {
+func benchSync(b *testing.B, s *syncDB, wantAdded, wantRemoved int) waffle.SyncResult {
 	b.Helper()
 	res, err := s.SyncMembership(context.Background())
 	if err != nil {
@@ -240,13 +271,13 @@ func BenchmarkSyncMembership(b *testing.B) {
 	n := benchScale(b)
 	active, expiring := benchExpect(n)
 	for _, kind := range testdb.Kinds {
-		b.Run(testdb.KindName(kind), func(b *testing.B) {
+		b.Run("db="+testdb.KindName(kind), func(b *testing.B) {
 			if kind == testdb.Postgres {
 				testdb.PostgresDSN(b) // skips without a server
 			}
 			s, clock := syncBenchStore(b, kind, n)
 
-			b.Run(fmt.Sprintf("Full/windows=%d", n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("case=Full/windows=%d", n), func(b *testing.B) {
 				var heap float64
 				for b.Loop() {
 					b.StopTimer()
@@ -263,7 +294,7 @@ func BenchmarkSyncMembership(b *testing.B) {
 				b.ReportMetric(float64(active), "added/op")
 			})
 
-			b.Run(fmt.Sprintf("NoChange/windows=%d", n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("case=NoChange/windows=%d", n), func(b *testing.B) {
 				clock.Set(benchT0)
 				if _, err := s.SyncMembership(context.Background()); err != nil {
 					b.Fatal(err)
@@ -282,7 +313,7 @@ func BenchmarkSyncMembership(b *testing.B) {
 				b.ReportMetric(0, "written/op")
 			})
 
-			b.Run(fmt.Sprintf("Expire1pct/windows=%d", n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("case=Expire1pct/windows=%d", n), func(b *testing.B) {
 				var heap float64
 				for b.Loop() {
 					b.StopTimer()
@@ -310,7 +341,7 @@ func BenchmarkSyncMembership(b *testing.B) {
 			// The same change with every flag marked for a full comparison, as
 			// after a write to its windows: what every sync cost before
 			// waffle_flag_sync, for comparison with Expire1pct.
-			b.Run(fmt.Sprintf("Expire1pctFullCompare/windows=%d", n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("case=Expire1pctFullCompare/windows=%d", n), func(b *testing.B) {
 				for b.Loop() {
 					b.StopTimer()
 					clock.Set(benchT0)
@@ -344,15 +375,13 @@ func BenchmarkSyncMembership(b *testing.B) {
 		// The set-based sync against a naive one that loads the active users
 		// into Go and inserts them one by one, on a smaller database, with
 		// commits that wait for the disk and commits that do not.
-		b.Run(testdb.KindName(kind)+"/NaiveVsSetBased", func(b *testing.B) {
+		b.Run("db="+testdb.KindName(kind)+"/case=NaiveVsSetBased", func(b *testing.B) {
 			if kind == testdb.Postgres {
 				testdb.PostgresDSN(b)
 			}
 			small := min(n, benchNaiveScale)
 			db := testdb.New(b, kind)
-			h := &harness{db: db}
-			h.migrate(b)
-			benchLoad(b, h.store(b, nil), small)
+			benchLoad(b, newSyncDB(b, db, nil), small)
 			smallActive, _ := benchExpect(small)
 			for _, commit := range []string{"durable", "fast"} {
 				b.Run("commit="+commit, func(b *testing.B) {
@@ -416,7 +445,7 @@ func BenchmarkSyncMembership(b *testing.B) {
 // in WAL mode, this library's own setting and mattn/go-sqlite3's default in
 // WAL mode), and logs the settings it got. A PostgreSQL server started with
 // fsync=off (as the test server is) makes no commit durable: the log says so.
-func benchCommitStore(b *testing.B, db *testdb.DB, commit string) *Store {
+func benchCommitStore(b *testing.B, db *testdb.DB, commit string) *syncDB {
 	b.Helper()
 	var (
 		dialector gorm.Dialector
@@ -451,18 +480,18 @@ func benchCommitStore(b *testing.B, db *testdb.DB, commit string) *Store {
 		b.Fatal(err)
 	}
 	b.Logf("%s, commit=%s: %s", db.Kind, commit, got)
-	s, err := New(gdb, &Config{Now: func() time.Time { return benchT0 }})
+	s, err := waffle.New(gdb, &waffle.Config{Now: func() time.Time { return benchT0 }})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return s
+	return &syncDB{Store: s, db: gdb}
 }
 
 // naiveSync is what a straightforward port does, written with database/sql
 // (the fastest naive form): for each flag, load the active users into Go,
 // then add them to the group one INSERT at a time (autocommit, as
 // waffle-window). It returns the number of users added.
-func naiveSync(b *testing.B, s *Store, at time.Time) int {
+func naiveSync(b *testing.B, s *syncDB, at time.Time) int {
 	b.Helper()
 	ctx := context.Background()
 	db, err := s.db.DB()
@@ -498,8 +527,7 @@ func naiveSync(b *testing.B, s *Store, at time.Time) int {
 	added := 0
 	for _, f := range flags {
 		var gid int64
-		if err := db.QueryRowContext(ctx, ph("INSERT INTO waffle_group (name, created) VALUES (?, ?) RETURNING id"),
-			SyncGroupName(f.name), at).Scan(&gid); err != nil {
+		if err := db.QueryRowContext(ctx, ph("INSERT INTO waffle_group (name, created) VALUES (?, ?) RETURNING id"), waffle.SyncGroupName(f.name), at).Scan(&gid); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := db.ExecContext(ctx, ph("INSERT INTO waffle_flag_group (flag_id, group_id) VALUES (?, ?)"), f.id, gid); err != nil {
@@ -535,7 +563,7 @@ func naiveSync(b *testing.B, s *Store, at time.Time) int {
 // explainSync logs the plans of the sync's statements for one flag, with the
 // benchmark's data: EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, in a
 // transaction rolled back; EXPLAIN QUERY PLAN on SQLite.
-func explainSync(b *testing.B, s *Store) {
+func explainSync(b *testing.B, s *syncDB) {
 	b.Helper()
 	ctx := context.Background()
 	var flagID, groupID int64
@@ -575,7 +603,7 @@ func explainSync(b *testing.B, s *Store) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rows, err := tx.QueryContext(ctx, prefix+s.q.SQL(st.name), st.args...)
+		rows, err := tx.QueryContext(ctx, prefix+query.For(s.Dialect()).SQL(st.name), st.args...)
 		if err != nil {
 			b.Fatalf("%s: %v", st.name, err)
 		}
@@ -606,7 +634,7 @@ func explainSync(b *testing.B, s *Store) {
 // GORM's models, on a *gorm.DB opened with GORM's default configuration (so
 // each Create runs in a transaction of its own): load the active windows
 // into Go, keep one per user, Create one group member at a time.
-func naiveGormSync(b *testing.B, s *Store, at time.Time) int {
+func naiveGormSync(b *testing.B, s *syncDB, at time.Time) int {
 	b.Helper()
 	ctx := context.Background()
 	sqlDB, err := s.db.DB()
@@ -628,7 +656,7 @@ func naiveGormSync(b *testing.B, s *Store, at time.Time) int {
 	}
 	added := 0
 	for _, f := range flags {
-		g := naiveGroup{Name: SyncGroupName(f.Name), Created: at}
+		g := naiveGroup{Name: waffle.SyncGroupName(f.Name), Created: at}
 		if err := db.Where(naiveGroup{Name: g.Name}).FirstOrCreate(&g).Error; err != nil {
 			b.Fatal(err)
 		}

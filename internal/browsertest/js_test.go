@@ -1,8 +1,10 @@
-package waffle
+package browsertest
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"github.com/gowaffle/waffle/internal/testdb"
 	"html/template"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gowaffle/waffle"
 	"github.com/stretchr/testify/require"
 )
 
@@ -72,7 +75,7 @@ const (
 	quoteName   = `back\slash "double" 'single' ` + "`tick` ${x}" // string syntax
 )
 
-var browserPage = template.Must(template.New("page").Funcs((*Store)(nil).FuncMap(nil)).Parse(
+var browserPage = template.Must(template.New("page").Funcs((*waffle.Store)(nil).FuncMap(nil)).Parse(
 	`<!doctype html>
 <html><head><meta charset="utf-8"><title>waffle</title>
 <script>{{wafflejs}}</script>
@@ -154,9 +157,10 @@ type browserProbeResult struct {
 func TestJSInBrowser(t *testing.T) {
 	t.Parallel()
 	browser := newBrowser(t)
-	eachDB(t, func(t *testing.T, h *harness) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		setup := h.store(t, nil)
+		setup := newStore(t, db, nil)
+		require.NoError(t, setup.Migrate(ctx))
 		for _, name := range []string{evilFlag, commentName, ampName, protoName} {
 			setFlagEveryone(t, setup, name, true)
 		}
@@ -171,7 +175,7 @@ func TestJSInBrowser(t *testing.T) {
 		wantSwitches := []string{evilSwitch, quoteName, lineSep}
 		for _, defaults := range []bool{false, true} {
 			t.Run(map[bool]string{false: "DefaultsOff", true: "DefaultsOn"}[defaults], func(t *testing.T) {
-				s := h.store(t, &Config{FlagDefault: defaults, SwitchDefault: defaults, SampleDefault: defaults})
+				s := newStore(t, db, &waffle.Config{FlagDefault: defaults, SwitchDefault: defaults, SampleDefault: defaults})
 				mux := http.NewServeMux()
 				mux.Handle("GET /wafflejs", s.JSHandler())
 				mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -190,7 +194,7 @@ func TestJSInBrowser(t *testing.T) {
 				tctx, cancelTimeout := context.WithTimeout(tab, 30*time.Second)
 				defer cancelTimeout()
 				require.NoError(t, chromedp.Do(tctx, chromedp.Navigate(srv.URL+"/")))
-				got, err := chromedp.Run(tctx, chromedp.Evaluate[browserResult](jsProbe()))
+				got, err := chromedp.Run(tctx, chromedp.Evaluate[browserResult](jsProbe(t)))
 				require.NoError(t, err)
 
 				require.False(t, got.Pwned, "a name ran its own script")
@@ -214,14 +218,36 @@ func TestJSInBrowser(t *testing.T) {
 }
 
 // jsProbe returns browserProbe with the names written as JavaScript strings.
-func jsProbe() string {
+func jsProbe(t *testing.T) string {
 	r := map[string]string{
 		"@EVIL_FLAG@": evilFlag, "@EVIL_SWITCH@": evilSwitch, "@COMMENT@": commentName, "@LINE_SEP@": lineSep,
 		"@AMP@": ampName, "@PROTO@": protoName, "@QUOTE@": quoteName,
 	}
 	out := browserProbe
 	for k, v := range r {
-		out = strings.ReplaceAll(out, k, string(jsString(v)))
+		out = strings.ReplaceAll(out, k, jsString(t, v))
 	}
 	return out
+}
+
+// jsString returns s as a JavaScript string literal (JSON's is one).
+func jsString(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// newStore returns a Store with its own connection pool on db.
+func newStore(t *testing.T, db *testdb.DB, cfg *waffle.Config) *waffle.Store {
+	t.Helper()
+	s, err := waffle.New(db.Open(t), cfg)
+	require.NoError(t, err)
+	return s
+}
+
+// setFlagEveryone saves the flag called name, on or off for everyone.
+func setFlagEveryone(t *testing.T, s *waffle.Store, name string, on bool) {
+	t.Helper()
+	require.NoError(t, s.SaveFlag(context.Background(), &waffle.Flag{Name: name, Everyone: &on}))
 }

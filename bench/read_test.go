@@ -1,14 +1,16 @@
-package waffle
+package bench
 
 import (
 	"fmt"
+	"github.com/gowaffle/waffle"
+	"github.com/gowaffle/waffle/internal/bucket"
 	"math/rand/v2"
 	"strings"
 	"testing"
 )
 
 // Reads: the library beside a prepared hand-written statement (Baseline) and
-// GORM by hand (Naive), on the benchmarks' data. See bench_fixture_test.go.
+// GORM by hand (Naive), on the benchmarks' data. See fixture_test.go.
 // One benchmark function, so that the data is written once per database.
 func BenchmarkRead(b *testing.B) {
 	benchEachDB(b, func(b *testing.B, d *benchDB) {
@@ -111,22 +113,22 @@ func benchFlagIsActive(b *testing.B, d *benchDB) {
 	stmt := d.prepare(b, baselineFlagSQL(d.kind))
 	type flagCase struct {
 		name, flag string
-		user       User
+		user       waffle.User
 	}
 	// 10 and 10,000 listed users one after the other, so that their ratio
 	// is measured moments apart too.
 	var cases []flagCase
 	for _, who := range []struct{ name, id string }{{"GroupMatch", benchGroupedUsr}, {"Bucket", benchStranger}} {
 		for _, users := range []int{benchSmallUsers, benchLargeUsers} {
-			cases = append(cases, flagCase{fmt.Sprintf("%s/users=%d", who.name, users), benchFlag(users), User{ID: who.id, Authenticated: true}})
+			cases = append(cases, flagCase{fmt.Sprintf("%s/users=%d", who.name, users), benchFlag(users), waffle.User{ID: who.id, Authenticated: true}})
 		}
 	}
-	cases = append(cases, flagCase{"Missing", benchMissing, User{ID: benchGroupedUsr, Authenticated: true}})
+	cases = append(cases, flagCase{"Missing", benchMissing, waffle.User{ID: benchGroupedUsr, Authenticated: true}})
 	for _, c := range cases {
 		b.Run("case="+c.name, func(b *testing.B) {
-			ctx := WithUser(benchCtx(b), c.user)
+			ctx := waffle.WithUser(benchCtx(b), c.user)
 			want := strings.HasPrefix(c.name, "GroupMatch") ||
-				strings.HasPrefix(c.name, "Bucket") && percentBucket(c.flag, c.user.ID) < benchFlagPercent
+				strings.HasPrefix(c.name, "Bucket") && bucket.Percent(c.flag, c.user.ID) < benchFlagPercent
 			benchImpls(b, want,
 				impl[bool]{"Baseline", func() (bool, error) {
 					return baselineFlagIsActive(ctx, stmt, c.flag, &c.user)

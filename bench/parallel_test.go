@@ -1,6 +1,7 @@
-package waffle
+package bench
 
 import (
+	"github.com/gowaffle/waffle"
 	"testing"
 )
 
@@ -26,8 +27,8 @@ func BenchmarkParallelRead(b *testing.B) {
 		})
 		b.Run("op=FlagIsActive/case=GroupMatch/users=10000", func(b *testing.B) {
 			stmt := d.prepare(b, baselineFlagSQL(d.kind))
-			u := User{ID: benchGroupedUsr, Authenticated: true}
-			uctx := WithUser(ctx, u)
+			u := waffle.User{ID: benchGroupedUsr, Authenticated: true}
+			uctx := waffle.WithUser(ctx, u)
 			benchParallel(b, benchReaders, true,
 				impl[bool]{"Baseline", func() (bool, error) {
 					return baselineFlagIsActive(uctx, stmt, benchFlag(benchLargeUsers), &u)

@@ -1,4 +1,4 @@
-package waffle
+package bench
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gowaffle/waffle"
 	"github.com/gowaffle/waffle/internal/testdb"
 )
 
@@ -15,11 +16,9 @@ import (
 // that evaluates nothing, PercentCookie a handler that evaluates one percent
 // flag whose cookie the request carries (read, memo, cookie written).
 func BenchmarkMiddleware(b *testing.B) {
-	h := &harness{db: testdb.New(b, testdb.SQLite)}
-	h.migrate(b)
-	s := h.store(b, nil)
+	s := newStore(b, testdb.SQLite, nil)
 	percent := 50.0
-	require.NoError(b, s.SaveFlag(b.Context(), &Flag{Name: "pf", Percent: &percent}))
+	require.NoError(b, s.SaveFlag(b.Context(), &waffle.Flag{Name: "pf", Percent: &percent}))
 
 	nothing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	evaluate := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -36,7 +35,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		{"NoFlag", s.Middleware(nothing)},
 		{"PercentCookie", s.Middleware(evaluate)},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
+		b.Run("db=SQLite/case="+bc.name, func(b *testing.B) {
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			r.Header.Set("Cookie", "dwf_pf=True; session=abc")
 			b.ReportAllocs()

@@ -1,8 +1,10 @@
-package waffle
+package bench
 
 import (
+	"github.com/gowaffle/waffle/internal/bucket"
 	"time"
 
+	"github.com/gowaffle/waffle"
 	"gorm.io/gorm"
 )
 
@@ -92,7 +94,7 @@ func (naiveGroupMember) TableName() string { return "waffle_group_member" }
 // naiveFlagIsActive is the evaluation a user writes with GORM: load the flag
 // with its users and groups (and their members) through the associations,
 // then look for the user.
-func naiveFlagIsActive(db *gorm.DB, name string, u *User) (bool, error) {
+func naiveFlagIsActive(db *gorm.DB, name string, u *waffle.User) (bool, error) {
 	var f naiveEvalFlag
 	err := db.Preload("Users").Preload("Groups.Members").Where("name = ?", name).First(&f).Error
 	if found, err := noRows(err); !found {
@@ -117,7 +119,7 @@ func naiveFlagIsActive(db *gorm.DB, name string, u *User) (bool, error) {
 		}
 	}
 	if f.Percent != nil && *f.Percent > 0 {
-		return percentBucket(name, u.ID) < *f.Percent, nil
+		return bucket.Percent(name, u.ID) < *f.Percent, nil
 	}
 	return false, nil
 }

@@ -1,4 +1,4 @@
-package waffle
+package bench
 
 import (
 	"encoding/json"

@@ -1,9 +1,10 @@
-package waffle
+package bench
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/gowaffle/waffle/internal/query"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gowaffle/waffle"
 	"github.com/gowaffle/waffle/internal/testdb"
 )
 
@@ -55,9 +57,9 @@ func TestReadPlansUseIndexes(t *testing.T) {
 		d.seed(t)
 		ctx := context.Background()
 		var out strings.Builder
-		fmt.Fprintf(&out, "%s, on the benchmarks' data (bench_data_test.go)\n", db.Name())
+		fmt.Fprintf(&out, "%s, on the benchmarks' data (bench/data_test.go)\n", db.Name())
 		for _, r := range planReads() {
-			query := d.store.q.SQL(r.stmt)
+			query := query.For(d.store.Dialect()).SQL(r.stmt)
 			fmt.Fprintf(&out, "\n== %s: %s %v\n%s\n", r.label, r.stmt, r.args, query)
 			var plan string
 			if db.Kind == testdb.SQLite {
@@ -161,7 +163,7 @@ func TestReadsReuseTheirPlan(t *testing.T) {
 	d.sqlDB.SetMaxOpenConns(1) // one session: pg_prepared_statements is per session
 	ctx := context.Background()
 	user := func(id string, groups ...string) context.Context {
-		return WithUser(ctx, User{ID: id, Groups: groups})
+		return waffle.WithUser(ctx, waffle.User{ID: id, Groups: groups})
 	}
 	reads := map[string]func() error{
 		"switch_active":   func() error { _, err := d.store.SwitchIsActive(ctx, benchSwitch); return err },

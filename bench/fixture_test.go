@@ -1,4 +1,4 @@
-package waffle
+package bench
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/gowaffle/waffle"
 	"github.com/gowaffle/waffle/internal/testdb"
 )
 
@@ -32,7 +33,7 @@ import (
 //
 // Sub-benchmarks are named key=value (db=SQLite/case=Hit/impl=Library) so
 // that benchstat can put the implementations side by side (-col /impl) and
-// internal/benchreport can compute the ratios. Before timing, every
+// bench/benchreport can compute the ratios. Before timing, every
 // implementation's answer is checked against the expected one, so the three
 // measure the same work. The benchmarks run on SQLite (a file in WAL mode)
 // and on the PostgreSQL server of WAFFLE_TEST_POSTGRES_DSN (skipped without
@@ -45,11 +46,11 @@ type benchDB struct {
 	kind  string
 	gdb   *gorm.DB // the application's handle: Naive uses it, the Store is built on it
 	sqlDB *sql.DB  // its pool: Baseline prepares its statements here
-	store *Store
+	store *waffle.Store
 }
 
 // benchEachDB runs fn as sub-benchmarks db=SQLite and db=Postgres, each on a
-// new migrated database holding the benchmarks' data (bench_data_test.go).
+// new migrated database holding the benchmarks' data (data_test.go).
 func benchEachDB(b *testing.B, fn func(b *testing.B, d *benchDB)) {
 	b.Helper()
 	for _, kind := range testdb.Kinds {
@@ -62,19 +63,16 @@ func benchEachDB(b *testing.B, fn func(b *testing.B, d *benchDB)) {
 }
 
 // newBenchDB returns a new migrated database of kind with a Store on it.
-func newBenchDB(b testing.TB, kind string, cfg *Config) *benchDB {
+func newBenchDB(b testing.TB, kind string, cfg *waffle.Config) *benchDB {
 	b.Helper()
-	h := &harness{db: testdb.New(b, kind)}
-	h.migrate(b)
-	gdb := h.db.Open(b)
+	gdb := testdb.New(b, kind).Open(b)
 	sqlDB, err := gdb.DB()
 	require.NoError(b, err)
 	// A server's pool keeps its connections: without this, database/sql
 	// keeps 2 idle and the parallel benchmarks would measure connecting.
 	sqlDB.SetMaxIdleConns(benchReaders + 4)
 	sqlDB.SetMaxOpenConns(benchReaders + 4)
-	s, err := New(gdb, cfg)
-	require.NoError(b, err)
+	s := migratedStore(b, gdb, cfg)
 	return &benchDB{kind: kind, gdb: gdb, sqlDB: sqlDB, store: s}
 }
 
@@ -198,4 +196,19 @@ func noRows(err error) (found bool, _ error) {
 		return false, nil
 	}
 	return false, err
+}
+
+// migratedStore returns a Store on db, migrated.
+func migratedStore(tb testing.TB, db *gorm.DB, cfg *waffle.Config) *waffle.Store {
+	tb.Helper()
+	s, err := waffle.New(db, cfg)
+	require.NoError(tb, err)
+	require.NoError(tb, s.Migrate(context.Background()))
+	return s
+}
+
+// newStore returns a migrated Store on a new database of kind.
+func newStore(tb testing.TB, kind string, cfg *waffle.Config) *waffle.Store {
+	tb.Helper()
+	return migratedStore(tb, testdb.New(tb, kind).Open(tb), cfg)
 }

@@ -1,6 +1,8 @@
-package waffle
+package bench
 
 import (
+	"github.com/gowaffle/waffle"
+	"github.com/gowaffle/waffle/internal/bucket"
 	"github.com/gowaffle/waffle/internal/testdb"
 
 	"context"
@@ -139,7 +141,7 @@ FROM waffle_flag f WHERE f.name = $1`
 // the user's deterministic percent bucket (the library's documented hash).
 //
 //go:noinline
-func baselineFlagIsActive(ctx context.Context, stmt *sql.Stmt, name string, u *User) (bool, error) {
+func baselineFlagIsActive(ctx context.Context, stmt *sql.Stmt, name string, u *waffle.User) (bool, error) {
 	var everyone sql.NullBool
 	var percent sql.NullFloat64
 	var authenticated, staff, superusers, member bool
@@ -154,7 +156,7 @@ func baselineFlagIsActive(ctx context.Context, stmt *sql.Stmt, name string, u *U
 	case member, authenticated && u.Authenticated, staff && u.Staff, superusers && u.Superuser:
 		return true, nil
 	case percent.Valid && percent.Float64 > 0:
-		return percentBucket(name, u.ID) < percent.Float64, nil
+		return bucket.Percent(name, u.ID) < percent.Float64, nil
 	}
 	return false, nil
 }

@@ -5,11 +5,14 @@
 // the read path with the measured value and whether it is met, benchstat's
 // table, and the query plans. Nothing in that part is typed by hand.
 //
-//	go run ./internal/benchreport -raw bench/results.txt -benchstat bench/benchstat.txt \
-//		-env bench/env.txt -explain bench -update BENCHMARKS.md
+//	go run ./bench/benchreport -raw bench/out/results.txt -benchstat bench/out/benchstat.txt \
+//		-env bench/out/env.txt -explain bench/out -update BENCHMARKS.md
 //
 // Benchmarks name their sub-benchmarks key=value, with the implementation
-// last: BenchmarkSwitchIsActive/db=SQLite/case=Hit/impl=Library.
+// last: BenchmarkRead/db=SQLite/op=SwitchIsActive/case=Hit/impl=Library.
+//
+// The markers keep the words "internal/benchreport" (its old place) so that
+// documents written before the move still match.
 package main
 
 import (
@@ -461,7 +464,7 @@ func writeExplain(w *bytes.Buffer, dir string) error {
 		return fmt.Errorf("%s: no explain-*.txt files", dir)
 	}
 	sort.Strings(files)
-	w.WriteString("### Query plans\n\nWritten by TestReadPlansUseIndexes (bench_explain_test.go), which also fails when a read scans a table: " +
+	w.WriteString("### Query plans\n\nWritten by TestReadPlansUseIndexes (bench/explain_test.go), which also fails when a read scans a table: " +
 		"EXPLAIN QUERY PLAN on SQLite, EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, on the benchmarks' data.\n\n")
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -1,4 +1,4 @@
-package waffle
+package bench
 
 import (
 	"fmt"
@@ -45,7 +45,7 @@ func benchFlag(users int) string { return fmt.Sprintf("bench-flag-users-%d", use
 // seed writes the benchmarks' data into d.
 func (d *benchDB) seed(tb testing.TB) {
 	tb.Helper()
-	now := dbTime(time.Now())
+	now := time.Now().UTC().Truncate(time.Microsecond) // as the library stores times
 
 	var switches, samples, strs [][]any
 	switches = append(switches, []any{benchSwitch, true, now, now})
