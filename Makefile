@@ -24,7 +24,8 @@ test: ## go vet, then every test with -race on SQLite, a throwaway PostgreSQL an
 	( set -x; \
 	  $(GO) vet ./... && \
 	  scripts/ensure-chromium && \
-	  $(WITH_PG) $(GO) test -race -count=1 $(TESTFLAGS) ./... ) || rc=$$?; \
+	  $(WITH_PG) $(GO) test -race -count=1 $(TESTFLAGS) ./... && \
+	  $(WITH_PG) sh -c 'cd internal/migratecheck && $(GO) test -race -count=1 $(TESTFLAGS) ./...' ) || rc=$$?; \
 	if [ $$rc -eq 0 ]; then result=passed; else result=FAILED; fi; \
 	echo "make test: $$result in $$(( $$(date +%s) - start ))s" >&2; \
 	exit $$rc
