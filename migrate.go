@@ -134,7 +134,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 // the version table. Several processes may run it at once: each version's
 // transaction first takes a lock (a transaction-scoped advisory lock per
 // schema on PostgreSQL, the write lock on SQLite) and applies the version
-// only if no one has. A failure leaves the versions before it applied.
+// only if no one has. A failure leaves the versions before it applied; the
+// result returned with the error lists them.
 func (s *Store) MigrateUp(ctx context.Context, to int) (*MigrateResult, error) {
 	return s.migrate(ctx, "up", to)
 }
