@@ -114,10 +114,10 @@ CREATE INDEX IF NOT EXISTS waffle_flag_member_end_idx ON waffle_flag_member (fla
 -- waffle_flag_sync keeps what each flag's last sync left: the group it
 -- filled, the instant it judged the windows at, and the number of members.
 -- While a flag's row is clean, its next sync looks only at the windows that
--- started or ended in between (the start and end indexes above); any other change to
--- the flag's windows or to its WAFFLE_ group (through the library or not)
--- marks the row dirty (the triggers below), and the next sync compares the
--- flag's windows and members in full.
+-- started or ended in between (the start and end indexes above); any other
+-- change to the flag's windows or to its WAFFLE_ group (through the library
+-- or not) marks the row dirty (the triggers below), and the next sync
+-- compares the flag's windows and members in full.
 --
 -- Triggers are statement-level (one run per statement, however many rows)
 -- and run with the search_path of this migration, so that they find the
@@ -167,8 +167,8 @@ CREATE TRIGGER waffle_sync_windows_deleted AFTER DELETE ON waffle_flag_member
 
 -- Members of a WAFFLE_<flag> group written: that flag's row becomes dirty
 -- (a sync's own writes too; the sync marks its row clean at its end). And
--- what a foreign key to waffle_group would check, once per
--- statement instead of once per row: the groups of the rows written exist,
+-- what a foreign key to waffle_group would check, once per statement
+-- instead of once per row: the groups of the rows written exist,
 -- and are locked FOR KEY SHARE until the transaction ends, so that a group
 -- deleted meanwhile waits, then deletes these rows too. The rows' groups
 -- are read from the transition table once, into an array.

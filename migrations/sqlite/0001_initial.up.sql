@@ -100,10 +100,10 @@ CREATE INDEX IF NOT EXISTS waffle_flag_member_end_idx ON waffle_flag_member (fla
 -- waffle_flag_sync keeps what each flag's last sync left: the group it
 -- filled, the instant it judged the windows at, and the number of members.
 -- While a flag's row is clean, its next sync looks only at the windows that
--- started or ended in between (the start and end indexes above); any other change to
--- the flag's windows or to its WAFFLE_ group (through the library or not)
--- marks the row dirty (the triggers below), and the next sync compares the
--- flag's windows and members in full. Each trigger first checks that there is
+-- started or ended in between (the start and end indexes above); any other
+-- change to the flag's windows or to its WAFFLE_ group (through the library
+-- or not) marks the row dirty (the triggers below), and the next sync
+-- compares the flag's windows and members in full. Each trigger first checks that there is
 -- a clean row to mark, so that a bulk write costs one index probe per row.
 
 CREATE TABLE IF NOT EXISTS waffle_flag_sync (
@@ -180,18 +180,18 @@ END;
 -- trigger.
 --
 -- SQLite runs triggers for each row, and the insert triggers of
--- waffle_group_member cost each member the sync added a third
--- of its time. The members that syncs write now go to waffle_sync_member,
--- which has none; the members written by hand (the library's group calls,
--- or SQL) stay in waffle_group_member, whatever their group. A group's
--- members are the rows of both tables, and the library reads both.
+-- waffle_group_member cost each member the sync added a third of its time.
+-- The members that syncs write go to waffle_sync_member, which has none;
+-- the members written by hand (the library's group calls, or SQL) stay in
+-- waffle_group_member, whatever their group. A group's members are the rows
+-- of both tables, and the library reads both.
 -- PostgreSQL runs its triggers once per statement and keeps every member in
 -- waffle_group_member.
 --
 -- A member written by hand into a sync's group marks the flag's state dirty
--- (the trigger waffle_sync_members_inserted), so the flag's next sync compares in full: it
--- moves that group's rows from waffle_group_member to waffle_sync_member,
--- then removes those without an active window. Write members with
+-- (the trigger waffle_sync_members_inserted), so the flag's next sync
+-- compares in full: it moves that group's rows from waffle_group_member to
+-- waffle_sync_member, then removes those without an active window. Write members with
 -- waffle_group_member: a row inserted into waffle_sync_member by hand is not
 -- noticed until the flag's next full comparison.
 
