@@ -103,8 +103,9 @@ CREATE INDEX IF NOT EXISTS waffle_flag_member_end_idx ON waffle_flag_member (fla
 -- started or ended in between (the start and end indexes above); any other
 -- change to the flag's windows or to its WAFFLE_ group (through the library
 -- or not) marks the row dirty (the triggers below), and the next sync
--- compares the flag's windows and members in full. Each trigger first checks that there is
--- a clean row to mark, so that a bulk write costs one index probe per row.
+-- compares the flag's windows and members in full. Each trigger first
+-- checks that there is a clean row to mark, so that a bulk write costs one
+-- index probe per row.
 
 CREATE TABLE IF NOT EXISTS waffle_flag_sync (
     flag_id   INTEGER PRIMARY KEY REFERENCES waffle_flag (id) ON DELETE CASCADE,
@@ -191,9 +192,9 @@ END;
 -- A member written by hand into a sync's group marks the flag's state dirty
 -- (the trigger waffle_sync_members_inserted), so the flag's next sync
 -- compares in full: it moves that group's rows from waffle_group_member to
--- waffle_sync_member, then removes those without an active window. Write members with
--- waffle_group_member: a row inserted into waffle_sync_member by hand is not
--- noticed until the flag's next full comparison.
+-- waffle_sync_member, then removes those without an active window. Write
+-- members with waffle_group_member: a row inserted into waffle_sync_member
+-- by hand is not noticed until the flag's next full comparison.
 
 CREATE TABLE IF NOT EXISTS waffle_sync_member (
     group_id INTEGER NOT NULL REFERENCES waffle_group (id) ON DELETE CASCADE,
