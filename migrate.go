@@ -152,6 +152,12 @@ func (s *Store) migrate(ctx context.Context, direction string, to int) (*Migrate
 	if err != nil {
 		return nil, err
 	}
+	return s.migrateWith(ctx, ms, direction, to)
+}
+
+// migrateWith runs ms (versions 1 to len(ms), in order) up or down to
+// version to.
+func (s *Store) migrateWith(ctx context.Context, ms []Migration, direction string, to int) (*MigrateResult, error) {
 	if direction == "up" && to == 0 {
 		to = len(ms)
 	}

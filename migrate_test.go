@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -411,4 +412,115 @@ func TestMigrateVersionMismatch(t *testing.T) {
 		require.Equal(t, future, ve.Version)
 		require.Equal(t, want, dumpSchema(t, s), "the down changed nothing")
 	})
+}
+
+// withExtraVersions is the library's migrations followed by n test versions,
+// each creating (and its down dropping) a table waffle_test_N; the version
+// named "broken" fails.
+func withExtraVersions(t *testing.T, dialect string, names ...string) []Migration {
+	t.Helper()
+	ms, err := Migrations(dialect)
+	require.NoError(t, err)
+	for _, name := range names {
+		v := len(ms) + 1
+		up := fmt.Sprintf("CREATE TABLE IF NOT EXISTS waffle_test_%d (id INTEGER PRIMARY KEY);\nINSERT INTO waffle_test_%d (id) VALUES (1);", v, v)
+		if name == "broken" {
+			up = fmt.Sprintf("CREATE TABLE waffle_test_%d (id INTEGER PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);", v)
+		}
+		ms = append(ms, Migration{Version: v, Name: name, Up: up, Down: fmt.Sprintf("DROP TABLE IF EXISTS waffle_test_%d;", v)})
+	}
+	return ms
+}
+
+// The runner over several versions (the library has one so far): targets,
+// order, concurrency, and a failing version that leaves those before it.
+func TestMigrateSeveralVersions(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		ms := withExtraVersions(t, db.Kind, "two", "three", "four")
+		n := len(ms)
+		const processes = 8
+		stores := make([]*Store, processes)
+		for i := range stores {
+			s, err := New(db.Open(t), nil)
+			require.NoError(t, err)
+			stores[i] = s
+		}
+		s := stores[0]
+
+		res, err := s.migrateWith(ctx, ms, "up", n-2)
+		require.NoError(t, err)
+		require.Equal(t, versionRange(1, n-2), versionsOf(res))
+		require.Equal(t, n-2, res.Current)
+
+		// The rest, from eight stores at once: each version once.
+		var wg sync.WaitGroup
+		results := make([]*MigrateResult, processes)
+		errs := make([]error, processes)
+		for i, st := range stores {
+			wg.Go(func() { results[i], errs[i] = st.migrateWith(ctx, ms, "up", 0) })
+		}
+		wg.Wait()
+		var all []int
+		for i, r := range results {
+			require.NoError(t, errs[i])
+			require.Equal(t, n, r.Current)
+			all = append(all, versionsOf(r)...)
+		}
+		sort.Ints(all)
+		require.Equal(t, versionRange(n-1, n), all)
+
+		res, err = s.migrateWith(ctx, ms, "down", n-3)
+		require.NoError(t, err)
+		require.Equal(t, []int{n, n - 1, n - 2}, versionsOf(res), "newest first")
+		require.Equal(t, n-3, res.Current)
+		require.Equal(t, int64(0), countTables(t, s, "waffle_test_%"))
+
+		// A failing version: those before it stay applied and are reported
+		// with the error; it left nothing behind.
+		broken := withExtraVersions(t, db.Kind, "two", "broken")
+		res, err = s.migrateWith(ctx, broken, "up", 0)
+		require.Error(t, err)
+		require.Contains(t, err.Error(), "applying version 3 (broken)")
+		require.Equal(t, []int{2}, versionsOf(res))
+		status, err := s.MigrationStatus(ctx)
+		require.NoError(t, err)
+		require.True(t, status[len(status)-1].Applied)
+		require.Equal(t, int64(1), countTables(t, s, "waffle_test_%"), "version two's table, not the broken one's")
+
+		res, err = s.migrateWith(ctx, broken, "down", 0)
+		require.NoError(t, err)
+		require.Equal(t, []int{2, 1}, versionsOf(res))
+		require.Empty(t, dumpSchema(t, s))
+	})
+}
+
+// versionRange is from, from±1, ..., to.
+func versionRange(from, to int) []int {
+	var out []int
+	step := 1
+	if to < from {
+		step = -1
+	}
+	for v := from; ; v += step {
+		out = append(out, v)
+		if v == to {
+			return out
+		}
+	}
+}
+
+// countTables counts s's tables whose names match the LIKE pattern.
+func countTables(t *testing.T, s *Store, like string) int64 {
+	t.Helper()
+	q := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE ?"
+	if s.Dialect() == "postgres" {
+		q = "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE $1"
+	}
+	sqlDB, err := s.db.DB()
+	require.NoError(t, err)
+	var n int64
+	require.NoError(t, sqlDB.QueryRowContext(context.Background(), q, like).Scan(&n))
+	return n
 }
