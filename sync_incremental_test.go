@@ -328,7 +328,7 @@ func waitBlockedOrDone(t *testing.T, s *Store, done chan error) {
 }
 
 // TestSyncUserMembershipshipNewGroupStartsEmpty plants a member row for the ID the
-// flag's group is about to get. PostgreSQL refuses it (migration 3's
+// flag's group is about to get. PostgreSQL refuses it (the schema's
 // trigger checks what the foreign key it replaces did), and so does SQLite
 // with foreign_keys=on; a SQLite connection without it stores the row, and
 // the sync then clears the group it creates: the group holds exactly the
@@ -356,7 +356,7 @@ func TestSyncUserMembershipshipNewGroupStartsEmpty(t *testing.T) {
 			require.NoError(t, err)
 			conn, err := db.Conn(ctx)
 			require.NoError(t, err)
-			// Stray rows in both member tables (migration 4).
+			// Stray rows in both member tables (schema version 1).
 			strayed := strings.Replace(stray, "waffle_group_member", "waffle_sync_member", 1)
 			for _, q := range []string{"PRAGMA foreign_keys = OFF", stray, strayed, "PRAGMA foreign_keys = ON"} {
 				_, err := conn.ExecContext(ctx, q)
@@ -373,7 +373,7 @@ func TestSyncUserMembershipshipNewGroupStartsEmpty(t *testing.T) {
 // TestGroupDeletedWhileMembersWritten forces, on PostgreSQL, the
 // interleaving that the foreign key from members to groups used to settle:
 // a group deleted while another transaction adds a member to it by SQL.
-// The delete must wait for that transaction (migration 3's trigger locks the
+// The delete must wait for that transaction (the schema's trigger locks the
 // group FOR KEY SHARE), then delete the member too: no member is left
 // without its group.
 func TestGroupDeletedWhileMembersWritten(t *testing.T) {
@@ -406,7 +406,7 @@ func TestGroupDeletedWhileMembersWritten(t *testing.T) {
 
 // TestUserGroupsAfterSync checks that the groups the sync fills are listed
 // among a user's groups like any other (on PostgreSQL they are found by
-// another path than the groups filled by hand: migration 3).
+// another path than the groups filled by hand: schema version 1).
 func TestUserGroupsAfterSync(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
@@ -425,9 +425,9 @@ func TestUserGroupsAfterSync(t *testing.T) {
 		require.True(t, on)
 
 		// The sync's members stay out of the lookup by user that serves the
-		// groups filled by hand (migration 3), which would cost every member
+		// groups filled by hand (schema version 1), which would cost every member
 		// the sync adds an entry there; on SQLite they are in a table of their
-		// own (migration 4).
+		// own (schema version 1).
 		var outside []string
 		q := `SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
 			WHERE m.synced ORDER BY 1`
@@ -447,7 +447,7 @@ func TestUserGroupsAfterSync(t *testing.T) {
 
 // TestMembershipBySQL writes members of a group listed on a flag with SQL,
 // as another tool would, and checks that evaluation follows: the lookup by
-// user that migration 3 keeps (PostgreSQL: a partial index; SQLite: a table
+// user that the schema keeps (PostgreSQL: a partial index; SQLite: a table
 // kept by triggers) must see inserts, updates and deletes, and forget the
 // members of a deleted group.
 func TestMembershipBySQL(t *testing.T) {

@@ -113,7 +113,7 @@ func TestSyncUserMembershipshipRemovesHandAddedMembers(t *testing.T) {
 		// It adds bob too, who has a window since the last sync: he stays, and
 		// counts as neither added nor removed. (On SQLite the members written
 		// by hand are kept apart from the sync's until its next full
-		// comparison, migration 4.)
+		// comparison, schema version 1.)
 		addWindow(t, s, "beta", "bob", windowT0, nil)
 		for _, user := range []string{"mallory", "bob"} {
 			require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
@@ -371,7 +371,7 @@ func TestSyncUserMembership(t *testing.T) {
 		require.Nil(t, groupMembers(t, s, "beta"))
 
 		// A member written by hand without a window goes too (on SQLite from
-		// the table of members written by hand, migration 4).
+		// the table of members written by hand).
 		require.NoError(t, s.db.Exec(`INSERT INTO waffle_group_member (group_id, user_id)
 			SELECT id, 'eve' FROM waffle_group WHERE name = ?`, SyncGroupName("beta")).Error)
 		require.Equal(t, []string{"eve"}, groupMembers(t, s, "beta"))

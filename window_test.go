@@ -68,7 +68,7 @@ func groupMembers(t testing.TB, s *Store, flag string) []string {
 
 // memberRows is where a test reads every member row, one row for each:
 // PostgreSQL's waffle_group_member; on SQLite, the view of both member tables
-// (migration 4 keeps a sync's members in waffle_sync_member).
+// (the schema keeps a sync's members in waffle_sync_member).
 func memberRows(s *Store) string {
 	if s.Dialect() == "sqlite" {
 		return "waffle_group_member_all"

@@ -27,7 +27,7 @@ func TestUsageErrors(t *testing.T) {
 		{"UnknownOption", []string{"switch", "--nope"}, "switch: flag provided but not defined: -nope"},
 		{"HelpUnknown", []string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{"TooManyArguments", []string{"switch", "a", "on", "extra"}, "switch: too many arguments"},
-		{"MigrateUnknownSubcommand", []string{"migrate", "down"}, `migrate: unknown subcommand "down"`},
+		{"MigrateUnknownSubcommand", []string{"migrate", "sideways"}, `migrate: unknown subcommand "sideways"`},
 		{"MigrateSQLNoDialect", []string{"migrate", "sql"}, "migrate sql: give --dialect"},
 		{"MigrateSQLBadDialect", []string{"migrate", "sql", "--dialect", "mysql"}, `unknown dialect "mysql"`},
 		{"DeleteNothing", []string{"delete"}, "delete: give at least one name"},

@@ -12,7 +12,7 @@ FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_eval_user
 -- An identified user ($2) without extra group names: listed, or in a listed
--- group by stored membership. Membership is two lookups (migration 3): the
+-- group by stored membership. Membership is two lookups (schema version 1): the
 -- user's own rows through the (user_id, group_id) index, which holds the rows
 -- not written by the sync; then the flag's WAFFLE_ group, by name, probed
 -- by its primary key (group_id, user_id).
