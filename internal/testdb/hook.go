@@ -1,4 +1,4 @@
-package waffle
+package testdb
 
 import (
 	"context"
@@ -10,52 +10,43 @@ import (
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/mattn/go-sqlite3"
-	"github.com/stretchr/testify/require"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 
 	"github.com/gowaffle/waffle/internal/dbopen"
-	"github.com/gowaffle/waffle/internal/testdb"
 )
 
-// hookStore returns a Store on h's database whose driver calls before(query)
-// ahead of every statement it sends: a test can cancel a context at an exact
-// point of a transaction, and see what a real driver then does.
-func (h *harness) hookStore(t *testing.T, cfg *Config, before func(query string)) *Store {
-	t.Helper()
-	return h.faultStore(t, cfg, func(query string) error {
-		before(query)
-		return nil
-	})
-}
-
-// faultStore is hookStore whose hook can also fail a statement: when
-// before(query) returns an error, the driver returns it instead of sending
-// the statement.
-func (h *harness) faultStore(t *testing.T, cfg *Config, before func(query string) error) *Store {
-	t.Helper()
+// OpenHooked is Open on a driver that calls before(query) ahead of every
+// statement the handle sends, prepared statements' executions included: a
+// test can cancel a context at an exact point of a transaction and see what
+// a real driver then does. When before returns an error, the driver returns
+// it instead of sending the statement.
+func (d *DB) OpenHooked(tb testing.TB, before func(query string) error) *gorm.DB {
+	tb.Helper()
 	var base driver.Driver = &sqlite3.SQLiteDriver{}
-	if h.db.Kind == testdb.Postgres {
+	if d.Kind == Postgres {
 		base = stdlib.GetDefaultDriver()
 	}
 	hookMu.Lock()
 	hookSeq++
-	name := fmt.Sprintf("waffle-hook-%s-%d", h.db.Kind, hookSeq)
+	name := fmt.Sprintf("waffle-hook-%s-%d", d.Kind, hookSeq)
 	hookMu.Unlock()
 	sql.Register(name, &hookDriver{base: base, before: before})
-	var dialector gorm.Dialector = &sqlite.Dialector{DriverName: name, DSN: dbopen.SQLiteDSN(h.db.DSN)}
-	if h.db.Kind == testdb.Postgres {
-		dialector = postgres.New(postgres.Config{DriverName: name, DSN: h.db.DSN})
+	var dialector gorm.Dialector = &sqlite.Dialector{DriverName: name, DSN: dbopen.SQLiteDSN(d.DSN)}
+	if d.Kind == Postgres {
+		dialector = postgres.New(postgres.Config{DriverName: name, DSN: d.DSN})
 	}
 	db, err := gorm.Open(dialector, dbopen.Config())
-	require.NoError(t, err)
+	if err != nil {
+		tb.Fatalf("testdb: opening hooked %s: %v", d.Kind, err)
+	}
 	sqlDB, err := db.DB()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sqlDB.Close() })
-	s, err := New(db, cfg)
-	require.NoError(t, err)
-	return s
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	tb.Cleanup(func() { _ = sqlDB.Close() })
+	return db
 }
 
 var (
@@ -131,7 +122,7 @@ type hookStmt struct {
 func (s *hookStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	e, ok := s.Stmt.(driver.StmtExecContext)
 	if !ok {
-		return nil, fmt.Errorf("hook driver: %T has no ExecContext", s.Stmt)
+		return nil, fmt.Errorf("testdb: hook driver: %T has no ExecContext", s.Stmt)
 	}
 	if err := s.before(s.query); err != nil {
 		return nil, err
@@ -142,7 +133,7 @@ func (s *hookStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (d
 func (s *hookStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	q, ok := s.Stmt.(driver.StmtQueryContext)
 	if !ok {
-		return nil, fmt.Errorf("hook driver: %T has no QueryContext", s.Stmt)
+		return nil, fmt.Errorf("testdb: hook driver: %T has no QueryContext", s.Stmt)
 	}
 	if err := s.before(s.query); err != nil {
 		return nil, err
@@ -161,7 +152,7 @@ func (c *hookConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, opts)
 	}
-	return nil, fmt.Errorf("hook driver: %T has no BeginTx", c.Conn)
+	return nil, fmt.Errorf("testdb: hook driver: %T has no BeginTx", c.Conn)
 }
 
 func (c *hookConn) CheckNamedValue(nv *driver.NamedValue) error {
