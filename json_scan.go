@@ -58,7 +58,7 @@ func parseStringFlags(blob []byte) (*stringFlags, error) {
 	if err == nil {
 		return f, nil
 	}
-	if err == errScanSyntax || !json.Valid(blob) {
+	if errors.Is(err, errScanSyntax) || !json.Valid(blob) {
 		var raw json.RawMessage
 		return nil, syntaxError(base, blob, json.Unmarshal(blob, &raw))
 	}
@@ -372,7 +372,7 @@ func (s *flagScanner) string() (string, bool, error) {
 // whose first backslash is at i, decoding as encoding/json does: a \u escape
 // of a lone or badly paired UTF-16 surrogate gives U+FFFD.
 func (s *flagScanner) unescape(start, i int) (string, error) {
-	b := append(s.buf[:0], s.src[start:i]...)
+	b := append(s.buf[:0], s.src[start:i]...) //nolint:gocritic // reuses s.buf's array; stored back in s.buf below
 	for i < len(s.src) {
 		c := s.src[i]
 		switch {

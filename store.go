@@ -92,7 +92,7 @@ func (s *Store) inAppTx() bool { return dbtx.InAppTx(s.db) }
 func (s *Store) queryRow(ctx context.Context, name string, args ...any) *sql.Row {
 	pool := s.pool()
 	if db, ok := pool.(*sql.DB); ok {
-		stmt, err := s.stmts.Get(ctx, db, s.q, name)
+		stmt, err := s.stmts.Get(ctx, db, s.q, name) //nolint:sqlclosecheck // cached for the Store's life, like the pool
 		if err == nil {
 			return stmt.QueryRowContext(ctx, args...)
 		}

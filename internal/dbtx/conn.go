@@ -59,22 +59,25 @@ func (c *Conn) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
+// ExecContext runs query on c, prepared when c prepares.
 func (c *Conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := c.stmt(ctx, query); st != nil {
+	if st := c.stmt(ctx, query); st != nil { //nolint:sqlclosecheck // c.stmts owns it: Close and Discard close it
 		return st.ExecContext(ctx, args...)
 	}
 	return c.conn.ExecContext(ctx, query, args...)
 }
 
+// QueryContext runs query on c, prepared when c prepares.
 func (c *Conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := c.stmt(ctx, query); st != nil {
+	if st := c.stmt(ctx, query); st != nil { //nolint:sqlclosecheck // c.stmts owns it: Close and Discard close it
 		return st.QueryContext(ctx, args...)
 	}
 	return c.conn.QueryContext(ctx, query, args...)
 }
 
+// QueryRowContext runs query on c, prepared when c prepares.
 func (c *Conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := c.stmt(ctx, query); st != nil {
+	if st := c.stmt(ctx, query); st != nil { //nolint:sqlclosecheck // c.stmts owns it: Close and Discard close it
 		return st.QueryRowContext(ctx, args...)
 	}
 	return c.conn.QueryRowContext(ctx, query, args...)
@@ -91,7 +94,7 @@ func (c *Conn) Close() error {
 // are closed first, while the connection is open: database/sql does not
 // close a connection's own statements when it discards it, and SQLite
 // keeps a connection with statements left open (and its transaction, and
-// the write lock) until they are finalized.
+// the write lock) until they are finalised.
 func (c *Conn) Discard() {
 	_ = c.closeStmts()
 	_ = c.conn.Raw(func(any) error { return driver.ErrBadConn })

@@ -28,9 +28,7 @@ func TestConnPrepare(t *testing.T) {
 				require.NoError(t, err)
 				var n int
 				require.NoError(t, c.QueryRowContext(ctx, "SELECT count(*) FROM dbtx_row").Scan(&n))
-				rows, err := c.QueryContext(ctx, "SELECT v FROM dbtx_row")
-				require.NoError(t, err)
-				require.NoError(t, rows.Close())
+				require.NoError(t, countQuery(ctx, c))
 			}
 			_, err = c.ExecContext(ctx, "INSERT INTO dbtx_missing (v) VALUES (1)")
 			require.Error(t, err)
@@ -46,6 +44,18 @@ func TestConnPrepare(t *testing.T) {
 		require.NoError(t, g.Raw("SELECT count(*) FROM dbtx_row").Scan(&n).Error)
 		require.Equal(t, int64(4), n)
 	})
+}
+
+// countQuery runs a query through c.QueryContext and reads its rows.
+func countQuery(ctx context.Context, c *Conn) error {
+	rows, err := c.QueryContext(ctx, "SELECT v FROM dbtx_row")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
 }
 
 // Close returns the connection to the pool; Discard closes it, so the pool

@@ -43,7 +43,7 @@ func TestStmtCacheGet(t *testing.T) {
 		got := make([]*sql.Stmt, 8)
 		for i := range got {
 			wg.Go(func() {
-				st, err := c.Get(ctx, one, q, "tx_rollback")
+				st, err := c.Get(ctx, one, q, "tx_rollback") //nolint:sqlclosecheck // the cache owns it
 				if err == nil {
 					got[i] = st
 				}

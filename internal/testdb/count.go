@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -144,7 +145,7 @@ func (cc *countingConn) ExecContext(ctx context.Context, query string, args []dr
 		return nil, driver.ErrSkip
 	}
 	res, err := e.ExecContext(ctx, query, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		cc.c.add(query)
 	}
 	return res, err
@@ -156,7 +157,7 @@ func (cc *countingConn) QueryContext(ctx context.Context, query string, args []d
 		return nil, driver.ErrSkip
 	}
 	rows, err := q.QueryContext(ctx, query, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		cc.c.add(query)
 	}
 	return rows, err
