@@ -10,7 +10,8 @@ COUNT     ?= 10
 FUZZTIME  ?= 30s
 
 WITH_PG := scripts/with-postgres
-STATICCHECK_VERSION := v0.8.2
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := $(shell $(GO) env GOPATH)/bin/golangci-lint
 
 .DEFAULT_GOAL := help
 .PHONY: help test test-sqlite bench bench-smoke bench-all lint fuzz
@@ -46,18 +47,16 @@ bench-smoke: ## every side-by-side benchmark once (-benchtime=1x, bulk writes ex
 bench-all: ## every benchmark of every module, COUNT times each (raw go test output)
 	$(WITH_PG) sh -c 'for m in $(MODULES); do (cd "$$m" && $(GO) test -run "^$$" -bench . -benchmem -count=$(COUNT) ./...) || exit 1; done'
 
-lint: ## gofmt -l, go vet, and staticcheck if installed
-	@unformatted=$$(gofmt -l .); \
-	if [ -n "$$unformatted" ]; then \
-		echo "gofmt -l: these files need gofmt -w:" >&2; echo "$$unformatted" >&2; exit 1; \
+lint: ## golangci-lint (.golangci.yml, installed at the pinned version when missing) in every module of go.work
+	@if ! $(GOLANGCI_LINT) version 2>/dev/null | grep -q 'version $(GOLANGCI_LINT_VERSION:v%=%) '; then \
+		echo "$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)"; \
+		$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) || exit 1; \
 	fi
-	$(GO) vet ./...
-	@if command -v staticcheck >/dev/null 2>&1; then \
-		echo "staticcheck ./..."; staticcheck ./...; \
-	else \
-		echo "lint: staticcheck not found on PATH, skipped; install it with:" >&2; \
-		echo "  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)" >&2; \
-	fi
+	@if [ -f go.work ]; then mods=$$($(GO) list -m -f '{{.Dir}}'); else mods=.; fi; \
+	for m in $$mods; do \
+		echo "golangci-lint run ./... in $$m"; \
+		( cd "$$m" && $(GOLANGCI_LINT) run ./... ) || exit 1; \
+	done
 
 fuzz: ## run each Fuzz* target of the root package for FUZZTIME (the library's fuzz targets live there)
 	@list=$$($(GO) test -list '^Fuzz' .) || { echo "$$list" >&2; exit 1; }; \

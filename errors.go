@@ -75,7 +75,7 @@ func (e *NameError) Error() string {
 
 // Unwrap returns [ErrInvalidName] and, for reserved names, [ErrReservedName].
 func (e *NameError) Unwrap() []error {
-	if e.err == ErrReservedName {
+	if errors.Is(e.err, ErrReservedName) {
 		return []error{ErrInvalidName, ErrReservedName}
 	}
 	return []error{ErrInvalidName}

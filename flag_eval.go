@@ -82,11 +82,8 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 	}
 
 	// 2. Override.
-	if s.cfg.Override && req != nil && req.hasQuery() {
-		m := newNameMatcher("%s", name, false)
-		if v, ok := lookupQuery(req.rawQuery(), &m); ok {
-			return v == "1"
-		}
+	if on, ok := s.overrideDecision(name, req); ok {
+		return on
 	}
 
 	// 3. Everyone.
@@ -107,10 +104,7 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 	}
 
 	// 6. User rules.
-	if r.member {
-		return true
-	}
-	if u != nil && (r.authenticated && u.Authenticated || r.staff && u.Staff || r.superusers && u.Superuser) {
+	if r.member || userRulesMatch(r, u) {
 		return true
 	}
 
@@ -121,6 +115,26 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 
 	// 8.
 	return false
+}
+
+// overrideDecision is step 2: the flag's name as a query parameter, when
+// Config.Override allows it. ok is false when it does not decide.
+func (s *Store) overrideDecision(name string, req *requestInput) (on, ok bool) {
+	if !s.cfg.Override || req == nil || !req.hasQuery() {
+		return false, false
+	}
+	m := newNameMatcher("%s", name, false)
+	v, found := lookupQuery(req.rawQuery(), &m)
+	return v == "1", found
+}
+
+// userRulesMatch is step 6's attribute rules: authenticated, staff,
+// superusers, each against the user's own attribute.
+func userRulesMatch(r *flagRow, u *User) bool {
+	if u == nil {
+		return false
+	}
+	return r.authenticated && u.Authenticated || r.staff && u.Staff || r.superusers && u.Superuser
 }
 
 // requestInput is the request the middleware put in the context.

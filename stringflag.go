@@ -88,30 +88,6 @@ func stringFlagText(name string, v any) (text string, ok bool, err error) {
 		if x {
 			text = "True"
 		}
-	case int:
-		text = strconv.Itoa(x)
-	case int8:
-		text = strconv.FormatInt(int64(x), 10)
-	case int16:
-		text = strconv.FormatInt(int64(x), 10)
-	case int32:
-		text = strconv.FormatInt(int64(x), 10)
-	case int64:
-		text = strconv.FormatInt(x, 10)
-	case uint:
-		text = strconv.FormatUint(uint64(x), 10)
-	case uint8:
-		text = strconv.FormatUint(uint64(x), 10)
-	case uint16:
-		text = strconv.FormatUint(uint64(x), 10)
-	case uint32:
-		text = strconv.FormatUint(uint64(x), 10)
-	case uint64:
-		text = strconv.FormatUint(x, 10)
-	case float32:
-		text = strconv.FormatFloat(float64(x), 'g', -1, 32)
-	case float64:
-		text = strconv.FormatFloat(x, 'g', -1, 64)
 	case fmt.Stringer:
 		if isNil(x) {
 			return "", false, nil
@@ -120,6 +96,10 @@ func stringFlagText(name string, v any) (text string, ok bool, err error) {
 			return "", false, err
 		}
 	default:
+		var number bool
+		if text, number = numberText(v); number {
+			break
+		}
 		if text, err = kindText(name, v); err != nil {
 			return "", false, err
 		}
@@ -128,6 +108,38 @@ func stringFlagText(name string, v any) (text string, ok bool, err error) {
 		return "", false, &ValueError{Kind: "string flag", Name: name, Field: "value", Reason: reason}
 	}
 	return text, true, nil
+}
+
+// numberText formats v when it is one of Go's number types (not a named
+// type): ok is false for anything else.
+func numberText(v any) (text string, ok bool) {
+	switch x := v.(type) {
+	case int:
+		return strconv.Itoa(x), true
+	case int8:
+		return strconv.FormatInt(int64(x), 10), true
+	case int16:
+		return strconv.FormatInt(int64(x), 10), true
+	case int32:
+		return strconv.FormatInt(int64(x), 10), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case uint:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint64:
+		return strconv.FormatUint(x, 10), true
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	}
+	return "", false
 }
 
 // isNil reports whether v holds a nil pointer, map, slice, func, channel or

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/gowaffle/waffle/internal/dbtx"
 )
 
 // SyncResult is what [Store.SyncMembership] did.
@@ -93,7 +95,7 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 	// SQLite; see syncConn). Without it (ctx ended, the pool is closed)
 	// each flag takes its own and reports what went wrong. A connection
 	// discarded after a failed rollback is replaced for the next flag.
-	var conn *stmtConn
+	var conn *dbtx.Conn
 	defer func() {
 		if conn != nil {
 			_ = conn.Close()
@@ -105,7 +107,7 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 			continue
 		}
 		seen[name] = true
-		if conn != nil && conn.discarded {
+		if conn != nil && conn.Discarded() {
 			_ = conn.Close()
 			conn = nil
 		}
@@ -148,7 +150,7 @@ func (s *Store) syncFlagNames(ctx context.Context) ([]string, error) {
 }
 
 // syncFlag syncs one flag's group in one transaction and fills fs's counts.
-func (s *Store) syncFlag(ctx context.Context, c *stmtConn, name string, fs *FlagSync) error {
+func (s *Store) syncFlag(ctx context.Context, c *dbtx.Conn, name string, fs *FlagSync) error {
 	if err := ValidateName("flag", name); err != nil {
 		return err
 	}
@@ -298,12 +300,12 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 // it: a failure then undoes this flag's statements only, and the
 // transaction stays usable (PostgreSQL refuses every statement of a
 // transaction after an error, until a rollback to a savepoint).
-func (s *Store) syncTx(ctx context.Context, c *stmtConn, fn func(ex execer) error) error {
+func (s *Store) syncTx(ctx context.Context, c *dbtx.Conn, fn func(ex execer) error) error {
 	if c != nil {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return s.connTx(ctx, c, fn)
+		return dbtx.Run(ctx, c, s.q, fn)
 	}
 	return s.writeTx(ctx, func(ex execer) error {
 		if !s.inAppTx() {
@@ -491,11 +493,11 @@ func (s *Store) syncOnce(ctx context.Context, flags []string) {
 // PostgreSQL's driver (pgx) caches prepared statements itself where the
 // application's setup allows it (not behind a transaction pooler), so a
 // sync there takes a connection per flag, as any write does.
-func (s *Store) syncConn(ctx context.Context) *stmtConn {
+func (s *Store) syncConn(ctx context.Context) *dbtx.Conn {
 	if s.inAppTx() || s.q.Dialect != "sqlite" {
 		return nil
 	}
-	c, err := s.openConn(ctx, true)
+	c, err := dbtx.Open(ctx, s.db, true)
 	if err != nil {
 		return nil
 	}

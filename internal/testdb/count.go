@@ -3,6 +3,7 @@ package testdb
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -108,7 +109,7 @@ func (cc *countingConn) ExecContext(ctx context.Context, query string, args []dr
 		return nil, driver.ErrSkip
 	}
 	res, err := e.ExecContext(ctx, query, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		cc.c.add(query)
 	}
 	return res, err
@@ -120,7 +121,7 @@ func (cc *countingConn) QueryContext(ctx context.Context, query string, args []d
 		return nil, driver.ErrSkip
 	}
 	rows, err := q.QueryContext(ctx, query, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		cc.c.add(query)
 	}
 	return rows, err

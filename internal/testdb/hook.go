@@ -1,4 +1,4 @@
-package waffle
+package testdb
 
 import (
 	"context"
@@ -6,31 +6,19 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 )
 
-// hookStore returns a Store on h's database whose driver calls before(query)
-// ahead of every statement it sends: a test can cancel a context at an exact
-// point of a transaction, and see what a real driver then does.
-func (h *harness) hookStore(t *testing.T, cfg *Config, before func(query string)) *Store {
-	t.Helper()
-	return h.faultStore(t, cfg, func(query string) error {
-		before(query)
-		return nil
-	})
-}
-
-// faultStore is hookStore whose hook can also fail a statement: when
-// before(query) returns an error, the driver returns it instead of sending
-// the statement.
-func (h *harness) faultStore(t *testing.T, cfg *Config, before func(query string) error) *Store {
-	t.Helper()
-	db := h.db.OpenWrapped(t, func(base driver.Driver) driver.Driver {
+// OpenHooked is Open on a driver that calls before(query) ahead of every
+// statement the handle sends, prepared statements' executions included: a
+// test can cancel a context at an exact point of a transaction and see what
+// a real driver then does. When before returns an error, the driver returns
+// it instead of sending the statement.
+func (d *DB) OpenHooked(tb testing.TB, before func(query string) error) *gorm.DB {
+	tb.Helper()
+	return d.OpenWrapped(tb, func(base driver.Driver) driver.Driver {
 		return &hookDriver{base: base, before: before}
 	})
-	s, err := New(db, cfg)
-	require.NoError(t, err)
-	return s
 }
 
 type hookDriver struct {
@@ -101,7 +89,7 @@ type hookStmt struct {
 func (s *hookStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	e, ok := s.Stmt.(driver.StmtExecContext)
 	if !ok {
-		return nil, fmt.Errorf("hook driver: %T has no ExecContext", s.Stmt)
+		return nil, fmt.Errorf("testdb: hook driver: %T has no ExecContext", s.Stmt)
 	}
 	if err := s.before(s.query); err != nil {
 		return nil, err
@@ -112,7 +100,7 @@ func (s *hookStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (d
 func (s *hookStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	q, ok := s.Stmt.(driver.StmtQueryContext)
 	if !ok {
-		return nil, fmt.Errorf("hook driver: %T has no QueryContext", s.Stmt)
+		return nil, fmt.Errorf("testdb: hook driver: %T has no QueryContext", s.Stmt)
 	}
 	if err := s.before(s.query); err != nil {
 		return nil, err
@@ -131,7 +119,7 @@ func (c *hookConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, opts)
 	}
-	return nil, fmt.Errorf("hook driver: %T has no BeginTx", c.Conn)
+	return nil, fmt.Errorf("testdb: hook driver: %T has no BeginTx", c.Conn)
 }
 
 func (c *hookConn) CheckNamedValue(nv *driver.NamedValue) error {
