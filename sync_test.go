@@ -1173,9 +1173,9 @@ func TestUserGroupsAfterSync(t *testing.T) {
 		require.True(t, on)
 
 		// The sync's members stay out of the lookup by user that serves the
-		// groups filled by hand (migration 3), which would cost every member
+		// groups filled by hand (schema version 1), which would cost every member
 		// the sync adds an entry there; on SQLite they are in a table of their
-		// own (migration 4).
+		// own (schema version 1).
 		var outside []string
 		q := `SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
 			WHERE m.synced ORDER BY 1`
@@ -1195,7 +1195,7 @@ func TestUserGroupsAfterSync(t *testing.T) {
 
 // TestMembershipBySQL writes members of a group listed on a flag with SQL,
 // as another tool would, and checks that evaluation follows: the lookup by
-// user that migration 3 keeps (PostgreSQL: a partial index; SQLite: a table
+// user that schema version 1 keeps (PostgreSQL: a partial index; SQLite: a table
 // kept by triggers) must see inserts, updates and deletes, and forget the
 // members of a deleted group.
 func TestMembershipBySQL(t *testing.T) {
