@@ -51,7 +51,7 @@ func (c *cli) runIn(stdin string, args ...string) result {
 		},
 	}
 	err := a.run(context.Background(), args)
-	code := exitCode(err, &errOut)
+	code := a.exitCode(err)
 	return result{stdout: out.String(), stderr: errOut.String(), err: err, code: code}
 }
 
@@ -88,10 +88,14 @@ func (c *cli) fails(code int, args ...string) string {
 }
 
 // store opens a store of its own on the test's database, to check what the
-// command did.
+// command did: with the command's own drivers, so that one process never
+// links two SQLite libraries on one file.
 func (c *cli) store() *waffle.Store {
 	c.t.Helper()
-	s, err := waffle.New(c.db.Open(c.t), nil)
+	db, err := openDB(c.db.DSN)
+	require.NoError(c.t, err)
+	c.t.Cleanup(func() { closeDB(db) })
+	s, err := waffle.New(db, nil)
 	require.NoError(c.t, err)
 	return s
 }

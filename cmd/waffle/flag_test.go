@@ -125,7 +125,7 @@ func TestFlagGroupsKeepSyncGroup(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		c.ok("flag", "f", "--create", "--group", "g1")
-		c.ok("member", "add", "f", "u1", "--start", "2020-01-01")
+		c.ok("window", "add", "f", "u1", "--start", "2020-01-01")
 		c.ok("sync", "f")
 		c.ok("flag", "f", "--group", "g2")
 		f, err := s.GetFlag(ctx, "f")

@@ -27,7 +27,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin, getenv: os.Getenv}
+	code := a.exitCode(a.run(ctx, os.Args[1:]))
 	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	os.Exit(code)
 }

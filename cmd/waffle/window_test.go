@@ -10,20 +10,20 @@ import (
 	"github.com/gowaffle/waffle"
 )
 
-func TestMember(t *testing.T) {
+func TestWindow(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		c.ok("flag", "beta", "--create")
 		c.ok("flag", "other", "--create")
 
-		out := c.ok("member", "add", "beta", "u1", "--start", "2020-01-01", "--end", "2100-01-01T12:30:00+02:00", "--note", "pilot")
+		out := c.ok("window", "add", "beta", "u1", "--start", "2020-01-01", "--end", "2100-01-01T12:30:00+02:00", "--note", "pilot")
 		require.Equal(t, "Added window 1: user u1 has flag beta from 2020-01-01T00:00:00Z until 2100-01-01T10:30:00Z.\n"+
 			"It takes effect at the next `waffle sync beta`.\n", out)
-		c.ok("member", "add", "beta", "u2", "--start", "2020-01-01", "--end", "2020-02-01") // over
-		c.ok("member", "add", "other", "u1")                                                // from now, no end
-		var added memberJSON
-		require.NoError(t, json.Unmarshal([]byte(c.ok("member", "add", "beta", "u3", "--start", "2099-05-05", "--json")), &added))
+		c.ok("window", "add", "beta", "u2", "--start", "2020-01-01", "--end", "2020-02-01") // over
+		c.ok("window", "add", "other", "u1")                                                // from now, no end
+		var added windowJSON
+		require.NoError(t, json.Unmarshal([]byte(c.ok("window", "add", "beta", "u3", "--start", "2099-05-05", "--json")), &added))
 		require.Equal(t, time.Date(2099, 5, 5, 0, 0, 0, 0, time.UTC), added.Start)
 		require.Nil(t, added.End)
 		require.False(t, added.Active, "not yet")
@@ -35,31 +35,31 @@ func TestMember(t *testing.T) {
 		require.Equal(t, time.Date(2100, 1, 1, 10, 30, 0, 0, time.UTC), *ms[0].End)
 		require.Equal(t, "pilot", ms[0].Note)
 
-		all := lines(c.ok("member", "list"))
+		all := lines(c.ok("window", "list"))
 		require.Len(t, all, 5)
 		require.Regexp(t, `^ID\s+FLAG\s+USER\s+START\s+END\s+ACTIVE\s+NOTE$`, all[0])
 		require.Regexp(t, `^1\s+beta\s+u1\s+2020-01-01T00:00:00Z\s+2100-01-01T10:30:00Z\s+yes\s+pilot$`, all[1])
 		require.Regexp(t, `^2\s+beta\s+u2\s+2020-01-01T00:00:00Z\s+2020-02-01T00:00:00Z\s+no$`, all[2])
 		require.Regexp(t, `^3\s+other\s+u1\s+\S+\s+-\s+yes$`, all[3])
 
-		require.Len(t, lines(c.ok("member", "list", "--flag", "beta")), 4)
-		require.Len(t, lines(c.ok("member", "list", "--user", "u1")), 3)
-		require.Len(t, lines(c.ok("member", "list", "--flag", "beta", "--active")), 2)
-		var js []memberJSON
-		require.NoError(t, json.Unmarshal([]byte(c.ok("member", "list", "--user", "u1", "--json")), &js))
+		require.Len(t, lines(c.ok("window", "list", "--flag", "beta")), 4)
+		require.Len(t, lines(c.ok("window", "list", "--user", "u1")), 3)
+		require.Len(t, lines(c.ok("window", "list", "--flag", "beta", "--active")), 2)
+		var js []windowJSON
+		require.NoError(t, json.Unmarshal([]byte(c.ok("window", "list", "--user", "u1", "--json")), &js))
 		require.Len(t, js, 2)
 		require.True(t, js[0].Active)
 		require.Equal(t, "beta", js[0].Flag)
-		require.Equal(t, "[]\n", c.ok("member", "list", "--user", "nobody", "--json"))
+		require.Equal(t, "[]\n", c.ok("window", "list", "--user", "nobody", "--json"))
 
-		require.Equal(t, "Deleted 2 windows\nNot found: window 99\n", c.ok("member", "delete", "2", "99", "3"))
+		require.Equal(t, "Deleted 2 windows\nNot found: window 99\n", c.ok("window", "delete", "2", "99", "3"))
 		ms, err = s.ListWindows(ctx, waffle.WindowFilter{})
 		require.NoError(t, err)
 		require.Len(t, ms, 2)
 	})
 }
 
-func TestMemberErrors(t *testing.T) {
+func TestWindowErrors(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		c.ok("flag", "beta", "--create")
@@ -68,21 +68,21 @@ func TestMemberErrors(t *testing.T) {
 			args []string
 			msg  string
 		}{
-			{2, []string{"member"}, "give a subcommand"},
-			{2, []string{"member", "move"}, `unknown subcommand "move"`},
-			{2, []string{"member", "add", "beta"}, "missing arguments"},
-			{2, []string{"member", "add", "beta", "u", "--start", "tomorrow"}, `--start: invalid time "tomorrow"`},
-			{2, []string{"member", "add", "beta", "u", "--start", "2026-13-01"}, `invalid time "2026-13-01"`},
-			{2, []string{"member", "add", "beta", "u", "--end", "2026-02-30"}, `--end: invalid time "2026-02-30"`},
-			{2, []string{"member", "add", "beta", "u", "--start", "2026-01-01 10:00"}, "invalid time"},
-			{2, []string{"member", "delete"}, "missing arguments"},
-			{2, []string{"member", "delete", "x"}, `invalid window ID "x"`},
-			{2, []string{"member", "delete", "0"}, `invalid window ID "0"`},
-			{1, []string{"member", "add", "nope", "u"}, `flag "nope" not found`},
-			{1, []string{"member", "add", "beta", "u", "--start", "2026-02-01", "--end", "2026-01-01"}, "end"},
-			{1, []string{"member", "add", "beta", "u", "--start", "2026-01-01", "--end", "2026-01-01"}, "end"},
-			{1, []string{"member", "add", "beta", "bad\tid"}, "user"},
-			{1, []string{"member", "list", "--flag", "nope"}, `flag "nope" not found`},
+			{2, []string{"window"}, "give a subcommand"},
+			{2, []string{"window", "move"}, `unknown subcommand "move"`},
+			{2, []string{"window", "add", "beta"}, "missing arguments"},
+			{2, []string{"window", "add", "beta", "u", "--start", "tomorrow"}, `--start: invalid time "tomorrow"`},
+			{2, []string{"window", "add", "beta", "u", "--start", "2026-13-01"}, `invalid time "2026-13-01"`},
+			{2, []string{"window", "add", "beta", "u", "--end", "2026-02-30"}, `--end: invalid time "2026-02-30"`},
+			{2, []string{"window", "add", "beta", "u", "--start", "2026-01-01 10:00"}, "invalid time"},
+			{2, []string{"window", "delete"}, "missing arguments"},
+			{2, []string{"window", "delete", "x"}, `invalid window ID "x"`},
+			{2, []string{"window", "delete", "0"}, `invalid window ID "0"`},
+			{1, []string{"window", "add", "nope", "u"}, `flag "nope" not found`},
+			{1, []string{"window", "add", "beta", "u", "--start", "2026-02-01", "--end", "2026-01-01"}, "end"},
+			{1, []string{"window", "add", "beta", "u", "--start", "2026-01-01", "--end", "2026-01-01"}, "end"},
+			{1, []string{"window", "add", "beta", "bad\tid"}, "user"},
+			{1, []string{"window", "list", "--flag", "nope"}, `flag "nope" not found`},
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
@@ -137,8 +137,8 @@ func TestDeleteFlagWithWindows(t *testing.T) {
 		s := c.store()
 		c.ok("flag", "a", "--create")
 		c.ok("flag", "b", "--create")
-		c.ok("member", "add", "a", "u1")
-		c.ok("member", "add", "b", "u2")
+		c.ok("window", "add", "a", "u1")
+		c.ok("window", "add", "b", "u2")
 		c.ok("sync")
 		require.Equal(t, "Deleted 1 Flags\n", c.ok("delete", "--flag", "a"))
 		ms, err := s.ListWindows(ctx, waffle.WindowFilter{})
