@@ -59,7 +59,7 @@ func isPostgres(target string) bool {
 // otherwise be taken for a SQLite file name.
 func checkTarget(target string) error {
 	if m := schemeRE.FindStringSubmatch(target); m != nil && !isPostgres(target) {
-		return fmt.Errorf("unsupported database %q URL: give a SQLite file path or a postgres:// URL", m[1])
+		return fmt.Errorf("unsupported database URL scheme %q: give a SQLite file path or a postgres:// URL", m[1])
 	}
 	if strings.ContainsRune(target, 0) {
 		return errors.New("invalid database: the path contains a NUL byte")

@@ -93,7 +93,7 @@ var (
 	urlPasswordRE = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^:/?#\s@]*:)\S*@`)
 	// keyPasswordRE matches password=VALUE (key/value DSNs, URL queries;
 	// sslpassword too), VALUE quoted or not.
-	keyPasswordRE = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&'"]+)`)
+	keyPasswordRE = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&'"]*[^\s&'":])`)
 	// keyValueRE finds password keys in a key/value DSN or URL query.
 	keyValueRE = regexp.MustCompile(`(?i)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|([^\s&]+))`)
 )
