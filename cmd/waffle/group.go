@@ -132,15 +132,5 @@ func listGroups(ctx context.Context, a *app, s *waffle.Store, asJSON bool) error
 // printNames prints a list of names: one per line under a heading, or a JSON
 // array.
 func printNames(a *app, heading string, names []string, asJSON bool) error {
-	if asJSON {
-		if names == nil {
-			names = []string{}
-		}
-		return writeJSON(a.stdout, names)
-	}
-	t := newTable(a.stdout, heading)
-	for _, n := range names {
-		t.row(n)
-	}
-	return t.flush()
+	return printList(a, asJSON, names, []string{heading}, func(n string) []string { return []string{n} })
 }

@@ -36,27 +36,24 @@ for NULL. A flag that does not exist is an error.`)
 	if err := waffle.ValidateName("string flag", name); err != nil {
 		return err
 	}
-	s, closeDB, err := cf.store(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	v, err := s.Get(ctx, name)
-	if err != nil {
-		return err
-	}
-	switch {
-	case !v.Found() && !v.Null():
-		return &waffle.NotFoundError{Kind: "string flag", Name: name}
-	case *asJSON && v.Null():
-		return writeJSON(a.stdout, nil)
-	case *asJSON:
-		return writeJSON(a.stdout, v.String())
-	case v.Null():
+	return withStore(ctx, cf, func(s *waffle.Store) error {
+		v, err := s.Get(ctx, name)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !v.Found() && !v.Null():
+			return &waffle.NotFoundError{Kind: "string flag", Name: name}
+		case *asJSON && v.Null():
+			return writeJSON(a.stdout, nil)
+		case *asJSON:
+			return writeJSON(a.stdout, v.String())
+		case v.Null():
+			return nil
+		}
+		a.printf("%s\n", v.String())
 		return nil
-	}
-	a.printf("%s\n", v.String())
-	return nil
+	})
 }
 
 var setCommand = &command{
@@ -90,16 +87,13 @@ exist. --null stores NULL, which reads as missing.`)
 	if err := waffle.ValidateName("string flag", name); err != nil {
 		return err
 	}
-	s, closeDB, err := cf.store(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	if err := s.Set(ctx, name, value); err != nil {
-		return err
-	}
-	a.printf("String flag %s: %s\n", name, shown)
-	return nil
+	return withStore(ctx, cf, func(s *waffle.Store) error {
+		if err := s.Set(ctx, name, value); err != nil {
+			return err
+		}
+		a.printf("String flag %s: %s\n", name, shown)
+		return nil
+	})
 }
 
 var loadJSONCommand = &command{
@@ -120,29 +114,26 @@ writes what load-json reads.`)
 	if err != nil {
 		return err
 	}
-	s, closeDB, err := cf.store(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	var blob []byte
-	if pos[0] == "-" {
-		blob, err = io.ReadAll(a.stdin)
-	} else {
-		blob, err = os.ReadFile(pos[0])
-	}
-	if err != nil {
-		return fmt.Errorf("reading the JSON: %w", err)
-	}
-	if err := s.SetFromJSON(ctx, blob); err != nil {
-		return err
-	}
-	from := pos[0]
-	if from == "-" {
-		from = "standard input"
-	}
-	a.printf("Loaded %d string flags from %s\n", countKeys(blob), from)
-	return nil
+	return withStore(ctx, cf, func(s *waffle.Store) error {
+		var blob []byte
+		if pos[0] == "-" {
+			blob, err = io.ReadAll(a.stdin)
+		} else {
+			blob, err = os.ReadFile(pos[0])
+		}
+		if err != nil {
+			return fmt.Errorf("reading the JSON: %w", err)
+		}
+		if err := s.SetFromJSON(ctx, blob); err != nil {
+			return err
+		}
+		from := pos[0]
+		if from == "-" {
+			from = "standard input"
+		}
+		a.printf("Loaded %d string flags from %s\n", countKeys(blob), from)
+		return nil
+	})
 }
 
 // countKeys counts the distinct keys of JSON that SetFromJSON accepted: an
@@ -191,32 +182,29 @@ with null for a NULL value: load-json reads it back unchanged.`)
 	if _, err := cf.parse(args, 0, 0); err != nil {
 		return err
 	}
-	s, closeDB, err := cf.store(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	flags, err := s.ListStringFlags(ctx)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*string, len(flags)) // encoding/json sorts the keys
-	for _, f := range flags {
-		m[f.Name] = f.Value
-	}
-	if *output == "" {
-		return writeJSON(a.stdout, m)
-	}
-	f, err := os.Create(*output)
-	if err != nil {
-		return err
-	}
-	if err := writeJSON(f, m); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return errors.Join(fmt.Errorf("writing %s", *output), err)
-	}
-	return nil
+	return withStore(ctx, cf, func(s *waffle.Store) error {
+		flags, err := s.ListStringFlags(ctx)
+		if err != nil {
+			return err
+		}
+		m := make(map[string]*string, len(flags)) // encoding/json sorts the keys
+		for _, f := range flags {
+			m[f.Name] = f.Value
+		}
+		if *output == "" {
+			return writeJSON(a.stdout, m)
+		}
+		f, err := os.Create(*output)
+		if err != nil {
+			return err
+		}
+		if err := writeJSON(f, m); err != nil {
+			_ = f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return errors.Join(fmt.Errorf("writing %s", *output), err)
+		}
+		return nil
+	})
 }
