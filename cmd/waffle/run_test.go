@@ -123,7 +123,6 @@ func TestDatabaseOption(t *testing.T) {
 // Options may follow positional arguments, and "--" ends the options so that
 // a name may start with "-".
 func TestOptionsAnywhere(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		c.ok("switch", "--create", "a", "on")
 		c.ok("switch", "b", "--create", "on")

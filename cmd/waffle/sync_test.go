@@ -10,11 +10,9 @@ import (
 )
 
 func TestSync(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
-		c.ok("flag", "beta", "--create")
-		c.ok("flag", "gamma", "--create")
+		c.flags("beta", "gamma")
 		c.ok("window", "add", "beta", "u1", "--start", "2020-01-01")
 		c.ok("window", "add", "beta", "u1", "--start", "2020-01-01", "--end", "2020-06-01") // over; u1 counts once
 		c.ok("window", "add", "beta", "u2", "--start", "2020-01-01", "--end", "2100-01-01")
@@ -37,7 +35,7 @@ func TestSync(t *testing.T) {
 		require.NoError(t, err)
 		c.ok("window", "delete", jsonNumber(ms[0].ID))
 		var res syncJSON
-		require.NoError(t, json.Unmarshal([]byte(c.ok("sync", "beta", "gamma", "--json")), &res))
+		c.json(&res, "sync", "beta", "gamma", "--json")
 		require.False(t, res.At.IsZero())
 		require.Len(t, res.Flags, 2)
 		require.Equal(t, flagSyncJSON{Flag: "beta", Active: 1, Added: 0, Removed: 1}, res.Flags[0])
@@ -48,9 +46,8 @@ func TestSync(t *testing.T) {
 // A flag that fails does not stop the others; the exit status is 1 and the
 // table still shows every flag.
 func TestSyncPartialFailure(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		c.ok("flag", "beta", "--create")
+		c.flags("beta")
 		c.ok("window", "add", "beta", "u1", "--start", "2020-01-01")
 		r := c.run("sync", "nope", "beta")
 		require.Equal(t, 1, r.code)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -11,11 +10,9 @@ import (
 )
 
 func TestWindow(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
-		c.ok("flag", "beta", "--create")
-		c.ok("flag", "other", "--create")
+		c.flags("beta", "other")
 
 		out := c.ok("window", "add", "beta", "u1", "--start", "2020-01-01", "--end", "2100-01-01T12:30:00+02:00", "--note", "pilot")
 		require.Equal(t, "Added window 1: user u1 has flag beta from 2020-01-01T00:00:00Z until 2100-01-01T10:30:00Z.\n"+
@@ -23,7 +20,7 @@ func TestWindow(t *testing.T) {
 		c.ok("window", "add", "beta", "u2", "--start", "2020-01-01", "--end", "2020-02-01") // over
 		c.ok("window", "add", "other", "u1")                                                // from now, no end
 		var added windowJSON
-		require.NoError(t, json.Unmarshal([]byte(c.ok("window", "add", "beta", "u3", "--start", "2099-05-05", "--json")), &added))
+		c.json(&added, "window", "add", "beta", "u3", "--start", "2099-05-05", "--json")
 		require.Equal(t, time.Date(2099, 5, 5, 0, 0, 0, 0, time.UTC), added.Start)
 		require.Nil(t, added.End)
 		require.False(t, added.Active, "not yet")
@@ -46,7 +43,7 @@ func TestWindow(t *testing.T) {
 		require.Len(t, lines(c.ok("window", "list", "--user", "u1")), 3)
 		require.Len(t, lines(c.ok("window", "list", "--flag", "beta", "--active")), 2)
 		var js []windowJSON
-		require.NoError(t, json.Unmarshal([]byte(c.ok("window", "list", "--user", "u1", "--json")), &js))
+		c.json(&js, "window", "list", "--user", "u1", "--json")
 		require.Len(t, js, 2)
 		require.True(t, js[0].Active)
 		require.Equal(t, "beta", js[0].Flag)
@@ -60,9 +57,8 @@ func TestWindow(t *testing.T) {
 }
 
 func TestWindowErrors(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		c.ok("flag", "beta", "--create")
+		c.flags("beta")
 		for _, tc := range []struct {
 			code int
 			args []string
@@ -89,6 +85,49 @@ func TestWindowErrors(t *testing.T) {
 		ms, err := c.store().ListWindows(ctx, waffle.WindowFilter{})
 		require.NoError(t, err)
 		require.Empty(t, ms, "no failure wrote a window")
+	})
+}
+
+// update changes only the fields given, and can move a window or drop its
+// end; a bad option changes nothing.
+func TestWindowUpdate(t *testing.T) {
+	eachDB(t, func(t *testing.T, c *cli) {
+		s := c.store()
+		c.flags("beta", "other")
+		c.ok("window", "add", "beta", "u1", "--start", "2020-01-01", "--end", "2030-01-01", "--note", "pilot")
+
+		require.Equal(t, "Updated window 1: user u1 has flag beta from 2020-01-01T00:00:00Z until 2031-06-01T00:00:00Z.\n"+
+			"It takes effect at the next `waffle sync beta`.\n", c.ok("window", "update", "1", "--end", "2031-06-01"))
+		var got windowJSON
+		c.json(&got, "window", "update", "1", "--flag", "other", "--user", "u2", "--end", "never", "--json")
+		require.Equal(t, "other", got.Flag)
+		require.Equal(t, "u2", got.User)
+		require.Nil(t, got.End)
+		require.True(t, got.Active)
+
+		m, err := s.GetWindow(ctx, 1)
+		require.NoError(t, err)
+		require.Equal(t, "pilot", m.Note, "not given: kept")
+		require.Equal(t, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), m.Start)
+		require.Nil(t, m.End)
+
+		for _, tc := range []struct {
+			code int
+			args []string
+			msg  string
+		}{
+			{2, []string{"window", "update"}, "missing arguments"},
+			{2, []string{"window", "update", "x"}, `invalid window ID "x"`},
+			{2, []string{"window", "update", "1", "--start", "soon"}, `--start: invalid time "soon"`},
+			{1, []string{"window", "update", "9"}, "window"},
+			{1, []string{"window", "update", "1", "--flag", "nope"}, `flag "nope" not found`},
+			{1, []string{"window", "update", "1", "--end", "2019-01-01"}, "end"},
+		} {
+			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
+		}
+		after, err := s.GetWindow(ctx, 1)
+		require.NoError(t, err)
+		require.Equal(t, m, after, "no failure changed the window")
 	})
 }
 
@@ -132,11 +171,9 @@ func FuzzParseTime(f *testing.F) {
 
 // Deleting a flag deletes its windows and its WAFFLE_ group.
 func TestDeleteFlagWithWindows(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
-		c.ok("flag", "a", "--create")
-		c.ok("flag", "b", "--create")
+		c.flags("a", "b")
 		c.ok("window", "add", "a", "u1")
 		c.ok("window", "add", "b", "u2")
 		c.ok("sync")
