@@ -20,7 +20,7 @@ var windowCommand = &command{
 	},
 }
 
-const windowSynopsis = `add FLAG USER [--start TIME] [--end TIME] [--note TEXT] [--json]
+const windowSynopsis = `add FLAG USER [--start TIME] [--end TIME|never] [--note TEXT] [--json]
        waffle window list [--flag FLAG] [--user USER] [--active] [--json]
        waffle window update ID [--flag FLAG] [--user USER] [--start TIME] [--end TIME|never] [--note TEXT] [--json]
        waffle window delete ID...`
@@ -82,7 +82,7 @@ func newWindowOptions(cf *cmdFlags, update bool) *windowOptions {
 		o.user = cf.String("user", "", "move the window to this user ID")
 	}
 	o.start = cf.String("start", "", "the first instant of the window: RFC 3339 or YYYY-MM-DD (midnight UTC); default now")
-	o.end = cf.String("end", "", "the first instant after the window: RFC 3339 or YYYY-MM-DD (midnight UTC); default never")
+	o.end = cf.String("end", "", "the first instant after the window: RFC 3339 or YYYY-MM-DD (midnight UTC), or never (the default)")
 	o.note = cf.String("note", "", "a note about the window")
 	o.asJSON = cf.jsonFlag()
 	return o
@@ -108,7 +108,7 @@ func (o *windowOptions) apply(cf *cmdFlags, m *waffle.FlagMember) error {
 	}
 	switch {
 	case !cf.set("end"):
-	case *o.end == "never" && o.flag != nil: // update only
+	case *o.end == "never":
 		m.End = nil
 	default:
 		t, err := parseTime(*o.end)

@@ -18,7 +18,7 @@ func TestWindow(t *testing.T) {
 		require.Equal(t, "Added window 1: user u1 has flag beta from 2020-01-01T00:00:00Z until 2100-01-01T10:30:00Z.\n"+
 			"It takes effect at the next `waffle sync beta`.\n", out)
 		c.ok("window", "add", "beta", "u2", "--start", "2020-01-01", "--end", "2020-02-01") // over
-		c.ok("window", "add", "other", "u1")                                                // from now, no end
+		c.ok("window", "add", "other", "u1", "--end", "never")                              // from now, no end
 		var added windowJSON
 		c.json(&added, "window", "add", "beta", "u3", "--start", "2099-05-05", "--json")
 		require.Equal(t, time.Date(2099, 5, 5, 0, 0, 0, 0, time.UTC), added.Start)
