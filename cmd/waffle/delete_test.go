@@ -7,7 +7,6 @@ import (
 )
 
 func TestDeleteSwitches(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		for _, n := range []string{"a", "b", "c"} {
@@ -25,7 +24,6 @@ func TestDeleteSwitches(t *testing.T) {
 }
 
 func TestDeleteInvalidNameDeletesNothing(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.NoError(t, s.SetSwitch(ctx, "a", true))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"slices"
@@ -87,22 +86,13 @@ rules).
 		if len(pos) > 0 || *create || changes > 0 || cf.set("append") {
 			return cf.usageErr("--list takes no name and no other option but --json")
 		}
-		s, closeDB, err := cf.store(ctx)
-		if err != nil {
-			return err
-		}
-		defer closeDB()
-		flags, err := s.ListFlags(ctx)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			if flags == nil {
-				flags = []waffle.Flag{}
+		return withStore(ctx, cf, func(s *waffle.Store) error {
+			flags, err := s.ListFlags(ctx)
+			if err != nil {
+				return err
 			}
-			return writeJSON(a.stdout, flags)
-		}
-		return flagRows(a, flags)
+			return printList(a, *asJSON, flags, flagHeader, flagRow)
+		})
 	}
 	if len(pos) == 0 {
 		return cf.usageErr("give a flag name, or --list")
@@ -115,31 +105,23 @@ rules).
 	if err := waffle.ValidateName("flag", name); err != nil {
 		return err
 	}
-	s, closeDB, err := cf.store(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-
-	f, err := s.GetFlag(ctx, name)
-	switch {
-	case errors.Is(err, waffle.ErrNotFound) && *create:
-		f = &waffle.Flag{Name: name}
-		a.printf("Creating flag: %s\n", name)
-	case errors.Is(err, waffle.ErrNotFound):
-		return fmt.Errorf("flag %q does not exist (add --create to create it)", name)
-	case err != nil:
-		return err
-	case changes == 0:
-		if *asJSON {
+	return withStore(ctx, cf, func(s *waffle.Store) error {
+		f, err := getForChange(a, "flag", name, *create, func() (*waffle.Flag, error) { return s.GetFlag(ctx, name) })
+		switch {
+		case err != nil:
+			return err
+		case f == nil:
+			f = &waffle.Flag{Name: name}
+		case changes == 0 && *asJSON:
 			return writeJSON(a.stdout, f)
+		case changes == 0:
+			return flagDetail(a, f)
 		}
-		return flagDetail(a, f)
-	}
-	for _, c := range apply {
-		a.printf("Setting %s\n", c(f))
-	}
-	return s.SaveFlag(ctx, f)
+		for _, c := range apply {
+			a.printf("Setting %s\n", c(f))
+		}
+		return s.SaveFlag(ctx, f)
+	})
 }
 
 // changes checks the options given and returns the changes they make, in a
@@ -307,21 +289,19 @@ func rules(f *waffle.Flag) string {
 	return strings.Join(r, ",")
 }
 
-func flagRows(a *app, flags []waffle.Flag) error {
-	t := newTable(a.stdout, "NAME", "EVERYONE", "PERCENT", "RULES", "LANGUAGES", "USERS", "GROUPS", "MODIFIED")
-	for _, f := range flags {
-		langs := strings.Join(f.Languages, ",")
-		if langs == "" {
-			langs = "-"
-		}
-		groups := strings.Join(f.Groups, ",")
-		if groups == "" {
-			groups = "-"
-		}
-		t.row(f.Name, triState(f.Everyone), percentText(f.Percent), rules(&f), langs,
-			fmt.Sprint(len(f.Users)), groups, formatTime(f.Modified))
+var flagHeader = []string{"NAME", "EVERYONE", "PERCENT", "RULES", "LANGUAGES", "USERS", "GROUPS", "MODIFIED"}
+
+func flagRow(f waffle.Flag) []string {
+	langs := strings.Join(f.Languages, ",")
+	if langs == "" {
+		langs = "-"
 	}
-	return t.flush()
+	groups := strings.Join(f.Groups, ",")
+	if groups == "" {
+		groups = "-"
+	}
+	return []string{f.Name, triState(f.Everyone), percentText(f.Percent), rules(&f), langs,
+		fmt.Sprint(len(f.Users)), groups, formatTime(f.Modified)}
 }
 
 func flagDetail(a *app, f *waffle.Flag) error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -11,7 +10,6 @@ import (
 )
 
 func TestFlagCreate(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.Equal(t, `waffle: flag "checkout" does not exist (add --create to create it)`, c.fails(1, "flag", "checkout", "--staff"))
@@ -103,7 +101,6 @@ func TestFlagChangesOnlyFieldsGiven(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			eachDB(t, func(t *testing.T, c *cli) {
 				s := c.store()
 				require.NoError(t, s.SaveFlag(ctx, base()))
@@ -121,11 +118,10 @@ func TestFlagChangesOnlyFieldsGiven(t *testing.T) {
 // The WAFFLE_ group that sync keeps stays attached when the flag's groups
 // are replaced or cleared.
 func TestFlagGroupsKeepSyncGroup(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		c.ok("flag", "f", "--create", "--group", "g1")
-		c.ok("member", "add", "f", "u1", "--start", "2020-01-01")
+		c.ok("window", "add", "f", "u1", "--start", "2020-01-01")
 		c.ok("sync", "f")
 		c.ok("flag", "f", "--group", "g2")
 		f, err := s.GetFlag(ctx, "f")
@@ -155,7 +151,6 @@ func requireSameFlag(t *testing.T, want, got *waffle.Flag) {
 }
 
 func TestFlagShowAndList(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		require.Equal(t, "NAME  EVERYONE  PERCENT  RULES  LANGUAGES  USERS  GROUPS  MODIFIED\n", c.ok("flag", "--list"))
 		require.Equal(t, "[]\n", c.ok("flag", "--list", "--json"))
@@ -167,7 +162,7 @@ func TestFlagShowAndList(t *testing.T) {
 		require.Regexp(t, `^b\s+off\s+unset\s+staff,rollout\s+-\s+0\s+-\s+\S+Z$`, out[2])
 
 		var flags []waffle.Flag
-		require.NoError(t, json.Unmarshal([]byte(c.ok("flag", "--list", "--json")), &flags))
+		c.json(&flags, "flag", "--list", "--json")
 		require.Len(t, flags, 2)
 		require.Equal(t, "a", flags[0].Name)
 		require.Equal(t, 5.0, *flags[0].Percent)
@@ -180,7 +175,7 @@ func TestFlagShowAndList(t *testing.T) {
 		require.Regexp(t, `(?m)^users:\s+x, y$`, show)
 		require.Regexp(t, `(?m)^everyone:\s+unset$`, show)
 		var one waffle.Flag
-		require.NoError(t, json.Unmarshal([]byte(c.ok("flag", "b", "--json")), &one))
+		c.json(&one, "flag", "b", "--json")
 		require.True(t, one.Staff)
 		require.True(t, one.Rollout)
 		require.Contains(t, c.fails(1, "flag", "nope"), `flag "nope" does not exist`)
@@ -188,7 +183,6 @@ func TestFlagShowAndList(t *testing.T) {
 }
 
 func TestFlagErrors(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		c.ok("flag", "f", "--create", "--percent", "10")
 		for _, tc := range []struct {
@@ -223,11 +217,10 @@ func TestFlagErrors(t *testing.T) {
 }
 
 func TestDeleteFlags(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		c.ok("flag", "a", "--create", "--group", "g")
-		c.ok("flag", "b", "--create")
+		c.flags("b")
 		c.ok("switch", "sw", "on", "--create")
 		c.ok("sample", "sm", "1", "--create")
 		c.ok("set", "str", "v")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,7 +9,6 @@ import (
 )
 
 func TestGroup(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.Equal(t, "NAME  MEMBERS  CREATED\n", c.ok("group", "list"))
@@ -30,7 +28,7 @@ func TestGroup(t *testing.T) {
 		require.Regexp(t, `^alpha\s+1\s+\S+Z$`, out[1])
 		require.Regexp(t, `^beta\s+2\s+\S+Z$`, out[2])
 		var js []groupJSON
-		require.NoError(t, json.Unmarshal([]byte(c.ok("group", "list", "--json")), &js))
+		c.json(&js, "group", "list", "--json")
 		require.Len(t, js, 2)
 		require.Equal(t, []string{"u1", "u3"}, js[1].Members)
 
@@ -53,7 +51,6 @@ func TestGroup(t *testing.T) {
 }
 
 func TestGroupErrors(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		c.ok("group", "create", "g")
 		for _, tc := range []struct {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,7 +9,6 @@ import (
 )
 
 func TestSample(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.Contains(t, c.fails(1, "sample", "beta", "50"), `sample "beta" does not exist (add --create to create it)`)
@@ -31,13 +29,12 @@ func TestSample(t *testing.T) {
 
 		require.Regexp(t, `^NAME\s+PERCENT\s+MODIFIED\s+NOTE\nbeta\s+0.001\s+\S+Z\n$`, c.ok("sample", "beta"))
 		var one waffle.Sample
-		require.NoError(t, json.Unmarshal([]byte(c.ok("sample", "beta", "--json")), &one))
+		c.json(&one, "sample", "beta", "--json")
 		require.Equal(t, 0.001, one.Percent)
 	})
 }
 
 func TestSampleKeepsNote(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.NoError(t, waffle.Save(ctx, s, &waffle.Sample{Name: "sm", Percent: 5, Note: "ops"}))
@@ -50,7 +47,6 @@ func TestSampleKeepsNote(t *testing.T) {
 }
 
 func TestSampleList(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		require.Equal(t, "NAME  PERCENT  MODIFIED  NOTE\n", c.ok("sample", "--list"))
 		require.Equal(t, "[]\n", c.ok("sample", "--list", "--json"))
@@ -61,7 +57,7 @@ func TestSampleList(t *testing.T) {
 		require.Regexp(t, `^a\s+33.3\s+`, out[1])
 		require.Regexp(t, `^b\s+100\s+`, out[2])
 		var js []waffle.Sample
-		require.NoError(t, json.Unmarshal([]byte(c.ok("sample", "--list", "--json")), &js))
+		c.json(&js, "sample", "--list", "--json")
 		require.Len(t, js, 2)
 		require.Equal(t, 33.3, js[0].Percent)
 		require.Equal(t, 100.0, js[1].Percent)
@@ -69,7 +65,6 @@ func TestSampleList(t *testing.T) {
 }
 
 func TestSampleErrors(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		c.ok("sample", "x", "10", "--create")
 		for _, tc := range []struct {
@@ -97,7 +92,6 @@ func TestSampleErrors(t *testing.T) {
 }
 
 func TestDeleteSamples(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.NoError(t, s.SetSample(ctx, "a", 1))

@@ -13,7 +13,6 @@ import (
 )
 
 func TestGetSet(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.Contains(t, c.fails(1, "get", "color"), `no such flag "color"`)
@@ -51,7 +50,6 @@ func TestGetSet(t *testing.T) {
 }
 
 func TestGetSetErrors(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		for _, tc := range []struct {
 			code int
@@ -77,7 +75,6 @@ func TestGetSetErrors(t *testing.T) {
 // dump-json writes what load-json reads back unchanged: NULL, the empty
 // string, unicode, JSON's special characters and 255-rune names included.
 func TestDumpLoadRoundTrip(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.Equal(t, "{}\n", c.ok("dump-json"))
@@ -136,7 +133,6 @@ func TestDumpLoadRoundTrip(t *testing.T) {
 // Bad JSON is an error and nothing is written, even when part of the input
 // was valid.
 func TestLoadJSONAllOrNothing(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.NoError(t, s.Set(ctx, "keep", "old"))
@@ -165,7 +161,6 @@ func TestLoadJSONAllOrNothing(t *testing.T) {
 }
 
 func TestLoadJSONForms(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		input := "\xEF\xBB\xBF" + `[{"a": "1", "b": true, "c": false}, {"a": 2.50, "d": null}]`
 		r := c.runIn(input, "load-json", "-")
@@ -176,7 +171,6 @@ func TestLoadJSONForms(t *testing.T) {
 }
 
 func TestDeleteStringFlags(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		c.ok("set", "a", "1")
 		c.ok("set", "--null", "b")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -11,7 +10,6 @@ import (
 )
 
 func TestSwitch(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 
@@ -36,7 +34,7 @@ func TestSwitch(t *testing.T) {
 		out := c.ok("switch", "checkout")
 		require.Regexp(t, `^NAME\s+ACTIVE\s+MODIFIED\s+NOTE\ncheckout\s+on\s+\S+Z\n$`, out)
 		var sw waffle.Switch
-		require.NoError(t, json.Unmarshal([]byte(c.ok("switch", "checkout", "--json")), &sw))
+		c.json(&sw, "switch", "checkout", "--json")
 		require.Equal(t, "checkout", sw.Name)
 		require.True(t, sw.Active)
 		require.Contains(t, c.fails(1, "switch", "nope"), `switch "nope" does not exist`)
@@ -44,7 +42,6 @@ func TestSwitch(t *testing.T) {
 }
 
 func TestSwitchKeepsNote(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		s := c.store()
 		require.NoError(t, waffle.Save(ctx, s, &waffle.Switch{Name: "sw", Note: "line one\nline\ttwo"}))
@@ -60,7 +57,6 @@ func TestSwitchKeepsNote(t *testing.T) {
 }
 
 func TestSwitchList(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		require.Equal(t, "NAME  ACTIVE  MODIFIED  NOTE\n", c.ok("switch", "--list"))
 		require.Equal(t, "[]\n", c.ok("switch", "--list", "--json"))
@@ -83,7 +79,7 @@ func TestSwitchList(t *testing.T) {
 		}
 
 		var js []waffle.Switch
-		require.NoError(t, json.Unmarshal([]byte(c.ok("switch", "--list", "--json")), &js))
+		c.json(&js, "switch", "--list", "--json")
 		require.Len(t, js, 3)
 		require.Equal(t, []string{"a", "b", long}, []string{js[0].Name, js[1].Name, js[2].Name})
 		require.Equal(t, []bool{true, false, true}, []bool{js[0].Active, js[1].Active, js[2].Active})
@@ -91,7 +87,6 @@ func TestSwitchList(t *testing.T) {
 }
 
 func TestSwitchErrors(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		for _, tc := range []struct {
 			name string
