@@ -30,12 +30,14 @@ import (
 //  6. Authenticated, Staff and Superusers match the user's fields; a user
 //     whose ID is in Users, or who is in one of Groups (stored membership or
 //     [User].Groups), is on.
-//  7. Percent above 0: a decision already taken in this request stands. An
-//     identified user (non-empty ID) is on iff their deterministic bucket for
-//     the flag is below Percent (no cookie). An anonymous visitor is on iff
-//     their dwf_<name> cookie is "True"; without one, a draw
-//     Config.Rand()*100 < Percent decides, remembered in the memo and in a
-//     dwf_<name> cookie the middleware writes.
+//  7. Percent above 0, where the percent is the Ramp's at Config.Now while
+//     the flag has one (see [Ramp.PercentAt]), else Percent: a decision
+//     already taken in this request stands. An identified user (non-empty
+//     ID) is on iff their deterministic bucket for the flag is below the
+//     percent (no cookie). An anonymous visitor is on iff their dwf_<name>
+//     cookie is "True"; without one, a draw Config.Rand()*100 < percent
+//     decides, remembered in the memo and in a dwf_<name> cookie the
+//     middleware writes.
 //  8. Off.
 //
 // One SQL statement per call (two when a missing flag is created); an
@@ -68,14 +70,18 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	}
 	var r flagRow
 	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.member)
+		&r.languages, &r.rollout, &r.ramp, &r.member)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
 	if err != nil {
 		return false, opError("reading", "flag", name, err)
 	}
-	return s.decide(ctx, name, &r, u), nil
+	on, err := s.decide(ctx, name, &r, u)
+	if err != nil {
+		return false, opError("evaluating", "flag", name, err)
+	}
+	return on, nil
 }
 
 // flagRow is what flag_eval returns.
@@ -88,11 +94,13 @@ type flagRow struct {
 	authenticated bool
 	languages     string
 	rollout       bool
+	ramp          sql.NullString // JSON; NULL: no ramp
 	member        bool // the user is listed, or in a listed group
 }
 
-// decide runs steps 2 to 8 on a flag that exists.
-func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bool {
+// decide runs steps 2 to 8 on a flag that exists. Its only error is a stored
+// ramp it cannot read.
+func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) (bool, error) {
 	st := requestStateFrom(ctx)
 	var req *requestInput
 	if st != nil && st.req != nil {
@@ -103,42 +111,46 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 	if s.cfg.Override && req != nil && req.hasQuery() {
 		m := newNameMatcher("%s", name, false)
 		if v, ok := lookupQuery(req.rawQuery(), &m); ok {
-			return v == "1"
+			return v == "1", nil
 		}
 	}
 
 	// 3. Everyone.
 	if r.everyone.Valid {
-		return r.everyone.Bool
+		return r.everyone.Bool, nil
 	}
 
 	// 4. Testing.
 	if r.testing && req != nil {
 		if on, ok := s.testDecision(name, req); ok {
-			return on
+			return on, nil
 		}
 	}
 
 	// 5. Languages.
 	if r.languages != "" && languageListed(r.languages, LanguageFrom(ctx)) {
-		return true
+		return true, nil
 	}
 
 	// 6. User rules.
 	if r.member {
-		return true
+		return true, nil
 	}
 	if u != nil && (r.authenticated && u.Authenticated || r.staff && u.Staff || r.superusers && u.Superuser) {
-		return true
+		return true, nil
 	}
 
-	// 7. Percent.
-	if r.percent.Valid && r.percent.Float64 > 0 {
-		return s.percentDecision(name, r, u, st)
+	// 7. Percent, or the ramp's.
+	percent, ok, err := rampPercent(r, s.cfg.Now)
+	if err != nil {
+		return false, err
+	}
+	if ok && percent > 0 {
+		return s.percentDecision(name, percent, r.rollout, u, st), nil
 	}
 
 	// 8.
-	return false
+	return false, nil
 }
 
 // requestInput is the request the middleware put in the context.
@@ -179,14 +191,13 @@ func (s *Store) testDecision(name string, req *requestInput) (on, ok bool) {
 	return false, false
 }
 
-// percentDecision is step 7, for a flag whose percent is above 0.
-func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestState) bool {
+// percentDecision is step 7, for a flag whose effective percent is above 0.
+func (s *Store) percentDecision(name string, percent float64, rollout bool, u *User, st *requestState) bool {
 	if st != nil {
 		if on, ok := st.memo(name); ok {
 			return on
 		}
 	}
-	percent := r.percent.Float64
 	if u != nil && u.ID != "" {
 		// Deterministic: no memo needed (the answer is the same on every
 		// call) and no cookie.
@@ -196,13 +207,13 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(name), false)
 		if v, ok := lookupCookie(st.req, &m); ok {
 			on := v == "True"
-			st.recordPercent(name, on, r.rollout) // refreshes the cookie
+			st.recordPercent(name, on, rollout) // refreshes the cookie
 			return on
 		}
 	}
 	on := s.cfg.Rand()*100 < percent
 	if st != nil {
-		st.recordPercent(name, on, r.rollout)
+		st.recordPercent(name, on, rollout)
 	}
 	return on
 }

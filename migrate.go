@@ -64,7 +64,9 @@ func Migrations(dialect string) ([]Migration, error) {
 // MigrationScript returns every migration of dialect as one SQL script, for
 // teams that run their own migration tool. Besides the schema it creates the
 // version table and records each version in it, so that [Store.Migrate] later
-// finds the schema up to date. The script is idempotent.
+// finds the schema up to date. The script is idempotent on PostgreSQL; on
+// SQLite, which cannot add a column idempotently, version 5 (ALTER TABLE ...
+// ADD COLUMN) fails when run a second time: run the script once.
 func MigrationScript(dialect string) (string, error) {
 	ms, err := Migrations(dialect)
 	if err != nil {

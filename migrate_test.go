@@ -117,8 +117,14 @@ func TestMigrationScript(t *testing.T) {
 		// A team that runs the script with its own tool, twice...
 		sqlDB, err := gdb.DB()
 		require.NoError(t, err)
-		for range 2 {
-			_, err = sqlDB.ExecContext(ctx, script)
+		_, err = sqlDB.ExecContext(ctx, script)
+		require.NoError(t, err)
+		_, err = sqlDB.ExecContext(ctx, script)
+		if s.Dialect() == "sqlite" {
+			// ...except on SQLite, which cannot add a column idempotently:
+			// version 5 (the ramp column) refuses to run twice.
+			require.ErrorContains(t, err, "duplicate column name: ramp")
+		} else {
 			require.NoError(t, err)
 		}
 		// ...has a schema Migrate finds up to date.
