@@ -95,7 +95,7 @@ type flagRow struct {
 	languages     string
 	rollout       bool
 	ramp          sql.NullString // JSON; NULL: no ramp
-	member        bool // the user is listed, or in a listed group
+	member        bool           // the user is listed, or in a listed group
 }
 
 // decide runs steps 2 to 8 on a flag that exists. Its only error is a stored
