@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -99,40 +100,46 @@ func (f *Flag) EffectivePercent(now time.Time) (percent float64, ok bool) {
 // and its instants in UTC (the caller's value may be shared), or a
 // *ValueError naming the field "ramp".
 func (r *Ramp) checked(kind, name string) (*Ramp, error) {
-	bad := func(format string, args ...any) error {
-		return &ValueError{Kind: kind, Name: name, Field: "ramp", Reason: fmt.Sprintf(format, args...)}
+	if reason := r.problem(); reason != "" {
+		return nil, &ValueError{Kind: kind, Name: name, Field: "ramp", Reason: reason}
 	}
-	mode := r.Mode
-	switch mode {
-	case "":
-		mode = RampLinear
-	case RampLinear, RampSteps:
-	default:
-		return nil, bad("unknown mode %s (want %q or %q)", quoteTrunc(string(mode)), RampLinear, RampSteps)
+	out := &Ramp{Mode: r.Mode, Points: make([]RampPoint, len(r.Points))}
+	if out.Mode == "" {
+		out.Mode = RampLinear
 	}
-	switch {
-	case mode == RampLinear && len(r.Points) < 2:
-		return nil, bad("a linear ramp needs at least two points, got %d", len(r.Points))
-	case len(r.Points) == 0:
-		return nil, bad("a steps ramp needs at least one point")
-	case len(r.Points) > MaxRampPoints:
-		return nil, bad("at most %d points, got %d", MaxRampPoints, len(r.Points))
-	}
-	out := &Ramp{Mode: mode, Points: make([]RampPoint, len(r.Points))}
 	for i, p := range r.Points {
-		if p.At.IsZero() {
-			return nil, bad("point %d has no instant", i+1)
-		}
-		if !(p.Percent >= 0 && p.Percent <= 100) { // false for NaN too
-			return nil, bad("point %d: percent must be from 0 to 100, got %s", i+1, strconv.FormatFloat(p.Percent, 'g', -1, 64))
-		}
-		if i > 0 && !p.At.After(r.Points[i-1].At) {
-			return nil, bad("point %d (%s) is not after point %d (%s): instants must strictly increase",
-				i+1, p.At.UTC().Format(time.RFC3339Nano), i, r.Points[i-1].At.UTC().Format(time.RFC3339Nano))
-		}
 		out.Points[i] = RampPoint{At: p.At.UTC(), Percent: p.Percent + 0} // -0 + 0 == +0
 	}
 	return out, nil
+}
+
+// problem returns what breaks the ramp's rules, or "" for a valid ramp. It
+// allocates only to describe a problem.
+func (r *Ramp) problem() string {
+	linear := r.Mode == "" || r.Mode == RampLinear
+	switch {
+	case !linear && r.Mode != RampSteps:
+		return fmt.Sprintf("unknown mode %s (want %q or %q)", quoteTrunc(string(r.Mode)), RampLinear, RampSteps)
+	case linear && len(r.Points) < 2:
+		return fmt.Sprintf("a linear ramp needs at least two points, got %d", len(r.Points))
+	case len(r.Points) == 0:
+		return "a steps ramp needs at least one point"
+	case len(r.Points) > MaxRampPoints:
+		return fmt.Sprintf("at most %d points, got %d", MaxRampPoints, len(r.Points))
+	}
+	for i, p := range r.Points {
+		if p.At.IsZero() {
+			return fmt.Sprintf("point %d has no instant", i+1)
+		}
+		if !(p.Percent >= 0 && p.Percent <= 100) { // false for NaN too
+			return fmt.Sprintf("point %d: percent must be from 0 to 100, got %s", i+1, strconv.FormatFloat(p.Percent, 'g', -1, 64))
+		}
+		if i > 0 && !p.At.After(r.Points[i-1].At) {
+			return fmt.Sprintf("point %d (%s) is not after point %d (%s): instants must strictly increase",
+				i+1, p.At.UTC().Format(time.RFC3339Nano), i, r.Points[i-1].At.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	return ""
 }
 
 // Value stores the ramp as JSON; a nil ramp is NULL.
@@ -176,12 +183,10 @@ func parseRamp(text []byte) (*Ramp, error) {
 	if err := json.Unmarshal(text, &r); err != nil {
 		return nil, fmt.Errorf("waffle: stored ramp is not valid JSON: %w", err)
 	}
-	checked, err := r.checked("flag", "")
-	var ve *ValueError
-	if errors.As(err, &ve) {
-		return nil, errors.New("waffle: stored ramp is invalid: " + ve.Reason)
+	if reason := r.problem(); reason != "" {
+		return nil, errors.New("waffle: stored ramp is invalid: " + reason)
 	}
-	return checked, err
+	return r.checked("flag", "")
 }
 
 // SetFlagRamp sets the ramp of the flag called name, or clears it with nil,
@@ -214,14 +219,72 @@ func (s *Store) SetFlagRamp(ctx context.Context, name string, r *Ramp) error {
 
 // rampPercent is step 7's percent for an evaluated row: the stored ramp's
 // at now, or the flag's percent. ok is false when there is no percent rule.
-// A flag without a ramp (NULL) costs nothing here.
+// A flag without a ramp (NULL) costs nothing here; a ramp in the form the
+// library writes is read without allocating (storedRampPercent), any other
+// form through encoding/json.
 func rampPercent(r *flagRow, now func() time.Time) (percent float64, ok bool, err error) {
 	if !r.ramp.Valid {
 		return r.percent.Float64, r.percent.Valid, nil
+	}
+	if p, ok := storedRampPercent(r.ramp.String, now()); ok {
+		return p, true, nil
 	}
 	ramp, err := parseRamp([]byte(r.ramp.String))
 	if err != nil {
 		return 0, false, err
 	}
 	return ramp.PercentAt(now()), true, nil
+}
+
+// storedRampPercent reads text in exactly the form [Ramp.Value] writes
+// ({"mode":"linear","points":[{"at":"...","percent":12.5},...]}, no spaces)
+// and returns the valid ramp's percent at now. ok is false when text is in
+// any other form or breaks a rule: the caller then decodes it with
+// encoding/json, which accepts every form and names the problem.
+func storedRampPercent(text string, now time.Time) (percent float64, ok bool) {
+	var buf [8]RampPoint // most ramps: no allocation
+	r := Ramp{Points: buf[:0]}
+	rest, found := strings.CutPrefix(text, `{"mode":"`)
+	if !found {
+		return 0, false
+	}
+	var mode string
+	if mode, rest, found = strings.Cut(rest, `"`); !found {
+		return 0, false
+	}
+	r.Mode = RampMode(mode)
+	if rest, found = strings.CutPrefix(rest, `,"points":[`); !found {
+		return 0, false
+	}
+	for {
+		if rest, found = strings.CutPrefix(rest, `{"at":"`); !found {
+			return 0, false
+		}
+		var at, num string
+		if at, rest, found = strings.Cut(rest, `","percent":`); !found {
+			return 0, false
+		}
+		if num, rest, found = strings.Cut(rest, `}`); !found {
+			return 0, false
+		}
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return 0, false
+		}
+		p, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return 0, false
+		}
+		r.Points = append(r.Points, RampPoint{At: t, Percent: p})
+		if len(r.Points) > MaxRampPoints {
+			return 0, false
+		}
+		if rest, found = strings.CutPrefix(rest, ","); !found {
+			break
+		}
+	}
+	if rest != "]}" || r.problem() != "" {
+		return 0, false
+	}
+	return r.PercentAt(now), true
 }

@@ -2,6 +2,7 @@ package waffle
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"math"
@@ -487,3 +488,80 @@ func TestFlagRampStoredInvalid(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// The evaluation's reader of stored ramps (the form Value writes, without
+// allocating) agrees with encoding/json on every ramp, and other forms of
+// the same JSON fall back to encoding/json.
+func TestStoredRampPercent(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 18))
+	for i := range 300 {
+		r := &Ramp{Mode: RampLinear}
+		if i%2 == 1 {
+			r.Mode = RampSteps
+		}
+		at := hours(float64(rng.IntN(1000)) - 500)
+		for range 2 + rng.IntN(12) {
+			at = at.Add(time.Duration(1 + rng.Int64N(int64(72*time.Hour))))
+			p := rng.Float64() * 100
+			if rng.IntN(4) == 0 {
+				p = float64(rng.IntN(101))
+			}
+			r.Points = append(r.Points, RampPoint{At: at, Percent: p})
+		}
+		v, err := r.Value()
+		require.NoError(t, err)
+		text := v.(string)
+		parsed, err := parseRamp([]byte(text))
+		require.NoError(t, err)
+		require.Equal(t, r, parsed)
+		first, last := r.Points[0].At, r.Points[len(r.Points)-1].At
+		for k := range 50 {
+			now := first.Add(time.Duration(float64(last.Sub(first)) * (1.4*float64(k)/49 - 0.2)))
+			got, ok := storedRampPercent(text, now)
+			require.True(t, ok, text)
+			require.Equal(t, r.PercentAt(now), got, "%s at %s", text, now)
+		}
+	}
+
+	const linear = storedLinear
+
+	for _, other := range []string{
+		`{"points":[{"at":"2026-12-07T09:00:00Z","percent":0},{"at":"2026-12-07T19:00:00Z","percent":100}],"mode":"linear"}`,
+		`{"mode": "linear", "points": [{"at": "2026-12-07T09:00:00Z", "percent": 0}, {"at": "2026-12-07T19:00:00Z", "percent": 100}]}`,
+		`{"points":[{"at":"2026-12-07T10:00:00+01:00","percent":0},{"at":"2026-12-07T19:00:00Z","percent":1e2}]}`,
+	} {
+		_, ok := storedRampPercent(other, hours(5))
+		require.False(t, ok, other)
+		p, ok, err := rampPercent(&flagRow{ramp: sqlNullString(other)}, func() time.Time { return hours(5) })
+		require.NoError(t, err, other)
+		require.True(t, ok)
+		require.Equal(t, 50.0, p, other)
+	}
+	p, ok, err := rampPercent(&flagRow{ramp: sqlNullString(linear)}, func() time.Time { return hours(5) })
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, 50.0, p)
+	for _, broken := range []string{
+		`{"mode":"linear","points":[{"at":"2026-12-07T09:00:00Z","percent":0}]}`,
+		`{"mode":"linear","points":[{"at":"2026-12-07T09:00:00Z","percent":0},{"at":"2026-12-07T09:00:00Z","percent":100}]}`,
+		`{"mode":"steps","points":[{"at":"2026-12-07T09:00:00Z","percent":-1}]}`,
+		`{"mode":"up","points":[{"at":"2026-12-07T09:00:00Z","percent":1}]}`,
+		`{"mode":"steps","points":[{"at":"2026-12-07T09:00:00Z","percent":1}]}x`,
+	} {
+		_, ok := storedRampPercent(broken, hours(5))
+		require.False(t, ok, broken)
+		_, _, err := rampPercent(&flagRow{ramp: sqlNullString(broken)}, func() time.Time { return hours(5) })
+		require.ErrorContains(t, err, "stored ramp", broken)
+	}
+}
+
+const storedLinear = `{"mode":"linear","points":[{"at":"2026-12-07T09:00:00Z","percent":0},{"at":"2026-12-07T19:00:00Z","percent":100}]}`
+
+// Not parallel: AllocsPerRun counts every goroutine's allocations.
+func TestStoredRampPercentAllocs(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() { _, _ = storedRampPercent(storedLinear, hours(5)) })
+	require.Zero(t, allocs, "the form the library writes is read without allocating")
+}
+
+func sqlNullString(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
