@@ -30,14 +30,13 @@ import (
 //  6. Authenticated, Staff and Superusers match the user's fields; a user
 //     whose ID is in Users, or who is in one of Groups (stored membership or
 //     [User].Groups), is on.
-//  7. Percent above 0, where the percent is the Ramp's at Config.Now while
-//     the flag has one (see [Ramp.PercentAt]), else Percent: a decision
-//     already taken in this request stands. An identified user (non-empty
-//     ID) is on iff their deterministic bucket for the flag is below the
-//     percent (no cookie). An anonymous visitor is on iff their dwf_<name>
-//     cookie is "True"; without one, a draw Config.Rand()*100 < percent
-//     decides, remembered in the memo and in a dwf_<name> cookie the
-//     middleware writes.
+//  7. Percent above 0 (while the flag has a Ramp, the ramp's percent at
+//     Config.Now instead): a decision already taken in this request stands. An
+//     identified user (non-empty ID) is on iff their deterministic bucket for
+//     the flag is below Percent (no cookie). An anonymous visitor is on iff
+//     their dwf_<name> cookie is "True"; without one, a draw
+//     Config.Rand()*100 < Percent decides, remembered in the memo and in a
+//     dwf_<name> cookie the middleware writes.
 //  8. Off.
 //
 // One SQL statement per call (two when a missing flag is created); an
@@ -77,11 +76,10 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	if err != nil {
 		return false, opError("reading", "flag", name, err)
 	}
-	on, err := s.decide(ctx, name, &r, u)
-	if err != nil {
+	if err := r.applyRamp(s.cfg.Now); err != nil {
 		return false, opError("evaluating", "flag", name, err)
 	}
-	return on, nil
+	return s.decide(ctx, name, &r, u), nil
 }
 
 // flagRow is what flag_eval returns.
@@ -94,13 +92,12 @@ type flagRow struct {
 	authenticated bool
 	languages     string
 	rollout       bool
-	ramp          sql.NullString // JSON; NULL: no ramp
+	ramp          sql.NullString // JSON; NULL: no ramp (see applyRamp)
 	member        bool           // the user is listed, or in a listed group
 }
 
-// decide runs steps 2 to 8 on a flag that exists. Its only error is a stored
-// ramp it cannot read.
-func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) (bool, error) {
+// decide runs steps 2 to 8 on a flag that exists.
+func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bool {
 	st := requestStateFrom(ctx)
 	var req *requestInput
 	if st != nil && st.req != nil {
@@ -111,46 +108,42 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) (b
 	if s.cfg.Override && req != nil && req.hasQuery() {
 		m := newNameMatcher("%s", name, false)
 		if v, ok := lookupQuery(req.rawQuery(), &m); ok {
-			return v == "1", nil
+			return v == "1"
 		}
 	}
 
 	// 3. Everyone.
 	if r.everyone.Valid {
-		return r.everyone.Bool, nil
+		return r.everyone.Bool
 	}
 
 	// 4. Testing.
 	if r.testing && req != nil {
 		if on, ok := s.testDecision(name, req); ok {
-			return on, nil
+			return on
 		}
 	}
 
 	// 5. Languages.
 	if r.languages != "" && languageListed(r.languages, LanguageFrom(ctx)) {
-		return true, nil
+		return true
 	}
 
 	// 6. User rules.
 	if r.member {
-		return true, nil
+		return true
 	}
 	if u != nil && (r.authenticated && u.Authenticated || r.staff && u.Staff || r.superusers && u.Superuser) {
-		return true, nil
+		return true
 	}
 
-	// 7. Percent, or the ramp's.
-	percent, ok, err := rampPercent(r, s.cfg.Now)
-	if err != nil {
-		return false, err
-	}
-	if ok && percent > 0 {
-		return s.percentDecision(name, percent, r.rollout, u, st), nil
+	// 7. Percent.
+	if r.percent.Valid && r.percent.Float64 > 0 {
+		return s.percentDecision(name, r, u, st)
 	}
 
 	// 8.
-	return false, nil
+	return false
 }
 
 // requestInput is the request the middleware put in the context.
@@ -191,13 +184,14 @@ func (s *Store) testDecision(name string, req *requestInput) (on, ok bool) {
 	return false, false
 }
 
-// percentDecision is step 7, for a flag whose effective percent is above 0.
-func (s *Store) percentDecision(name string, percent float64, rollout bool, u *User, st *requestState) bool {
+// percentDecision is step 7, for a flag whose percent is above 0.
+func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestState) bool {
 	if st != nil {
 		if on, ok := st.memo(name); ok {
 			return on
 		}
 	}
+	percent := r.percent.Float64
 	if u != nil && u.ID != "" {
 		// Deterministic: no memo needed (the answer is the same on every
 		// call) and no cookie.
@@ -207,13 +201,13 @@ func (s *Store) percentDecision(name string, percent float64, rollout bool, u *U
 		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(name), false)
 		if v, ok := lookupCookie(st.req, &m); ok {
 			on := v == "True"
-			st.recordPercent(name, on, rollout) // refreshes the cookie
+			st.recordPercent(name, on, r.rollout) // refreshes the cookie
 			return on
 		}
 	}
 	on := s.cfg.Rand()*100 < percent
 	if st != nil {
-		st.recordPercent(name, on, rollout)
+		st.recordPercent(name, on, r.rollout)
 	}
 	return on
 }

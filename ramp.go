@@ -2,6 +2,7 @@ package waffle
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -217,23 +218,26 @@ func (s *Store) SetFlagRamp(ctx context.Context, name string, r *Ramp) error {
 	return nil
 }
 
-// rampPercent is step 7's percent for an evaluated row: the stored ramp's
-// at now, or the flag's percent. ok is false when there is no percent rule.
-// A flag without a ramp (NULL) costs nothing here; a ramp in the form the
-// library writes is read without allocating (storedRampPercent), any other
-// form through encoding/json.
-func rampPercent(r *flagRow, now func() time.Time) (percent float64, ok bool, err error) {
+// applyRamp puts the stored ramp's percent at now in place of the flag's
+// Percent, for step 7 of the evaluation: while a flag has a ramp, its
+// percent replaces Percent. A flag without a ramp (NULL) costs nothing here;
+// a ramp in the form the library writes is read without allocating
+// (storedRampPercent), any other form through encoding/json. r.ramp.Valid
+// still says the percent came from a ramp.
+func (r *flagRow) applyRamp(now func() time.Time) error {
 	if !r.ramp.Valid {
-		return r.percent.Float64, r.percent.Valid, nil
+		return nil
 	}
-	if p, ok := storedRampPercent(r.ramp.String, now()); ok {
-		return p, true, nil
+	p, ok := storedRampPercent(r.ramp.String, now())
+	if !ok {
+		ramp, err := parseRamp([]byte(r.ramp.String))
+		if err != nil {
+			return err
+		}
+		p = ramp.PercentAt(now())
 	}
-	ramp, err := parseRamp([]byte(r.ramp.String))
-	if err != nil {
-		return 0, false, err
-	}
-	return ramp.PercentAt(now()), true, nil
+	r.percent = sql.NullFloat64{Float64: p, Valid: true}
+	return nil
 }
 
 // storedRampPercent reads text in exactly the form [Ramp.Value] writes

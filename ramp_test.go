@@ -533,15 +533,16 @@ func TestStoredRampPercent(t *testing.T) {
 	} {
 		_, ok := storedRampPercent(other, hours(5))
 		require.False(t, ok, other)
-		p, ok, err := rampPercent(&flagRow{ramp: sqlNullString(other)}, func() time.Time { return hours(5) })
-		require.NoError(t, err, other)
-		require.True(t, ok)
-		require.Equal(t, 50.0, p, other)
+		r := flagRow{ramp: sqlNullString(other)}
+		require.NoError(t, r.applyRamp(func() time.Time { return hours(5) }), other)
+		require.Equal(t, sql.NullFloat64{Float64: 50, Valid: true}, r.percent, other)
 	}
-	p, ok, err := rampPercent(&flagRow{ramp: sqlNullString(linear)}, func() time.Time { return hours(5) })
-	require.NoError(t, err)
-	require.True(t, ok)
-	require.Equal(t, 50.0, p)
+	r := flagRow{ramp: sqlNullString(linear), percent: sql.NullFloat64{Float64: 90, Valid: true}}
+	require.NoError(t, r.applyRamp(func() time.Time { return hours(5) }))
+	require.Equal(t, sql.NullFloat64{Float64: 50, Valid: true}, r.percent, "the ramp replaces Percent")
+	r = flagRow{percent: sql.NullFloat64{Float64: 90, Valid: true}}
+	require.NoError(t, r.applyRamp(func() time.Time { panic("no ramp: no clock") }))
+	require.Equal(t, sql.NullFloat64{Float64: 90, Valid: true}, r.percent, "no ramp: Percent")
 	for _, broken := range []string{
 		`{"mode":"linear","points":[{"at":"2026-12-07T09:00:00Z","percent":0}]}`,
 		`{"mode":"linear","points":[{"at":"2026-12-07T09:00:00Z","percent":0},{"at":"2026-12-07T09:00:00Z","percent":100}]}`,
@@ -551,8 +552,8 @@ func TestStoredRampPercent(t *testing.T) {
 	} {
 		_, ok := storedRampPercent(broken, hours(5))
 		require.False(t, ok, broken)
-		_, _, err := rampPercent(&flagRow{ramp: sqlNullString(broken)}, func() time.Time { return hours(5) })
-		require.ErrorContains(t, err, "stored ramp", broken)
+		r := flagRow{ramp: sqlNullString(broken)}
+		require.ErrorContains(t, r.applyRamp(func() time.Time { return hours(5) }), "stored ramp", broken)
 	}
 }
 
