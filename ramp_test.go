@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle/internal/testdb"
 )
 
 // rampStart is the first instant of the ramps in these tests.
@@ -566,3 +568,51 @@ func TestStoredRampPercentAllocs(t *testing.T) {
 }
 
 func sqlNullString(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
+
+// The cost of a ramp in the evaluation, beside its baseline in the same run:
+// the same flag with Percent, with a linear ramp, and with steps (SQLite).
+func BenchmarkFlagIsActiveRamp(b *testing.B) {
+	ctx := context.Background()
+	db := testdb.New(b, testdb.SQLite)
+	s, err := New(db.Open(b), &Config{Now: func() time.Time { return hours(3) }})
+	require.NoError(b, err)
+	require.NoError(b, s.Migrate(ctx))
+	require.NoError(b, s.SaveFlag(ctx, &Flag{Name: "percent", Percent: ptr(30.0)}))
+	require.NoError(b, s.SaveFlag(ctx, &Flag{Name: "linear", Ramp: LinearRamp(hours(0), hours(10), 0, 100)}))
+	require.NoError(b, s.SaveFlag(ctx, &Flag{Name: "steps", Ramp: stepRamp(RampPoint{hours(0), 1}, RampPoint{hours(2), 10}, RampPoint{hours(4), 50})}))
+	user := WithUser(ctx, User{ID: "u9"})
+	for _, name := range []string{"percent", "linear", "steps"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.FlagIsActive(user, name); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// PercentAt alone, and the evaluation's reader of a stored ramp.
+func BenchmarkRampPercentAt(b *testing.B) {
+	r := LinearRamp(hours(0), hours(10), 0, 100)
+	b.Run("PercentAt", func(b *testing.B) {
+		for b.Loop() {
+			_ = r.PercentAt(hours(5))
+		}
+	})
+	b.Run("StoredText", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = storedRampPercent(storedLinear, hours(5))
+		}
+	})
+	b.Run("EncodingJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		text := []byte(storedLinear)
+		for b.Loop() {
+			rp, _ := parseRamp(text)
+			_ = rp.PercentAt(hours(5))
+		}
+	})
+}
