@@ -16,7 +16,8 @@ import (
 // The first decisive rule wins: a missing flag is Config.FlagDefault (logged
 // and created as the Config says); then Config.Override's query parameter;
 // Everyone; with Testing, the testing parameter, header or cookie; Languages;
-// Authenticated, Staff, Superusers, Users and Groups; Percent (an identified
+// Authenticated, Staff, Superusers, Users and Groups; Percent, or while the
+// flag has a Ramp the ramp's percent at Config.Now (an identified
 // user's deterministic bucket, or an anonymous visitor's cookie or draw);
 // else off. docs/flags.md gives the order in full.
 //
@@ -50,12 +51,15 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	}
 	var r flagRow
 	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.member)
+		&r.languages, &r.rollout, &r.ramp, &r.member)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
 	if err != nil {
 		return false, opError("reading", "flag", name, err)
+	}
+	if err := r.applyRamp(s.cfg.Now); err != nil {
+		return false, opError("evaluating", "flag", name, err)
 	}
 	return s.decide(ctx, name, &r, u), nil
 }
@@ -70,7 +74,8 @@ type flagRow struct {
 	authenticated bool
 	languages     string
 	rollout       bool
-	member        bool // the user is listed, or in a listed group
+	ramp          sql.NullString // JSON; NULL: no ramp (see applyRamp)
+	member        bool           // the user is listed, or in a listed group
 }
 
 // decide runs steps 2 to 8 on a flag that exists.
