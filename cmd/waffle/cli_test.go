@@ -18,17 +18,19 @@ import (
 type cli struct {
 	t  *testing.T
 	db *testdb.DB
+	s  *waffle.Store // under eachDB: a store of its own on db, to check what the command did
 }
 
 // eachDB runs fn as parallel subtests on SQLite and PostgreSQL, each with a
-// new database that `waffle migrate` has set up, in parallel with other
-// tests.
+// new database that `waffle migrate` has set up and c.s open on it, in
+// parallel with other tests.
 func eachDB(t *testing.T, fn func(t *testing.T, c *cli)) {
 	t.Helper()
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		c := &cli{t: t, db: db}
 		c.ok("migrate")
+		c.s = c.store()
 		fn(t, c)
 	})
 }
