@@ -26,13 +26,29 @@ type cli struct {
 // parallel with other tests.
 func eachDB(t *testing.T, fn func(t *testing.T, c *cli)) {
 	t.Helper()
-	t.Parallel()
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
 		c.ok("migrate")
 		c.s = c.store()
 		fn(t, c)
 	})
+}
+
+// eachEmptyDB runs fn as parallel subtests on SQLite and PostgreSQL, each
+// with a new database without the schema, in parallel with other tests.
+func eachEmptyDB(t *testing.T, fn func(t *testing.T, c *cli)) {
+	t.Helper()
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		fn(t, &cli{t: t, db: db})
+	})
+}
+
+// migrations returns the schema's versions in the test database's dialect.
+func (c *cli) migrations() []waffle.Migration {
+	c.t.Helper()
+	ms, err := waffle.Migrations(c.db.Kind)
+	require.NoError(c.t, err)
+	return ms
 }
 
 // result is what one run printed and returned.
