@@ -92,6 +92,16 @@ type Config struct {
 	// Defaults to [time.Now].
 	Now func() time.Time
 
+	// DisableAudit turns the audit trail off: changes then write no entry
+	// (docs/audit.md). Leave it off unless the changes are audited
+	// elsewhere, such as a bulk loader's own log: after an incident, what
+	// changed, when and who changed it is what an operator needs, and an
+	// entry can only be written with its change.
+	//
+	// Defaults to false: every change made through the library writes an
+	// entry in its own transaction.
+	DisableAudit bool
+
 	// Override lets a query parameter named after a flag force it: ?name=1
 	// turns it on and any other value turns it off (django-waffle's
 	// WAFFLE_OVERRIDE). It needs [Store.Middleware] to see the request.

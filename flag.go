@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,12 @@ func (f *Flag) name() string   { return f.Name }
 
 func (f *Flag) touch(now time.Time) { touch(&f.Created, &f.Modified, now) }
 
+func (f *Flag) auditState() map[string]any { return flagState(f) }
+func (f *Flag) auditLoad(ctx context.Context, s *Store, tx *gorm.DB) (map[string]any, bool, error) {
+	_, state, found, err := s.loadFlagState(ctx, tx.Statement.ConnPool, f.Name)
+	return state, found, err
+}
+
 func (f *Flag) validate() error {
 	if err := ValidateName("flag", f.Name); err != nil {
 		return err
@@ -129,6 +136,11 @@ func (f *Flag) saved(ctx context.Context, s *Store, tx *gorm.DB) error {
 	groups := jsonStringArray(own, false)
 	if _, err := s.exec(ctx, ex, "flag_groups_keep_only", f.ID, groups); err != nil {
 		return err
+	}
+	if s.auditing() {
+		if _, err := s.exec(ctx, ex, "audit_group_create_many", groups, s.auditTime(s.now()), actorFrom(ctx)); err != nil {
+			return err
+		}
 	}
 	if _, err := s.exec(ctx, ex, "group_create_many", groups, s.now()); err != nil {
 		return err
@@ -243,6 +255,17 @@ func (s *Store) DeleteFlag(ctx context.Context, name string) error {
 	}
 	syncGroup := syncGroupPrefix + name
 	err := s.writeTx(ctx, func(ex execer) error {
+		var before map[string]any
+		if s.auditing() {
+			_, state, found, err := s.loadFlagState(ctx, ex, name)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return &NotFoundError{Kind: "flag", Name: name}
+			}
+			before = state
+		}
 		for _, st := range []struct {
 			stmt string
 			arg  string
@@ -265,7 +288,10 @@ func (s *Store) DeleteFlag(ctx context.Context, name string) error {
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
 			return &NotFoundError{Kind: "flag", Name: name}
 		}
-		return nil
+		if before == nil {
+			return nil
+		}
+		return s.record(ctx, ex, entry{action: actionDelete, kind: "flag", name: name, before: before})
 	})
 	var nf *NotFoundError
 	if err != nil && !errors.As(err, &nf) {
@@ -354,16 +380,49 @@ func (s *Store) changeFlagList(ctx context.Context, doing, name string, values [
 		if err != nil {
 			return err
 		}
+		// The entry: which values really come or go, read with the flag's
+		// row locked by flag_touch.
+		var change []string
+		field, removing := "users", false
+		if s.auditing() {
+			among := "audit_flag_users_among"
+			for _, stmt := range stmts {
+				switch stmt {
+				case "flag_groups_add", "flag_groups_remove":
+					field, among = "groups", "audit_flag_groups_among"
+				}
+				removing = removing || stmt == "flag_users_remove" || stmt == "flag_groups_remove"
+			}
+			listed, err := scanStrings(ctx, s, ex, among, id, list)
+			if err != nil {
+				return err
+			}
+			change = listChange(values, listed, removing)
+		}
 		for _, stmt := range stmts {
 			args := []any{id, list}
 			if stmt == "group_create_many" {
 				args = []any{list, now}
+				if s.auditing() {
+					if _, err := s.exec(ctx, ex, "audit_group_create_many", list, s.auditTime(now), actorFrom(ctx)); err != nil {
+						return err
+					}
+				}
 			}
 			if _, err := s.exec(ctx, ex, stmt, args...); err != nil {
 				return err
 			}
 		}
-		return nil
+		if len(change) == 0 {
+			return nil
+		}
+		slices.Sort(change)
+		e := entry{action: actionUpdate, kind: "flag", name: name,
+			before: map[string]any{field: []string{}}, after: map[string]any{field: change}}
+		if removing {
+			e.before, e.after = e.after, e.before
+		}
+		return s.record(ctx, ex, e)
 	})
 	var nf *NotFoundError
 	if err != nil && !errors.As(err, &nf) {

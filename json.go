@@ -3,6 +3,7 @@ package waffle
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gowaffle/waffle/internal/query"
 )
@@ -26,7 +27,8 @@ import (
 //
 // The whole input is validated before anything is written; then every row is
 // written in one transaction, with one statement whatever the number of
-// names, so a failure leaves the database exactly as it was. Through
+// names (and one more for the audit entries, one per name whose value
+// changes), so a failure leaves the database exactly as it was. Through
 // [Store.WithTx] the rows commit with the application's transaction.
 func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
 	flags, err := parseStringFlags(blob)
@@ -38,6 +40,14 @@ func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
 	}
 	args := s.setManyArgs(flags)
 	err = s.writeTx(ctx, func(ex execer) error {
+		if s.auditing() {
+			// The entries first, from the rows as they are (locked on
+			// PostgreSQL): one set-based statement for every name.
+			audit := []any{args[0], args[1], s.auditTime(args[2].(time.Time)), actorFrom(ctx)}
+			if _, err := s.exec(ctx, ex, "audit_string_flag_set_many", audit...); err != nil {
+				return err
+			}
+		}
 		_, err := s.exec(ctx, ex, "string_flag_set_many", args...)
 		return err
 	})

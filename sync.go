@@ -194,6 +194,12 @@ func (s *Store) syncFlag(ctx context.Context, c *stmtConn, name string, fs *Flag
 			return err
 		}
 		fs.Active, fs.Added, fs.Removed, fs.Full = r.Active, r.Added, r.Removed, r.Full
+		if r.Added > 0 || r.Removed > 0 {
+			if err := s.record(ctx, ex, entry{action: actionSync, kind: "flag", name: name,
+				after: map[string]any{"active": r.Active, "added": r.Added, "removed": r.Removed}}); err != nil {
+				return fmt.Errorf("writing the audit entry: %w", err)
+			}
+		}
 		// A sync cancelled while it ran commits nothing, even when the
 		// driver finished its statements regardless.
 		return ctx.Err()
@@ -308,8 +314,18 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 		if active {
 			stmt = "sync_user_add"
 		}
-		if _, err := s.exec(ctx, ex, stmt, groupID, user); err != nil {
+		n, err := s.execCount(ctx, ex, stmt, groupID, user)
+		if err != nil {
 			return fmt.Errorf("updating user %s: %w", quoteTrunc(user), err)
+		}
+		if n > 0 {
+			counts := map[string]any{"user": user, "added": 0, "removed": n}
+			if active {
+				counts["added"], counts["removed"] = n, 0
+			}
+			if err := s.record(ctx, ex, entry{action: actionSync, kind: "flag", name: flag, after: counts}); err != nil {
+				return fmt.Errorf("writing the audit entry: %w", err)
+			}
 		}
 		return ctx.Err()
 	})
