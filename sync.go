@@ -310,18 +310,23 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_user_active"), flagID, user, at).Scan(&active); err != nil {
 			return fmt.Errorf("reading the windows of user %s: %w", quoteTrunc(user), err)
 		}
+		var member bool // for the audit entry: whether the user was a member
+		if s.auditing() {
+			if err := ex.QueryRowContext(ctx, s.q.SQL("audit_sync_user_member"), groupID, user).Scan(&member); err != nil {
+				return fmt.Errorf("reading the membership of user %s: %w", quoteTrunc(user), err)
+			}
+		}
 		stmt := "sync_user_remove"
 		if active {
 			stmt = "sync_user_add"
 		}
-		n, err := s.execCount(ctx, ex, stmt, groupID, user)
-		if err != nil {
+		if _, err := s.exec(ctx, ex, stmt, groupID, user); err != nil {
 			return fmt.Errorf("updating user %s: %w", quoteTrunc(user), err)
 		}
-		if n > 0 {
-			counts := map[string]any{"user": user, "added": 0, "removed": n}
+		if s.auditing() && member != active {
+			counts := map[string]any{"user": user, "added": 0, "removed": 1}
 			if active {
-				counts["added"], counts["removed"] = n, 0
+				counts["added"], counts["removed"] = 1, 0
 			}
 			if err := s.record(ctx, ex, entry{action: actionSync, kind: "flag", name: flag, after: counts}); err != nil {
 				return fmt.Errorf("writing the audit entry: %w", err)

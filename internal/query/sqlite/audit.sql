@@ -105,6 +105,11 @@ WHERE fg.flag_id = ?1 AND g.name IN (SELECT value FROM json_each(?2));
 SELECT user_id FROM waffle_group_member_all
 WHERE group_id = ?1 AND user_id IN (SELECT value FROM json_each(?2));
 
+-- name: audit_sync_user_member
+-- Whether user ?2 is a member of group ?1, before SyncUserMembership
+-- changes it (the sync's lock is held).
+SELECT EXISTS (SELECT 1 FROM waffle_group_member_all WHERE group_id = ?1 AND user_id = ?2);
+
 -- name: audit_window_old
 -- A window as it is, for the entry of its update or delete.
 SELECT m.id, f.name, m.user_id, m.start_at, m.end_at, m.note, m.created
