@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gowaffle/waffle"
 )
 
 // envDatabase names the environment variable that gives the database when
@@ -45,6 +47,7 @@ var allCommands = []*command{
 	groupCommand,
 	memberCommand,
 	syncCommand,
+	historyCommand,
 	getCommand,
 	setCommand,
 	loadJSONCommand,
@@ -63,6 +66,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("waffle", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&a.database, "database", "", "the database: a SQLite file path or a postgres:// URL (default $"+envDatabase+")")
+	actor := fs.String("actor", a.getenv("USER"), "who makes the changes, for the audit trail (default $USER)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			a.mainUsage(a.stdout)
@@ -81,7 +85,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if cmd == nil {
 		return &usageError{msg: fmt.Sprintf("unknown command %q", name), usage: a.mainUsageText()}
 	}
-	return helped(cmd.run(ctx, a, rest))
+	return helped(cmd.run(waffle.WithActor(ctx, *actor), a, rest))
 }
 
 // helped turns the errHelp of a command that printed its usage into success.
@@ -132,13 +136,15 @@ func (a *app) mainUsageText() string {
 }
 
 func (a *app) mainUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: waffle [--database DB] COMMAND [options] [arguments]
+	fmt.Fprint(w, `Usage: waffle [--database DB] [--actor NAME] COMMAND [options] [arguments]
 
 waffle manages the feature flags, switches, samples, string flags, groups and
 time windows that the waffle library keeps in an application's database.
 
 The database is --database DB (before or after the command) or $`+envDatabase+`:
-a SQLite file path (created when missing) or a postgres:// URL.
+a SQLite file path (created when missing) or a postgres:// URL. Changes are
+recorded in the audit trail as made by --actor NAME (before the command;
+default $USER): see "waffle history".
 
 Commands:
 `)
