@@ -84,12 +84,12 @@ func (s *Store) History(ctx context.Context, f HistoryFilter) ([]HistoryEntry, e
 	if f.Before > 0 {
 		before = f.Before
 	}
-	since, until := f.Since, f.Until
-	if since.IsZero() {
-		since = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	var since, until any // NULL: no bound
+	if !f.Since.IsZero() {
+		since = s.auditTime(f.Since)
 	}
-	if until.IsZero() {
-		until = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	if !f.Until.IsZero() {
+		until = s.auditTime(f.Until)
 	}
 	stmt := "history"
 	switch {
@@ -100,8 +100,7 @@ func (s *Store) History(ctx context.Context, f HistoryFilter) ([]HistoryEntry, e
 	case !f.Since.IsZero() || !f.Until.IsZero():
 		stmt = "history_time"
 	}
-	rows, err := s.query(ctx, s.pool(), stmt, before, f.Kind, f.Name, f.Actor,
-		s.auditTime(since), s.auditTime(until), limit)
+	rows, err := s.query(ctx, s.pool(), stmt, before, f.Kind, f.Name, f.Actor, since, until, limit)
 	if err != nil {
 		return nil, opError("reading", "history", "", err)
 	}

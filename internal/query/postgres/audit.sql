@@ -161,30 +161,35 @@ WHERE m.id = $1 FOR UPDATE OF m;
 -- name: history
 -- A page of entries, newest first, older than the cursor $1 (keyset). $2
 -- kind, $3 name, $4 actor ('' for any), $5 and $6 the time range [since,
--- until), $7 the limit. history_name, history_actor and history_time are the
--- same page through the index of their filter.
+-- until) (NULL: no bound), $7 the limit. history_name, history_actor and
+-- history_time are the same page through the index of their filter. The
+-- filters that are not given fold away in the plan of each execution (a
+-- custom plan; the generic plan, which cannot know which are given, costs
+-- more and is never chosen), so that the planner sees the real selectivity:
+-- a page of a common actor walks the primary key backwards, a rare one its
+-- index.
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit
 WHERE id < $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR name = $3) AND ($4 = '' OR actor = $4)
-  AND at >= $5 AND at < $6
+  AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
 ORDER BY id DESC LIMIT $7;
 
 -- name: history_name
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit
 WHERE name = $3 AND id < $1 AND ($2 = '' OR kind = $2) AND ($4 = '' OR actor = $4)
-  AND at >= $5 AND at < $6
+  AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
 ORDER BY id DESC LIMIT $7;
 
 -- name: history_actor
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit
 WHERE actor = $4 AND id < $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR name = $3)
-  AND at >= $5 AND at < $6
+  AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
 ORDER BY id DESC LIMIT $7;
 
 -- name: history_time
 -- A time range without name or actor: the entries of the range through the
 -- time index, the newest of them first.
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit
-WHERE at >= $5 AND at < $6 AND id < $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR name = $3)
+WHERE at >= coalesce($5::timestamptz, '-infinity') AND at < coalesce($6::timestamptz, 'infinity') AND id < $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR name = $3)
   AND ($4 = '' OR actor = $4)
 ORDER BY id DESC LIMIT $7;
 

@@ -119,30 +119,30 @@ WHERE m.id = ?1;
 -- name: history
 -- A page of entries, newest first, older than the cursor ?1 (keyset). ?2
 -- kind, ?3 name, ?4 actor ('' for any), ?5 and ?6 the time range [since,
--- until) as fixed-width text, ?7 the limit. history_name, history_actor and
+-- until) as fixed-width text (NULL: no bound), ?7 the limit. history_name, history_actor and
 -- history_time are the same page through the index of their filter.
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit
 WHERE id < ?1 AND (?2 = '' OR kind = ?2) AND (?3 = '' OR name = ?3) AND (?4 = '' OR actor = ?4)
-  AND +at >= ?5 AND +at < ?6
+  AND (?5 IS NULL OR +at >= ?5) AND (?6 IS NULL OR +at < ?6)
 ORDER BY id DESC LIMIT ?7;
 
 -- name: history_name
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit INDEXED BY waffle_audit_name_idx
 WHERE name = ?3 AND id < ?1 AND (?2 = '' OR kind = ?2) AND (?4 = '' OR actor = ?4)
-  AND +at >= ?5 AND +at < ?6
+  AND (?5 IS NULL OR +at >= ?5) AND (?6 IS NULL OR +at < ?6)
 ORDER BY id DESC LIMIT ?7;
 
 -- name: history_actor
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit INDEXED BY waffle_audit_actor_idx
 WHERE actor = ?4 AND id < ?1 AND (?2 = '' OR kind = ?2) AND (?3 = '' OR name = ?3)
-  AND +at >= ?5 AND +at < ?6
+  AND (?5 IS NULL OR +at >= ?5) AND (?6 IS NULL OR +at < ?6)
 ORDER BY id DESC LIMIT ?7;
 
 -- name: history_time
 -- A time range without name or actor: the entries of the range through the
 -- time index, the newest of them first.
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit INDEXED BY waffle_audit_at_idx
-WHERE at >= ?5 AND at < ?6 AND id < ?1 AND (?2 = '' OR kind = ?2) AND (?3 = '' OR name = ?3)
+WHERE at >= coalesce(?5, '') AND at < coalesce(?6, '9999-12-31 23:59:59.999999+00:00') AND id < ?1 AND (?2 = '' OR kind = ?2) AND (?3 = '' OR name = ?3)
   AND (?4 = '' OR actor = ?4)
 ORDER BY id DESC LIMIT ?7;
 

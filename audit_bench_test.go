@@ -1,0 +1,268 @@
+package waffle
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle/internal/testdb"
+)
+
+// The audit trail's cost: each write with auditing on (impl=AuditOn) beside
+// the same write with auditing off (impl=AuditOff), two Stores on one
+// database, alternating in one run. Targets (docs/audit.md): a single write
+// at most 1.5x, SetFromJSON 1.3x, a sync 1.1x.
+//
+//	go test -run '^$' -bench 'BenchmarkAudit' -count 10 . | benchstat -col /impl -
+func BenchmarkAudit(b *testing.B) {
+	for _, kind := range testdb.Kinds {
+		b.Run("db="+testdb.KindName(kind), func(b *testing.B) {
+			if kind == testdb.Postgres {
+				testdb.PostgresDSN(b) // skips without a server
+			}
+			d := newBenchDB(b, kind, nil)
+			off, err := New(d.gdb, &Config{DisableAudit: true})
+			require.NoError(b, err)
+			stores := []struct {
+				name string
+				s    *Store
+			}{{"AuditOff", off}, {"AuditOn", d.store}}
+			ctx := WithActor(context.Background(), "bench")
+
+			b.Run("op=Set", func(b *testing.B) {
+				var impls []impl[bool]
+				for _, st := range stores {
+					n := 0
+					impls = append(impls, impl[bool]{st.name, func() (bool, error) {
+						n++ // every call changes the value: an entry each time
+						return true, st.s.Set(ctx, "bench-set-"+st.name, strconv.Itoa(n))
+					}})
+				}
+				benchImpls(b, true, impls...)
+			})
+
+			b.Run("op=SaveFlag", func(b *testing.B) {
+				var impls []impl[bool]
+				for _, st := range stores {
+					n := 0
+					impls = append(impls, impl[bool]{st.name, func() (bool, error) {
+						n++
+						p := float64(n % 100)
+						return true, st.s.SaveFlag(ctx, &Flag{Name: "bench-save-" + st.name, Percent: &p,
+							Users: []string{"u1", "u2", "u3"}, Groups: []string{"bench-save-group"}})
+					}})
+				}
+				benchImpls(b, true, impls...)
+			})
+
+			versions := []bulkVersion{newBulkVersion(b, 0), newBulkVersion(b, 1)}
+			for _, changed := range []bool{true, false} {
+				label := "op=SetFromJSON/keys=10000/changed=all"
+				if !changed {
+					label = "op=SetFromJSON/keys=10000/changed=none"
+				}
+				b.Run(label, func(b *testing.B) {
+					var impls []impl[bool]
+					for _, st := range stores {
+						n := 0
+						impls = append(impls, impl[bool]{st.name, func() (bool, error) {
+							if changed {
+								n++
+							}
+							return true, st.s.SetFromJSON(ctx, versions[n%2].blob)
+						}})
+					}
+					benchImpls(b, true, impls...)
+				})
+			}
+		})
+	}
+
+	// SyncMembership of 100,000 windows: a first sync of every flag, its
+	// groups emptied before each operation (not timed).
+	const windows = 100_000
+	active, _ := benchExpect(windows)
+	for _, kind := range testdb.Kinds {
+		b.Run("db="+testdb.KindName(kind)+"/op=SyncMembership/windows=100000", func(b *testing.B) {
+			if kind == testdb.Postgres {
+				testdb.PostgresDSN(b)
+			}
+			s, clock := syncBenchStore(b, kind, windows)
+			off := *s
+			off.cfg.DisableAudit = true
+			for _, st := range rotate([]impl[*Store]{{"AuditOff", func() (*Store, error) { return &off, nil }},
+				{"AuditOn", func() (*Store, error) { return s, nil }}}) {
+				store, _ := st.run()
+				b.Run("impl="+st.name, func(b *testing.B) {
+					for b.Loop() {
+						b.StopTimer()
+						clock.Set(benchT0)
+						benchReset(b, s)
+						b.StartTimer()
+						benchSync(b, store, active, 0)
+					}
+				})
+			}
+		})
+	}
+}
+
+// benchHistoryEntries is the size of the history BenchmarkHistory reads.
+const benchHistoryEntries = 1_000_000
+
+const pgLoadHistory = `INSERT INTO waffle_audit (at, actor, action, kind, name, before, after)
+SELECT $1::timestamptz + i * interval '1 second',
+  CASE WHEN i % 1000 = 7 THEN 'rare' ELSE 'actor-' || (i % 50) END, 'update',
+  (ARRAY['flag','switch','sample','string_flag'])[i % 4 + 1], 'object-' || (i % 10000),
+  '{"active":false}', '{"active":true}'
+FROM generate_series(0, $2 - 1) AS i`
+
+const liteLoadHistory = `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ?2 - 1)
+INSERT INTO waffle_audit (at, actor, action, kind, name, before, after)
+SELECT strftime('%Y-%m-%d %H:%M:%S.000000+00:00', ?1, '+' || i || ' seconds'),
+  CASE WHEN i % 1000 = 7 THEN 'rare' ELSE 'actor-' || (i % 50) END, 'update',
+  CASE i % 4 WHEN 0 THEN 'flag' WHEN 1 THEN 'switch' WHEN 2 THEN 'sample' ELSE 'string_flag' END,
+  'object-' || (i % 10000), '{"active":false}', '{"active":true}'
+FROM seq`
+
+// BenchmarkHistory reads a page of 50 entries from a history of 1,000,000,
+// filtered by name, by actor and by a time range, and first checks with
+// EXPLAIN that each page reads its filter's index, never the whole table
+// (a time range alone sorts the entries of the range by ID). With WAFFLE_EXPLAIN_DIR set, the plans are written there
+// (explain-audit-<db>.txt) for docs/audit.md.
+func BenchmarkHistory(b *testing.B) {
+	for _, kind := range testdb.Kinds {
+		b.Run("db="+testdb.KindName(kind), func(b *testing.B) {
+			if kind == testdb.Postgres {
+				testdb.PostgresDSN(b)
+			}
+			d := newBenchDB(b, kind, nil)
+			load, analyze := pgLoadHistory, "VACUUM ANALYZE waffle_audit"
+			t0 := any(benchT0)
+			if kind == testdb.SQLite {
+				load, analyze = liteLoadHistory, "SELECT 1"
+				t0 = benchT0.Format("2006-01-02 15:04:05")
+			}
+			began := time.Now()
+			_, err := d.sqlDB.Exec(load, t0, benchHistoryEntries)
+			require.NoError(b, err)
+			_, err = d.sqlDB.Exec(analyze)
+			require.NoError(b, err)
+			b.Logf("%s: loaded %d entries in %v", kind, benchHistoryEntries, time.Since(began).Round(time.Millisecond))
+
+			ctx := context.Background()
+			mid := benchT0.Add(benchHistoryEntries / 2 * time.Second)
+			cases := []struct {
+				label, stmt, index string
+				f                  HistoryFilter
+			}{
+				{"name", "history_name", "waffle_audit_name_idx", HistoryFilter{Name: "object-4321", Limit: 50}},
+				{"name and kind, next page", "history_name", "waffle_audit_name_idx",
+					HistoryFilter{Name: "object-4321", Kind: "switch", Limit: 50, Before: benchHistoryEntries / 2}},
+				{"rare actor", "history_actor", "waffle_audit_actor_idx", HistoryFilter{Actor: "rare", Limit: 50}},
+				// 2% of the entries: PostgreSQL walks the primary key.
+				{"common actor", "history_actor", "", HistoryFilter{Actor: "actor-8", Limit: 50}},
+				{"time range", "history_time", "waffle_audit_at_idx", HistoryFilter{Since: mid, Until: mid.Add(time.Hour), Limit: 50}},
+				{"kind", "history", "", HistoryFilter{Kind: "sample", Limit: 50}},
+			}
+			var out strings.Builder
+			fmt.Fprintf(&out, "%s, %d entries (BenchmarkHistory)\n", testdb.KindName(kind), benchHistoryEntries)
+			for _, c := range cases {
+				page, err := d.store.History(ctx, c.f)
+				require.NoError(b, err)
+				require.Len(b, page, 50, c.label)
+				plan := historyPlan(b, d, c.stmt, c.f)
+				fmt.Fprintf(&out, "\n== %s (%s)\n%s", c.label, c.stmt, plan)
+				if c.index != "" {
+					require.Contains(b, plan, c.index, "%s: not through its index:\n%s", c.label, plan)
+				}
+				require.NotRegexp(b, `Seq Scan|SCAN waffle_audit\b`, plan, "%s reads the whole table:\n%s", c.label, plan)
+			}
+			if dir := os.Getenv(EnvExplainDir); dir != "" {
+				require.NoError(b, os.WriteFile(filepath.Join(dir, "explain-audit-"+kind+".txt"), []byte(out.String()), 0o644))
+			}
+			for _, c := range cases {
+				b.Run("filter="+strings.ReplaceAll(c.label, " ", "_"), func(b *testing.B) {
+					for b.Loop() {
+						if _, err := d.store.History(ctx, c.f); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// historyPlan returns the plan of History's statement stmt for f: SQLite's
+// EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN ANALYZE of the statement
+// prepared and executed with f's values (the custom plan it runs with; see
+// the history statement in internal/query/postgres/audit.sql).
+func historyPlan(b *testing.B, d *benchDB, stmt string, f HistoryFilter) string {
+	b.Helper()
+	before := int64(1 << 62)
+	if f.Before > 0 {
+		before = f.Before
+	}
+	var since, until any
+	if !f.Since.IsZero() {
+		since = d.store.auditTime(f.Since)
+	}
+	if !f.Until.IsZero() {
+		until = d.store.auditTime(f.Until)
+	}
+	args := []any{before, f.Kind, f.Name, f.Actor, since, until, f.Limit}
+	query := d.store.q.SQL(stmt)
+	var rowsText strings.Builder
+	collect := func(rows *sql.Rows, cols int) {
+		defer rows.Close()
+		for rows.Next() {
+			vals := make([]any, cols)
+			ptrs := make([]any, cols)
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			require.NoError(b, rows.Scan(ptrs...))
+			fmt.Fprintln(&rowsText, vals[cols-1])
+		}
+		require.NoError(b, rows.Err())
+	}
+	if d.kind == testdb.SQLite {
+		rows, err := d.sqlDB.Query("EXPLAIN QUERY PLAN "+query, args...)
+		require.NoError(b, err)
+		collect(rows, 4)
+		return rowsText.String()
+	}
+	conn, err := d.sqlDB.Conn(context.Background())
+	require.NoError(b, err)
+	defer conn.Close()
+	types := "(bigint, text, text, text, timestamptz, timestamptz, int)"
+	_, err = conn.ExecContext(context.Background(), "PREPARE waffle_history"+types+" AS "+query)
+	require.NoError(b, err)
+	defer func() { _, _ = conn.ExecContext(context.Background(), "DEALLOCATE waffle_history") }()
+	lits := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case nil:
+			lits[i] = "NULL"
+		case string:
+			lits[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		case time.Time:
+			lits[i] = "'" + v.Format(time.RFC3339Nano) + "'"
+		default:
+			lits[i] = fmt.Sprint(v)
+		}
+	}
+	rows, err := conn.QueryContext(context.Background(), "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE waffle_history("+strings.Join(lits, ", ")+")")
+	require.NoError(b, err)
+	collect(rows, 1)
+	return rowsText.String()
+}
