@@ -50,6 +50,16 @@ type Config struct {
 	// Defaults to false.
 	CreateMissingSwitches bool
 
+	// DisableAudit turns the audit trail off: changes then write no entry
+	// (docs/audit.md). Leave it off unless the changes are audited
+	// elsewhere, such as a bulk loader's own log: after an incident, what
+	// changed, when and who changed it is what an operator needs, and an
+	// entry can only be written with its change.
+	//
+	// Defaults to false: every change made through the library writes an
+	// entry in its own transaction.
+	DisableAudit bool
+
 	// FlagDefault is what [Store.FlagIsActive] returns for a flag that does
 	// not exist.
 	//
@@ -91,16 +101,6 @@ type Config struct {
 	//
 	// Defaults to [time.Now].
 	Now func() time.Time
-
-	// DisableAudit turns the audit trail off: changes then write no entry
-	// (docs/audit.md). Leave it off unless the changes are audited
-	// elsewhere, such as a bulk loader's own log: after an incident, what
-	// changed, when and who changed it is what an operator needs, and an
-	// entry can only be written with its change.
-	//
-	// Defaults to false: every change made through the library writes an
-	// entry in its own transaction.
-	DisableAudit bool
 
 	// Override lets a query parameter named after a flag force it: ?name=1
 	// turns it on and any other value turns it off (django-waffle's
