@@ -138,14 +138,14 @@ func (s *Store) deleteAudited(ctx context.Context, kind, stmt, auditStmt, name s
 	return err
 }
 
-// entry is an entry the library computed, written by record.
+// entry is an entry the library computed, written by writeEntry.
 type entry struct {
 	action, kind, name string
 	before, after      map[string]any // nil: none
 }
 
-// record writes e on ex at the configured clock's now, when auditing is on.
-func (s *Store) record(ctx context.Context, ex execer, e entry) error {
+// writeEntry writes e on ex at the configured clock's now, when auditing is on.
+func (s *Store) writeEntry(ctx context.Context, ex execer, e entry) error {
 	if !s.auditing() {
 		return nil
 	}

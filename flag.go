@@ -291,7 +291,7 @@ func (s *Store) DeleteFlag(ctx context.Context, name string) error {
 		if before == nil {
 			return nil
 		}
-		return s.record(ctx, ex, entry{action: actionDelete, kind: "flag", name: name, before: before})
+		return s.writeEntry(ctx, ex, entry{action: actionDelete, kind: "flag", name: name, before: before})
 	})
 	var nf *NotFoundError
 	if err != nil && !errors.As(err, &nf) {
@@ -422,7 +422,7 @@ func (s *Store) changeFlagList(ctx context.Context, doing, name string, values [
 		if removing {
 			e.before, e.after = e.after, e.before
 		}
-		return s.record(ctx, ex, e)
+		return s.writeEntry(ctx, ex, e)
 	})
 	var nf *NotFoundError
 	if err != nil && !errors.As(err, &nf) {

@@ -55,7 +55,7 @@ func (s *Store) CreateGroup(ctx context.Context, name string) error {
 		if err != nil || created == 0 {
 			return err
 		}
-		return s.record(ctx, ex, entry{action: actionCreate, kind: "group", name: name,
+		return s.writeEntry(ctx, ex, entry{action: actionCreate, kind: "group", name: name,
 			after: map[string]any{"members": []string{}}})
 	})
 	if err != nil {
@@ -76,7 +76,7 @@ func (s *Store) DeleteGroup(ctx context.Context, name string) error {
 			if err != nil {
 				return err
 			}
-			if err := s.record(ctx, ex, entry{action: actionDelete, kind: "group", name: name,
+			if err := s.writeEntry(ctx, ex, entry{action: actionDelete, kind: "group", name: name,
 				before: map[string]any{"members": members}}); err != nil {
 				return err
 			}
@@ -250,15 +250,15 @@ func (s *Store) recordMembers(ctx context.Context, ex execer, group string, crea
 	}
 	switch {
 	case created:
-		return s.record(ctx, ex, entry{action: actionCreate, kind: "group", name: group,
+		return s.writeEntry(ctx, ex, entry{action: actionCreate, kind: "group", name: group,
 			after: map[string]any{"members": users}})
 	case len(users) == 0:
 		return nil
 	case removed:
-		return s.record(ctx, ex, entry{action: actionUpdate, kind: "group", name: group,
+		return s.writeEntry(ctx, ex, entry{action: actionUpdate, kind: "group", name: group,
 			before: map[string]any{"members": users}, after: map[string]any{"members": []string{}}})
 	}
-	return s.record(ctx, ex, entry{action: actionUpdate, kind: "group", name: group,
+	return s.writeEntry(ctx, ex, entry{action: actionUpdate, kind: "group", name: group,
 		before: map[string]any{"members": []string{}}, after: map[string]any{"members": users}})
 }
 

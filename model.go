@@ -158,7 +158,7 @@ func Save[T any, PT interface {
 		if !changed {
 			return nil
 		}
-		return s.record(ctx, ex, e)
+		return s.writeEntry(ctx, ex, e)
 	})
 	if err != nil {
 		return opError("saving", r.kind(), r.name(), err)

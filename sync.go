@@ -195,7 +195,7 @@ func (s *Store) syncFlag(ctx context.Context, c *stmtConn, name string, fs *Flag
 		}
 		fs.Active, fs.Added, fs.Removed, fs.Full = r.Active, r.Added, r.Removed, r.Full
 		if r.Added > 0 || r.Removed > 0 {
-			if err := s.record(ctx, ex, entry{action: actionSync, kind: "flag", name: name,
+			if err := s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: name,
 				after: map[string]any{"active": r.Active, "added": r.Added, "removed": r.Removed}}); err != nil {
 				return fmt.Errorf("writing the audit entry: %w", err)
 			}
@@ -328,7 +328,7 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 			if active {
 				counts["added"], counts["removed"] = 1, 0
 			}
-			if err := s.record(ctx, ex, entry{action: actionSync, kind: "flag", name: flag, after: counts}); err != nil {
+			if err := s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: flag, after: counts}); err != nil {
 				return fmt.Errorf("writing the audit entry: %w", err)
 			}
 		}

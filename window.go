@@ -85,7 +85,7 @@ func (s *Store) AddWindow(ctx context.Context, m FlagMember) (FlagMember, error)
 		if err != nil {
 			return err
 		}
-		return s.record(ctx, ex, entry{action: actionCreate, kind: "window", name: m.Flag, after: windowState(m)})
+		return s.writeEntry(ctx, ex, entry{action: actionCreate, kind: "window", name: m.Flag, after: windowState(m)})
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return FlagMember{}, &NotFoundError{Kind: "flag", Name: m.Flag}
@@ -198,7 +198,7 @@ func (s *Store) UpdateWindow(ctx context.Context, m FlagMember) (FlagMember, err
 		if !changed {
 			return nil
 		}
-		return s.record(ctx, ex, e)
+		return s.writeEntry(ctx, ex, e)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		// The window or the flag is missing: say which.
@@ -238,7 +238,7 @@ func (s *Store) DeleteWindow(ctx context.Context, id int64) error {
 		if len(old) == 0 {
 			return nil
 		}
-		return s.record(ctx, ex, entry{action: actionDelete, kind: "window", name: old[0].Flag, before: windowState(old[0])})
+		return s.writeEntry(ctx, ex, entry{action: actionDelete, kind: "window", name: old[0].Flag, before: windowState(old[0])})
 	})
 	var nf *NotFoundError
 	if err != nil && !errors.As(err, &nf) {
