@@ -55,9 +55,20 @@ func (s *Store) write(ctx context.Context, fn func(ex execer) error) error {
 	if s.q.Dialect != query.SQLite {
 		return fn(s.pool())
 	}
+	return s.retryBusy(ctx, func() error { return fn(s.pool()) })
+}
+
+// retryBusy runs fn, one statement outside a transaction, again while it
+// fails with SQLite's "database is locked" (a statement that failed so
+// changed nothing), waiting as BEGIN does in writeTx. In the application's
+// transaction it runs fn once: the transaction holds the lock, or fails.
+func (s *Store) retryBusy(ctx context.Context, fn func() error) error {
+	if s.inAppTx() {
+		return fn()
+	}
 	delay := time.Millisecond
 	for {
-		err := fn(s.pool())
+		err := fn()
 		if err == nil || !isBusy(err) {
 			return err
 		}
@@ -74,9 +85,8 @@ func (s *Store) write(ctx context.Context, fn func(ex execer) error) error {
 
 // setAudited runs a one-row setter (SetSwitch, SetSample, Set) with its
 // entry: plain is the setter's statement (name, value, time), audited the
-// entry's (name, value, time, actor). On PostgreSQL audited is the change
-// and its entry in one statement; on SQLite it runs just before plain, in
-// one transaction.
+// same change with its entry, in one statement on both databases (on
+// SQLite through a view's trigger, prepared once per connection).
 func (s *Store) setAudited(ctx context.Context, plain, audited string, name string, value any) error {
 	now := s.now()
 	if !s.auditing() {
@@ -87,25 +97,32 @@ func (s *Store) setAudited(ctx context.Context, plain, audited string, name stri
 	}
 	actor := actorFrom(ctx)
 	if s.q.Dialect == query.SQLite {
-		return s.writeTx(ctx, func(ex execer) error {
-			if _, err := s.exec(ctx, ex, audited, name, value, s.auditTime(now), actor); err != nil {
-				return err
-			}
-			_, err := s.exec(ctx, ex, plain, name, value, now)
+		return s.retryBusy(ctx, func() error {
+			_, err := s.execPrepared(ctx, audited, name, value, now, actor, s.auditTime(now))
 			return err
 		})
 	}
-	// One statement is its own transaction; in the application's it runs
-	// there. 0 rows written: another transaction created the object between
-	// the statement's read and its insert; the next run sees it.
+	// 0 rows written: another transaction created the object between the
+	// statement's read and its insert; the next run sees it.
 	for range 5 {
 		var n int64
-		err := s.pool().QueryRowContext(ctx, s.q.SQL(audited), name, value, now, actor).Scan(&n)
+		err := s.queryRow(ctx, audited, name, value, now, actor).Scan(&n)
 		if err != nil || n > 0 {
 			return err
 		}
 	}
 	return errors.New("the object was created and deleted concurrently five times in a row")
+}
+
+// execPrepared runs the statement called name on the pool, prepared once
+// per Store (see queryRow), or on the application's transaction.
+func (s *Store) execPrepared(ctx context.Context, name string, args ...any) (sql.Result, error) {
+	if db, ok := s.pool().(*sql.DB); ok {
+		if stmt, err := s.stmts.get(ctx, db, name, s.q); err == nil {
+			return stmt.ExecContext(ctx, args...)
+		}
+	}
+	return s.exec(ctx, s.pool(), name, args...)
 }
 
 // deleteAudited runs the delete statement stmt of the object called name

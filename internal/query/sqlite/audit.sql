@@ -2,8 +2,9 @@
 -- written in the change's transaction, and only when something changed.
 -- Before and after are JSON text: the fields that changed for an update, the
 -- whole object for a create or a delete. On SQLite the entry's statement
--- runs just before the change's, in one transaction: BEGIN IMMEDIATE holds
--- the database's write lock, so the row read is the row the change rewrites.
+-- runs just before the change's, in one transaction (BEGIN IMMEDIATE holds
+-- the database's write lock, so the row read is the row the change
+-- rewrites), or in a trigger of the same statement.
 
 -- name: audit_insert
 -- An entry computed by the library: ?1 time, ?2 actor, ?3 action, ?4 kind,
@@ -12,35 +13,16 @@ INSERT INTO waffle_audit (at, actor, action, kind, name, before, after)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7);
 
 -- name: switch_set_audited
--- SetSwitch's entry, before switch_set: ?1 name, ?2 active, ?3 time, ?4 actor.
-INSERT INTO waffle_audit (at, actor, action, kind, name, before, after)
-SELECT ?3, ?4, CASE WHEN s.id IS NULL THEN 'create' ELSE 'update' END, 'switch', ?1,
-    CASE WHEN s.id IS NULL THEN NULL
-         ELSE json_object('active', json(CASE WHEN s.active THEN 'true' ELSE 'false' END)) END,
-    CASE WHEN s.id IS NULL
-         THEN json_object('active', json(CASE WHEN ?2 THEN 'true' ELSE 'false' END), 'note', '')
-         ELSE json_object('active', json(CASE WHEN ?2 THEN 'true' ELSE 'false' END)) END
-FROM (SELECT 1) LEFT JOIN waffle_switch s ON s.name = ?1
-WHERE s.id IS NULL OR s.active IS NOT ?2;
+-- SetSwitch with its entry, in one statement: the view's trigger (migration
+-- 5) writes the entry when the value changes, then the switch. ?1 name, ?2
+-- active, ?3 time, ?4 actor, ?5 the entry's time as text.
+INSERT INTO waffle_switch_audited (name, active, now, at, actor) VALUES (?1, ?2, ?3, ?5, ?4);
 
 -- name: sample_set_audited
--- SetSample's entry, before sample_set: ?2 the percent.
-INSERT INTO waffle_audit (at, actor, action, kind, name, before, after)
-SELECT ?3, ?4, CASE WHEN s.id IS NULL THEN 'create' ELSE 'update' END, 'sample', ?1,
-    CASE WHEN s.id IS NULL THEN NULL ELSE json_object('percent', s.percent) END,
-    CASE WHEN s.id IS NULL THEN json_object('percent', CAST(?2 AS REAL), 'note', '')
-         ELSE json_object('percent', CAST(?2 AS REAL)) END
-FROM (SELECT 1) LEFT JOIN waffle_sample s ON s.name = ?1
-WHERE s.id IS NULL OR s.percent IS NOT CAST(?2 AS REAL);
+INSERT INTO waffle_sample_audited (name, percent, now, at, actor) VALUES (?1, ?2, ?3, ?5, ?4);
 
 -- name: string_flag_set_audited
--- Set's entry, before string_flag_set: ?2 the value, NULL for NULL.
-INSERT INTO waffle_audit (at, actor, action, kind, name, before, after)
-SELECT ?3, ?4, CASE WHEN s.id IS NULL THEN 'create' ELSE 'update' END, 'string_flag', ?1,
-    CASE WHEN s.id IS NULL THEN NULL ELSE json_object('value', s.value) END,
-    json_object('value', ?2)
-FROM (SELECT 1) LEFT JOIN waffle_string_flag s ON s.name = ?1
-WHERE s.id IS NULL OR s.value IS NOT ?2;
+INSERT INTO waffle_string_flag_audited (name, value, now, at, actor) VALUES (?1, ?2, ?3, ?5, ?4);
 
 -- name: audit_string_flag_set_many
 -- SetFromJSON's entries, before string_flag_set_many: one per name of the
