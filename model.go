@@ -197,11 +197,11 @@ func (s *Store) auditBefore(ctx context.Context, tx *gorm.DB, r record) (map[str
 	if err != nil || found {
 		return before, found, err
 	}
+	if s.q.Dialect == query.SQLite {
+		return nil, false, nil // the write lock is held since BEGIN IMMEDIATE
+	}
 	if _, err := s.exec(ctx, tx.Statement.ConnPool, "audit_name_lock", r.kind()+":"+r.name()); err != nil {
 		return nil, false, err
-	}
-	if s.q.Dialect == query.SQLite {
-		return nil, false, nil // the write lock is held since BEGIN
 	}
 	return r.auditLoad(ctx, s, tx)
 }

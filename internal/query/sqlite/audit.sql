@@ -68,7 +68,8 @@ SELECT id, everyone, percent, testing, superusers, staff, authenticated, languag
 FROM waffle_flag WHERE name = ?1;
 
 -- name: audit_name_lock
--- BEGIN IMMEDIATE already serialises every writer.
+-- Not sent: BEGIN IMMEDIATE already serialises every writer. Defined for
+-- the dialects to have the same names.
 SELECT ?1 IS NOT NULL;
 
 -- name: audit_flag_users_among
