@@ -321,6 +321,53 @@ func TestAuditConcurrentChangesInCommitOrder(t *testing.T) {
 	})
 }
 
+// SetFromJSON and Set racing on the same keys, new ones included: each
+// key's entries form one chain (each before is the previous after, the
+// first is its creation) that ends at the key's value.
+func TestAuditConcurrentSetFromJSONAndSet(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s := h.store(t, nil)
+		ctx := context.Background()
+		keys := []string{"k0", "k1", "k2", "k3"}
+		var wg sync.WaitGroup
+		errs := make(chan error, 8*15)
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := rand.New(rand.NewPCG(uint64(g), 2))
+				for range 15 {
+					k, v := keys[r.IntN(len(keys))], strconv.Itoa(r.IntN(3))
+					if g%2 == 0 {
+						errs <- s.Set(ctx, k, v)
+						continue
+					}
+					errs <- s.SetFromJSON(ctx, []byte(`{"`+k+`":"`+v+`","k3":"`+v+`"}`))
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		for _, k := range keys {
+			page, err := s.History(ctx, HistoryFilter{Name: k, Limit: MaxHistoryLimit})
+			require.NoError(t, err)
+			require.NotEmpty(t, page, k)
+			v, err := s.Get(ctx, k)
+			require.NoError(t, err)
+			require.JSONEq(t, `{"value":"`+v.String()+`"}`, string(page[0].After), "%s: the newest entry is the value", k)
+			require.Equal(t, "create", page[len(page)-1].Action, "%s: %s", k, entriesText(page))
+			for i := 0; i+1 < len(page); i++ {
+				require.Equal(t, "update", page[i].Action, "%s: %s", k, entriesText(page))
+				require.JSONEq(t, string(page[i+1].After), string(page[i].Before), "%s: %s", k, entriesText(page))
+			}
+		}
+	})
+}
+
 // Values and names are stored exactly: unicode, 255-rune names, long text.
 func TestAuditStoresValuesExactly(t *testing.T) {
 	t.Parallel()

@@ -41,8 +41,14 @@ func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
 	args := s.setManyArgs(flags)
 	err = s.writeTx(ctx, func(ex execer) error {
 		if s.auditing() {
-			// The entries first, from the rows as they are (locked on
-			// PostgreSQL): one set-based statement for every name.
+			// The entries first, from the rows as they are (on PostgreSQL
+			// with the table locked against other writers): one set-based
+			// statement for every name.
+			if s.Dialect() == query.Postgres {
+				if _, err := s.exec(ctx, ex, "audit_string_flag_lock"); err != nil {
+					return err
+				}
+			}
 			audit := []any{args[0], args[1], s.auditTime(args[2].(time.Time)), actorFrom(ctx)}
 			if _, err := s.exec(ctx, ex, "audit_string_flag_set_many", audit...); err != nil {
 				return err

@@ -82,18 +82,25 @@ aud AS (
     FROM ins)
 SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins);
 
+-- name: audit_string_flag_lock
+-- SetFromJSON's first statement: no other transaction writes string flags
+-- until this one ends (SHARE ROW EXCLUSIVE conflicts with the ROW EXCLUSIVE
+-- lock of every INSERT, UPDATE and DELETE, and with itself; reads go on).
+-- The entries' statement then reads exactly the rows the upsert rewrites,
+-- without locking 10,000 rows one by one, and a key created by another
+-- transaction meanwhile cannot be mistaken for a new one.
+LOCK TABLE waffle_string_flag IN SHARE ROW EXCLUSIVE MODE;
+
 -- name: audit_string_flag_set_many
--- SetFromJSON's entries, before its upsert in the same transaction: one per
--- name whose value changes ($1 names, $2 values, as string_flag_set_many),
--- the existing rows locked (FOR UPDATE) so that the upsert writes what the
--- entries say. $3 time, $4 actor.
+-- SetFromJSON's entries, after audit_string_flag_lock and before its upsert
+-- in the same transaction: one per name whose value changes ($1 names, $2
+-- values, as string_flag_set_many), in the input's order. $3 time, $4 actor.
 INSERT INTO waffle_audit (at, actor, action, kind, name, before, after)
 SELECT $3, $4, CASE WHEN s.id IS NULL THEN 'create' ELSE 'update' END, 'string_flag', t.name,
     CASE WHEN s.id IS NULL THEN NULL ELSE json_build_object('value', s.value)::text END,
     json_build_object('value', t.value)::text
 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t (name, value, n)
-LEFT JOIN (SELECT id, name, value FROM waffle_string_flag WHERE name = ANY ($1::text[])
-           ORDER BY name FOR UPDATE) AS s ON s.name = t.name
+LEFT JOIN waffle_string_flag s ON s.name = t.name
 WHERE s.id IS NULL OR s.value IS DISTINCT FROM t.value
 ORDER BY t.n;
 

@@ -24,6 +24,11 @@ INSERT INTO waffle_sample_audited (name, percent, now, at, actor) VALUES (?1, ?2
 -- name: string_flag_set_audited
 INSERT INTO waffle_string_flag_audited (name, value, now, at, actor) VALUES (?1, ?2, ?3, ?5, ?4);
 
+-- name: audit_string_flag_lock
+-- Not sent: BEGIN IMMEDIATE already holds the database's write lock.
+-- Defined for the dialects to have the same names.
+SELECT 1;
+
 -- name: audit_string_flag_set_many
 -- SetFromJSON's entries, before string_flag_set_many: one per name of the
 -- JSON object ?1 whose value changes, in the object's order. ?3 time, ?4
