@@ -77,6 +77,11 @@ func TestMiddlewareEvaluationCookies(t *testing.T) {
 		{"TestingHeaderOn", 0.9, get("/?flags=t_f", "DWFT-T-F: 1"), "t_f=true\n", []string{"dwft_t_f=True; Path=/"}},
 		{"TestingQueryBeatsCookie", 0.9, get("/?flags=t_f&dwft_t_f=0", "Cookie: dwft_t_f=True"), "t_f=false\n", []string{"dwft_t_f=False; Path=/"}},
 		{"TestingCookieReadNotResent", 0.9, get("/?flags=t_f", "Cookie: dwft_t_f=True"), "t_f=true\n", nil},
+		// Spaces around a cookie's name and value are trimmed (RFC 6265
+		// section 5.2, Django).
+		{"TestingCookieSpaceBeforeValue", 0.9, get("/?flags=t_f", "Cookie: dwft_t_f= True"), "t_f=true\n", nil},
+		{"TestingCookieSpacesAroundName", 0.9, get("/?flags=t_f", "Cookie: a=1;dwft_t_f =True ;b=2"), "t_f=true\n", nil},
+		{"PercentCookieSpaceBeforeValue", 0.9, get("/?flags=pf", "Cookie: dwf_pf= True"), "pf=true\n", []string{"dwf_pf=True" + persist}},
 		{"EveryoneNoCookie", 0.1, get("/?flags=on,off", "Cookie: dwf_on=False"), "on=true\noff=false\n", nil},
 		{"MissingFlagNoCookie", 0.1, get("/?flags=missing&missing=1&dwft_missing=1"), "missing=false\n", nil},
 		{"EncodedName", 0.1, get("/?flags=caf%C3%A9%20x"), "café x=true\n", []string{"dwf_~caf%C3%A9%20x=True" + persist}},

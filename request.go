@@ -14,6 +14,13 @@ import (
 type requestState struct {
 	req *http.Request
 
+	// The request's input, each parsed once when an evaluation first needs
+	// it (many flags evaluated in one request then cost one parse).
+	cookiesOnce, headersOnce, queryOnce sync.Once
+	cookies                             cookieJar
+	headers                             headerJar
+	query                               queryJar
+
 	mu sync.Mutex
 	// percent holds the flags whose percent step decided in this request
 	// (a draw, or a dwf_ cookie read): the memo, and the dwf_ cookies to
@@ -70,4 +77,29 @@ func (st *requestState) recordTest(name string, active bool) {
 		st.tests = map[string]bool{}
 	}
 	st.tests[name] = active
+}
+
+// cookie returns the value of the request's cookie called name (see
+// parseCookies).
+func (st *requestState) cookie(name string) (string, bool) {
+	st.cookiesOnce.Do(func() { st.cookies = parseCookies(st.req.Header["Cookie"]) })
+	return st.cookies.get(name)
+}
+
+// header returns the value of the request's header called name, matched
+// without regard to case or to "_" and "-" (see parseHeaders).
+func (st *requestState) header(name string) (string, bool) {
+	st.headersOnce.Do(func() { st.headers = parseHeaders(st.req.Header) })
+	return st.headers.get(name)
+}
+
+// queryParam returns the last value of the request's query parameter called
+// name (see parseQuery).
+func (st *requestState) queryParam(name string) (string, bool) {
+	st.queryOnce.Do(func() {
+		if st.req.URL != nil {
+			st.query = parseQuery(st.req.URL.RawQuery)
+		}
+	})
+	return st.query.get(name)
 }
