@@ -143,7 +143,7 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 // requestInput is the request the middleware put in the context.
 type requestInput struct{ st *requestState }
 
-func (ri *requestInput) hasQuery() bool   { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
+func (ri *requestInput) hasQuery() bool { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
 
 // testDecision is step 4: the testing query parameter, header or cookie.
 // ok is false when none of them is there.
