@@ -140,6 +140,13 @@ type CookieConfig struct {
 	// Defaults to false: percent cookies are Secure (WAFFLE_SECURE=True).
 	Insecure bool
 
+	// MaxPerResponse is the most percent and testing cookies one response
+	// sets; the decisions left out are taken again on the next request (see
+	// [Store.Middleware] for which are sent). Negative means no limit.
+	//
+	// Defaults to 50.
+	MaxPerResponse int
+
 	// MaxAge is how long a percent cookie lives. Negative values are invalid.
 	//
 	// Defaults to 30 days (WAFFLE_MAX_AGE).
@@ -170,6 +177,11 @@ type CookieConfig struct {
 
 const defaultCookieMaxAge = 30 * 24 * time.Hour
 
+// defaultMaxCookiesPerResponse is Config.Cookie.MaxPerResponse's default:
+// 50 cookies of about 100 bytes stay far below the 8 to 16 KB of response
+// header that common proxies accept.
+const defaultMaxCookiesPerResponse = 50
+
 // withDefaults returns a copy of cfg with every zero field replaced by its
 // default, or a *ConfigError naming the first field that is invalid.
 func (cfg *Config) withDefaults() (Config, error) {
@@ -190,6 +202,9 @@ func (cfg *Config) withDefaults() (Config, error) {
 	}
 	if c.Cookie.MaxAge == 0 {
 		c.Cookie.MaxAge = defaultCookieMaxAge
+	}
+	if c.Cookie.MaxPerResponse == 0 {
+		c.Cookie.MaxPerResponse = defaultMaxCookiesPerResponse
 	}
 	if c.Cookie.NameFormat == "" {
 		c.Cookie.NameFormat = "dwf_%s"

@@ -187,7 +187,7 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 	if st != nil && st.req != nil && hasCookies(st.req) {
 		if v, ok := st.cookie(s.percentCookieName(name)); ok {
 			on := v == "True"
-			st.recordPercent(name, on, r.rollout) // refreshes the cookie
+			st.recordPercentCookie(name, on, r.rollout) // refreshes the cookie
 			return on
 		}
 	}

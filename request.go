@@ -35,6 +35,9 @@ type requestState struct {
 type percentDecision struct {
 	active  bool
 	rollout bool // an off result is then a session cookie
+	// fromCookie is set when the decision was read from the request's
+	// cookie: the browser keeps it even if the response does not refresh it.
+	fromCookie bool
 }
 
 type requestKey struct{}
@@ -51,14 +54,25 @@ func requestStateFrom(ctx context.Context) *requestState {
 	return st
 }
 
-// recordPercent remembers a percent decision for the memo and the cookie.
+// recordPercent remembers a percent decision drawn in this request for the
+// memo and the cookie.
 func (st *requestState) recordPercent(name string, active, rollout bool) {
+	st.putPercent(name, percentDecision{active: active, rollout: rollout})
+}
+
+// recordPercentCookie remembers a percent decision read from the request's
+// cookie, for the memo and the cookie's refresh.
+func (st *requestState) recordPercentCookie(name string, active, rollout bool) {
+	st.putPercent(name, percentDecision{active: active, rollout: rollout, fromCookie: true})
+}
+
+func (st *requestState) putPercent(name string, d percentDecision) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.percent == nil {
 		st.percent = map[string]percentDecision{}
 	}
-	st.percent[name] = percentDecision{active: active, rollout: rollout}
+	st.percent[name] = d
 }
 
 // memo returns the percent decision already taken for name in this request.
