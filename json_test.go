@@ -105,6 +105,15 @@ func TestSetFromJSONRejects(t *testing.T) {
 		{"InvalidUTF8InKey", "{\"\xc3\": 1}", "", 2, nil},
 		{"InvalidUTF8AfterBOM", "\uFEFF{\"a\": \"\xe2\x82\"}", "", 10, nil},
 		{"UTF16", "\xff\xfe{\x00}\x00", "", 0, nil},
+		// Lone UTF-16 surrogates would become U+FFFD and merge distinct keys.
+		{"LoneHighSurrogateValue", `{"a": "\ud800"}`, "a", 7, nil},
+		{"LoneLowSurrogateValue", `{"a": "x\udc00"}`, "a", 8, nil},
+		{"HighThenNotLow", `{"a": "\ud800\u0041"}`, "a", 7, nil},
+		{"HighThenHigh", `{"a": "\ud800\ud800\udc00"}`, "a", 7, nil},
+		{"ReversedPair", `{"a": "\udc00\ud800"}`, "a", 7, nil},
+		{"LoneSurrogateKey", `{"k\ud800": 1}`, "", 3, nil},
+		{"MergingKeys", `{"b\ud800": 1, "b\udbff": 2}`, "", 3, nil},
+		{"LoneSurrogateAfterBOM", "\uFEFF" + `{"a": "\uDFFF"}`, "a", 10, nil},
 	}
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
