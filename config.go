@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -79,6 +80,13 @@ type Config struct {
 	//
 	// Defaults to nil: missing switches are not logged.
 	LogMissingSwitches slog.Leveler
+
+	// MaxJSONBytes is the largest input [Store.SetFromJSON] accepts, in
+	// bytes, checked before any parsing: a larger one is a *JSONError that
+	// matches [ErrJSONTooLarge]. Negative values are invalid.
+	//
+	// Defaults to 16 MiB (about 150,000 flags of 100 bytes).
+	MaxJSONBytes int
 
 	// MissingFlagHandling is what [Store.Get] returns for a string flag that is
 	// missing or NULL. An unknown mode makes [New] fail.
@@ -177,6 +185,9 @@ type CookieConfig struct {
 
 const defaultCookieMaxAge = 30 * 24 * time.Hour
 
+// defaultMaxJSONBytes is Config.MaxJSONBytes's default.
+const defaultMaxJSONBytes = 16 << 20
+
 // defaultMaxCookiesPerResponse is Config.Cookie.MaxPerResponse's default:
 // 50 cookies of about 100 bytes stay far below the 8 to 16 KB of response
 // header that common proxies accept.
@@ -196,6 +207,12 @@ func (cfg *Config) withDefaults() (Config, error) {
 	default:
 		return c, &ConfigError{Field: "MissingFlagHandling", Reason: "unknown mode " + quote(string(c.MissingFlagHandling)) +
 			` (use "return_false", "return_empty", "return_none" or "exception")`}
+	}
+	if c.MaxJSONBytes < 0 {
+		return c, &ConfigError{Field: "MaxJSONBytes", Reason: "must not be negative, got " + strconv.Itoa(c.MaxJSONBytes)}
+	}
+	if c.MaxJSONBytes == 0 {
+		c.MaxJSONBytes = defaultMaxJSONBytes
 	}
 	if c.Cookie.MaxAge < 0 {
 		return c, &ConfigError{Field: "Cookie.MaxAge", Reason: "must not be negative, got " + c.Cookie.MaxAge.String()}

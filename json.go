@@ -24,11 +24,18 @@ import (
 // UTF-8, data after the top-level value. A leading UTF-8 byte order mark is
 // ignored.
 //
+// Input longer than Config.MaxJSONBytes (16 MiB by default) is refused before
+// it is parsed, with a *JSONError that matches [ErrJSONTooLarge].
+//
 // The whole input is validated before anything is written; then every row is
 // written in one transaction, with one statement whatever the number of
 // names, so a failure leaves the database exactly as it was. Through
 // [Store.WithTx] the rows commit with the application's transaction.
 func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
+	if len(blob) > s.cfg.MaxJSONBytes {
+		return &JSONError{Offset: -1, Err: ErrJSONTooLarge,
+			Reason: fmt.Sprintf("input of %d bytes is over the limit of %d (Config.MaxJSONBytes)", len(blob), s.cfg.MaxJSONBytes)}
+	}
 	flags, err := parseStringFlags(blob)
 	if err != nil {
 		return err

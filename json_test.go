@@ -276,6 +276,41 @@ func TestSetFromJSONLargeBatch(t *testing.T) {
 	})
 }
 
+// Input over Config.MaxJSONBytes is refused before it is parsed: even
+// invalid JSON gives the size error, and no statement is sent.
+func TestSetFromJSONSizeLimit(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		small := manyFlags(3, nil) // {"flag-00000":"0",...}: 55 bytes
+		s, counter := h.countingStore(t, &Config{MaxJSONBytes: len(small)})
+		require.NoError(t, s.SetFromJSON(ctx, small), "exactly at the limit")
+		require.Equal(t, int64(3), countRows(t, s, "waffle_string_flag"))
+
+		for _, blob := range [][]byte{
+			manyFlags(4, nil),
+			append([]byte("{"), make([]byte, len(small))...), // not JSON: never parsed
+		} {
+			counter.Reset()
+			err := s.SetFromJSON(ctx, blob)
+			require.ErrorIs(t, err, ErrJSONTooLarge)
+			require.ErrorIs(t, err, ErrInvalidJSON)
+			var je *JSONError
+			require.ErrorAs(t, err, &je)
+			require.Equal(t, int64(-1), je.Offset)
+			require.Contains(t, err.Error(), "MaxJSONBytes")
+			require.Contains(t, err.Error(), strconv.Itoa(len(blob))+" bytes")
+			require.Zero(t, counter.Count())
+		}
+		require.Equal(t, int64(3), countRows(t, s, "waffle_string_flag"))
+
+		// The default is 16 MiB.
+		d := h.store(t, nil)
+		err := d.SetFromJSON(ctx, make([]byte, 16<<20+1))
+		require.ErrorIs(t, err, ErrJSONTooLarge)
+	})
+}
+
 func TestSetFromJSONCancelledContext(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
