@@ -51,6 +51,18 @@ type Config struct {
 	// Defaults to false.
 	CreateMissingSwitches bool
 
+	// DisablePreparedStatements makes the Store send every statement
+	// unprepared: it then prepares no reads of its own (by default they are
+	// prepared once per pool and reused) and no sync statements. Set it
+	// behind a connection pooler that does not keep prepared statements
+	// across transactions, such as PgBouncer before 1.21 in transaction
+	// pooling mode, and give pgx default_query_exec_mode=exec (or
+	// simple_protocol) in the DSN so that the driver prepares none either.
+	// docs/deployment.md has the settings that work.
+	//
+	// Defaults to false: reads are prepared.
+	DisablePreparedStatements bool
+
 	// FlagDefault is what [Store.FlagIsActive] returns for a flag that does
 	// not exist.
 	//

@@ -98,10 +98,10 @@ func (s *Store) inAppTx() bool {
 
 // queryRow runs the read statement called name and returns its row. Outside a
 // transaction the statement is prepared once per Store and reused: one round
-// trip per read.
+// trip per read (unless Config.DisablePreparedStatements).
 func (s *Store) queryRow(ctx context.Context, name string, args ...any) *sql.Row {
 	pool := s.pool()
-	if db, ok := pool.(*sql.DB); ok {
+	if db, ok := pool.(*sql.DB); ok && !s.cfg.DisablePreparedStatements {
 		stmt, err := s.stmts.get(ctx, db, name, s.q)
 		if err == nil {
 			return stmt.QueryRowContext(ctx, args...)
@@ -156,7 +156,7 @@ func (s *Store) openConn(ctx context.Context, prepare bool) (*stmtConn, error) {
 		return nil, err
 	}
 	c := &stmtConn{conn: conn}
-	if prepare {
+	if prepare && !s.cfg.DisablePreparedStatements {
 		c.stmts = make(map[string]*sql.Stmt)
 	}
 	return c, nil
