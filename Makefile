@@ -13,6 +13,10 @@ WITH_PG := scripts/with-postgres
 # PgBouncer (transaction pooling) in front of the throwaway PostgreSQL; it
 # starts that server itself when WAFFLE_TEST_POSTGRES_DSN is unset.
 WITH_PGBOUNCER := scripts/with-pgbouncer
+# A streaming standby of that server, for the read-replica tests, which live
+# in a module of their own (they need gorm.io/plugin/dbresolver).
+WITH_REPLICA := scripts/with-replica
+REPLICA_MOD := internal/replicatest
 STATICCHECK_VERSION := v0.8.2
 
 .DEFAULT_GOAL := help
@@ -22,12 +26,13 @@ help: ## List the targets
 	@echo "Targets (variables: TESTFLAGS, COUNT=$(COUNT), FUZZTIME=$(FUZZTIME)):"
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-test: ## go vet, then every test with -race on SQLite, a throwaway PostgreSQL behind PgBouncer and headless Chromium
+test: ## go vet, then every test with -race on SQLite, a throwaway PostgreSQL (with PgBouncer and a replica) and headless Chromium
 	@start=$$(date +%s); rc=0; \
 	( set -x; \
-	  $(GO) vet ./... && \
+	  $(GO) vet ./... && (cd $(REPLICA_MOD) && $(GO) vet ./...) && \
 	  scripts/ensure-chromium && \
-	  $(WITH_PGBOUNCER) $(GO) test -race -count=1 $(TESTFLAGS) ./... ) || rc=$$?; \
+	  $(WITH_PGBOUNCER) $(WITH_REPLICA) sh -c '$(GO) test -race -count=1 $(TESTFLAGS) ./... && \
+	    cd $(REPLICA_MOD) && $(GO) test -race -count=1 $(TESTFLAGS) ./...' ) || rc=$$?; \
 	if [ $$rc -eq 0 ]; then result=passed; else result=FAILED; fi; \
 	echo "make test: $$result in $$(( $$(date +%s) - start ))s" >&2; \
 	exit $$rc

@@ -202,7 +202,7 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 func (s *Store) missingFlag(ctx context.Context, name string) (bool, error) {
 	s.logMissing(ctx, s.cfg.LogMissingFlags, "flag", name)
 	if s.cfg.CreateMissingFlags {
-		if _, err := s.exec(ctx, s.pool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
+		if _, err := s.exec(ctx, s.writePool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
 			return s.cfg.FlagDefault, opError("creating missing", "flag", name, err)
 		}
 	}

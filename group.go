@@ -49,7 +49,7 @@ func (s *Store) CreateGroup(ctx context.Context, name string) error {
 	if err := validateOwnGroupName(name); err != nil {
 		return err
 	}
-	if _, err := s.exec(ctx, s.pool(), "group_create", name, s.now()); err != nil {
+	if _, err := s.exec(ctx, s.writePool(), "group_create", name, s.now()); err != nil {
 		return opError("creating", "group", name, err)
 	}
 	return nil

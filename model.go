@@ -106,7 +106,7 @@ func Save[T any, PT interface {
 		return err
 	}
 	r.touch(s.now())
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.writeDB(ctx).Transaction(func(tx *gorm.DB) error {
 		stmt := &gorm.Statement{DB: tx}
 		if err := stmt.Parse(rec); err != nil {
 			return err

@@ -90,6 +90,40 @@ type execer interface {
 // pool, or its transaction.
 func (s *Store) pool() gorm.ConnPool { return s.db.Statement.ConnPool }
 
+// writePool returns where single-statement writes go, and the reads a write
+// or a sync depends on: the application's transaction (WithTx), else the pool
+// the *gorm.DB was opened with (its Config.ConnPool). Plugins such as
+// gorm.io/plugin/dbresolver switch only the statement's pool (for GORM's own
+// queries, or on a handle from db.Clauses(dbresolver.Read)): the Store's
+// reads follow that switch, its writes never do.
+func (s *Store) writePool() gorm.ConnPool {
+	if s.inAppTx() {
+		return s.pool()
+	}
+	return s.db.ConnPool
+}
+
+// writeDB returns the *gorm.DB with ctx on which GORM writes: s.db, with its
+// statement's pool set back to writePool (a handle from
+// db.Clauses(dbresolver.Read) would begin its transactions on the replica).
+func (s *Store) writeDB(ctx context.Context) *gorm.DB {
+	db := s.db.WithContext(ctx) // a new Statement: s.db is left as it is
+	db.Statement.ConnPool = s.writePool()
+	return db
+}
+
+// primaryDB returns the *sql.DB of writePool outside a transaction: where
+// write transactions, syncs and migrations take their connection.
+func (s *Store) primaryDB() (*sql.DB, error) {
+	switch p := s.db.ConnPool.(type) {
+	case *sql.DB:
+		return p, nil
+	case gorm.GetDBConnector:
+		return p.GetDBConn()
+	}
+	return s.db.DB()
+}
+
 // inAppTx reports whether the Store is bound to the application's transaction.
 func (s *Store) inAppTx() bool {
 	_, ok := s.pool().(gorm.TxCommitter)
@@ -147,7 +181,7 @@ func (s *Store) writeTx(ctx context.Context, fn func(ex execer) error) error {
 // openConn takes a connection from the pool for write transactions; with
 // prepare, each statement sent on it is prepared once and reused.
 func (s *Store) openConn(ctx context.Context, prepare bool) (*stmtConn, error) {
-	db, err := s.db.DB()
+	db, err := s.primaryDB()
 	if err != nil {
 		return nil, err
 	}

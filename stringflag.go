@@ -68,7 +68,7 @@ func (s *Store) Set(ctx context.Context, name string, v any) error {
 	if ok {
 		arg = str
 	}
-	if _, err := s.exec(ctx, s.pool(), "string_flag_set", name, arg, s.now()); err != nil {
+	if _, err := s.exec(ctx, s.writePool(), "string_flag_set", name, arg, s.now()); err != nil {
 		return opError("setting", "string flag", name, err)
 	}
 	return nil

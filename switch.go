@@ -65,7 +65,7 @@ func (s *Store) missingSwitch(ctx context.Context, name string) (bool, error) {
 	s.logMissing(ctx, s.cfg.LogMissingSwitches, "switch", name)
 	if s.cfg.CreateMissingSwitches {
 		now := s.now()
-		if _, err := s.exec(ctx, s.pool(), "switch_create_missing", name, s.cfg.SwitchDefault, now); err != nil {
+		if _, err := s.exec(ctx, s.writePool(), "switch_create_missing", name, s.cfg.SwitchDefault, now); err != nil {
 			return s.cfg.SwitchDefault, opError("creating missing", "switch", name, err)
 		}
 	}
@@ -79,7 +79,7 @@ func (s *Store) SetSwitch(ctx context.Context, name string, active bool) error {
 	if err := ValidateName("switch", name); err != nil {
 		return err
 	}
-	if _, err := s.exec(ctx, s.pool(), "switch_set", name, active, s.now()); err != nil {
+	if _, err := s.exec(ctx, s.writePool(), "switch_set", name, active, s.now()); err != nil {
 		return opError("setting", "switch", name, err)
 	}
 	return nil
@@ -106,7 +106,7 @@ func (s *Store) deleteByName(ctx context.Context, kind, stmt, name string) error
 	if err := ValidateName(kind, name); err != nil {
 		return err
 	}
-	res, err := s.exec(ctx, s.pool(), stmt, name)
+	res, err := s.exec(ctx, s.writePool(), stmt, name)
 	if err != nil {
 		return opError("deleting", kind, name, err)
 	}

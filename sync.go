@@ -154,7 +154,7 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 
 // syncFlagNames lists the flags a sync of every flag covers.
 func (s *Store) syncFlagNames(ctx context.Context) ([]string, error) {
-	rows, err := s.query(ctx, s.pool(), "sync_flags")
+	rows, err := s.query(ctx, s.writePool(), "sync_flags")
 	if err != nil {
 		return nil, opError("listing", "flags to sync", "", err)
 	}

@@ -79,7 +79,7 @@ func (s *Store) AddWindow(ctx context.Context, m FlagMember) (FlagMember, error)
 		return FlagMember{}, err
 	}
 	m.Created = s.now()
-	err = s.pool().QueryRowContext(ctx, s.q.SQL("window_insert"),
+	err = s.writePool().QueryRowContext(ctx, s.q.SQL("window_insert"),
 		m.Flag, m.User, m.Start, nullTime(m.End), m.Note, m.Created).Scan(&m.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return FlagMember{}, &NotFoundError{Kind: "flag", Name: m.Flag}
@@ -151,7 +151,7 @@ func (s *Store) ListWindows(ctx context.Context, f WindowFilter) ([]FlagMember, 
 	}
 	if len(list) == 0 && f.Flag != "" {
 		// Nothing listed: tell a flag without windows from a missing one.
-		if _, err := s.flagID(ctx, s.pool(), f.Flag); err != nil {
+		if _, err := s.flagID(ctx, s.writePool(), f.Flag); err != nil {
 			return nil, err
 		}
 	}
@@ -171,7 +171,7 @@ func (s *Store) UpdateWindow(ctx context.Context, m FlagMember) (FlagMember, err
 	if err != nil {
 		return FlagMember{}, err
 	}
-	err = s.pool().QueryRowContext(ctx, s.q.SQL("window_update"),
+	err = s.writePool().QueryRowContext(ctx, s.q.SQL("window_update"),
 		m.ID, m.Flag, m.User, m.Start, nullTime(m.End), m.Note).Scan(&m.Created)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The window or the flag is missing: say which.
@@ -190,7 +190,7 @@ func (s *Store) UpdateWindow(ctx context.Context, m FlagMember) (FlagMember, err
 // DeleteWindow deletes the window with this ID, or returns a *NotFoundError
 // of kind "window". The user keeps the flag until the next sync.
 func (s *Store) DeleteWindow(ctx context.Context, id int64) error {
-	res, err := s.exec(ctx, s.pool(), "window_delete", id)
+	res, err := s.exec(ctx, s.writePool(), "window_delete", id)
 	if err != nil {
 		return opError("deleting", "window", strconv.FormatInt(id, 10), err)
 	}
