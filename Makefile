@@ -8,6 +8,7 @@ GO        ?= go
 TESTFLAGS ?=
 COUNT     ?= 10
 FUZZTIME  ?= 30s
+SOAK_DURATION ?= 10m
 
 WITH_PG := scripts/with-postgres
 # PgBouncer (transaction pooling) in front of the throwaway PostgreSQL; it
@@ -20,10 +21,10 @@ REPLICA_MOD := internal/replicatest
 STATICCHECK_VERSION := v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-sqlite bench bench-smoke bench-all lint fuzz
+.PHONY: help test test-sqlite bench bench-smoke bench-all lint fuzz soak
 
 help: ## List the targets
-	@echo "Targets (variables: TESTFLAGS, COUNT=$(COUNT), FUZZTIME=$(FUZZTIME)):"
+	@echo "Targets (variables: TESTFLAGS, COUNT=$(COUNT), FUZZTIME=$(FUZZTIME), SOAK_DURATION=$(SOAK_DURATION)):"
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 test: ## go vet, then every test with -race on SQLite, a throwaway PostgreSQL (with PgBouncer and a replica) and headless Chromium
@@ -36,6 +37,9 @@ test: ## go vet, then every test with -race on SQLite, a throwaway PostgreSQL (w
 	if [ $$rc -eq 0 ]; then result=passed; else result=FAILED; fi; \
 	echo "make test: $$result in $$(( $$(date +%s) - start ))s" >&2; \
 	exit $$rc
+
+soak: ## SOAK_DURATION (10m) of mixed load from 4 processes while PostgreSQL restarts twice and PgBouncer once; prints a report (not in test)
+	SOAK_DURATION=$(SOAK_DURATION) scripts/soak
 
 test-sqlite: ## every test with -race, SQLite only (PostgreSQL cases are skipped)
 	env -u WAFFLE_TEST_POSTGRES_DSN $(GO) test -race $(TESTFLAGS) ./...
