@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,35 +233,4 @@ func TestPgBouncerMigrateHelper(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Migrate(context.Background()))
 	fmt.Println("migrated")
-}
-
-// Without Config.DisablePreparedStatements the Store prepares its reads as
-// named statements on one server connection, which PgBouncer's transaction
-// pooling does not keep: a read can then fail. This documents why the
-// setting exists; it fails when the pooler keeps prepared statements.
-func TestPgBouncerNeedsDisablePreparedStatements(t *testing.T) {
-	t.Parallel()
-	db := testdb.NewPgBouncer(t)
-	ctx := context.Background()
-	s, err := New(db.Open(t), nil)
-	require.NoError(t, err)
-	require.NoError(t, s.Migrate(ctx))
-	require.NoError(t, s.SetSwitch(ctx, "x", true))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var failures []string
-	for range 24 {
-		wg.Go(func() {
-			for range 30 {
-				if _, err := s.SwitchIsActive(ctx, "x"); err != nil {
-					mu.Lock()
-					failures = append(failures, err.Error())
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	require.NotEmpty(t, failures, "prepared reads all worked through PgBouncer in transaction mode")
-	require.Contains(t, strings.Join(failures, "\n"), "prepared statement")
 }
