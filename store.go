@@ -86,8 +86,9 @@ type execer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// pool returns where statements of this Store go: the *gorm.DB's connection
-// pool, or its transaction.
+// pool returns where reads of this Store go: the *gorm.DB's statement pool
+// (a replica's, on a handle from db.Clauses(dbresolver.Read)), or its
+// transaction. Writes go to writePool.
 func (s *Store) pool() gorm.ConnPool { return s.db.Statement.ConnPool }
 
 // writePool returns where single-statement writes go, and the reads a write
