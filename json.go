@@ -19,7 +19,9 @@ import (
 //
 // Anything else is a *JSONError (errors.Is(err, ErrInvalidJSON)) naming the
 // key or the byte offset: a nested object or array, an invalid name (see
-// [ValidateName]), a value with a NUL character, empty input, a top-level
+// [ValidateName]), a value with a NUL character, a \u escape of a lone UTF-16
+// surrogate ("\ud800": encoding/json would make it U+FFFD), empty input, a
+// top-level
 // scalar, an array element that is not an object, invalid JSON or invalid
 // UTF-8, data after the top-level value. A leading UTF-8 byte order mark is
 // ignored.
