@@ -21,10 +21,9 @@ import (
 // key or the byte offset: a nested object or array, an invalid name (see
 // [ValidateName]), a value with a NUL character, a \u escape of a lone UTF-16
 // surrogate ("\ud800": encoding/json would make it U+FFFD), empty input, a
-// top-level
-// scalar, an array element that is not an object, invalid JSON or invalid
-// UTF-8, data after the top-level value. A leading UTF-8 byte order mark is
-// ignored.
+// top-level scalar, an array element that is not an object, invalid JSON or
+// invalid UTF-8, data after the top-level value. A leading UTF-8 byte order
+// mark is ignored.
 //
 // Input longer than Config.MaxJSONBytes (16 MiB by default) is refused before
 // it is parsed, with a *JSONError that matches [ErrJSONTooLarge].
