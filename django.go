@@ -5,12 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"path"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -128,26 +125,7 @@ func DjangoMigrations(dialect string) ([]Migration, error) {
 	if djangoQueries(dialect) == nil {
 		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, dialect)
 	}
-	dir := path.Join("django", dialect)
-	entries, err := fs.ReadDir(migrations.DjangoFS, dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []Migration
-	for _, e := range entries {
-		num, name, _ := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("waffle: migration file %s/%s is not named NNNN_name.sql", dir, e.Name())
-		}
-		b, err := fs.ReadFile(migrations.DjangoFS, path.Join(dir, e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Migration{Version: v, Name: "django_" + name, SQL: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	return out, nil
+	return readMigrations(migrations.DjangoFS, path.Join("django", dialect), "django_")
 }
 
 // migrations returns the migrations of the Store's mode.
@@ -156,43 +134,6 @@ func (s *Store) migrations() ([]Migration, error) {
 		return DjangoMigrations(s.Dialect())
 	}
 	return Migrations(s.Dialect())
-}
-
-// migrateDjango is Migrate in Django mode: the library's own tables, recorded
-// in waffle_schema_version under the names "django_...".
-func (s *Store) migrateDjango(ctx context.Context) error {
-	ms, err := DjangoMigrations(s.Dialect())
-	if err != nil {
-		return err
-	}
-	err = s.writeTx(ctx, func(ex execer) error {
-		if _, err := s.exec(ctx, ex, "migrate_lock"); err != nil {
-			return err
-		}
-		if _, err := s.exec(ctx, ex, "schema_version_create"); err != nil {
-			return err
-		}
-		applied, err := s.appliedVersions(ctx, ex)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if _, ok := applied[m.Version]; ok {
-				continue
-			}
-			if _, err := ex.ExecContext(ctx, m.SQL); err != nil {
-				return fmt.Errorf("applying version %d (%s): %w", m.Version, m.Name, err)
-			}
-			if _, err := s.exec(ctx, ex, "schema_version_insert", m.Version, m.Name, s.now()); err != nil {
-				return fmt.Errorf("recording version %d: %w", m.Version, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("waffle: migrating the library's own tables beside Django's (%s): %w", s.Dialect(), err)
-	}
-	return nil
 }
 
 // djangoUserID returns the auth_user primary key in id, or nil when id is

@@ -268,8 +268,7 @@ func TestDjangoQueryParsing(t *testing.T) {
 	p.Run(t, "query", map[string]any{"queries": queries}, &got)
 	require.Len(t, got.Params, len(queries))
 	for i, q := range queries {
-		m := newNameMatcher("%s", "beta", false)
-		v, ok := lookupQuery(q, &m)
+		v, ok := parseQuery(q).get("beta")
 		want, wantOK := got.Params[i]["beta"]
 		require.Equal(t, wantOK, ok, "query %q: Django's QueryDict has %v", q, got.Params[i])
 		if wantOK {

@@ -36,3 +36,30 @@ func ExampleStore_SetFromJSON_allOrNothing() {
 	// true waffle: invalid JSON at key "colors" (offset 36): values must be strings, numbers, true, false or null, got an array
 	// banner: Winter sale
 }
+
+func ExampleStore_SetFromJSON() {
+	ctx := context.Background()
+	store, done := exampleStore(nil)
+	defer done()
+
+	err := store.SetFromJSON(ctx, []byte(`[
+		{"theme": "dark", "ratio": 0.50, "beta": true},
+		{"theme": "light", "banner": null}
+	]`))
+	fmt.Println(err)
+	for _, name := range []string{"theme", "ratio", "beta", "banner"} {
+		v, _ := store.Get(ctx, name)
+		fmt.Printf("%s: %q null=%v\n", name, v.String(), v.Null())
+	}
+
+	err = store.SetFromJSON(ctx, []byte(`{"theme": "blue", "_private": 1}`))
+	var je *waffle.JSONError
+	fmt.Println(errors.As(err, &je), je.Key)
+	// Output:
+	// <nil>
+	// theme: "light" null=false
+	// ratio: "0.50" null=false
+	// beta: "True" null=false
+	// banner: "" null=true
+	// true _private
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/gowaffle/waffle"
 )
@@ -69,4 +70,39 @@ func ExampleStore_Middleware_server() {
 	// /                        -> new checkout, cookie dwf_new_checkout=True
 	// /                        -> old checkout, cookie dwf_new_checkout=False
 	// /?dwft_new_checkout=0 42 -> old checkout, cookie dwft_new_checkout=False
+}
+
+// show prints the status, the Set-Cookie headers and the body of a request
+// to h.
+func show(h http.Handler, target string) {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	resp := w.Result()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, strings.TrimSpace(string(body)))
+	for _, c := range resp.Header.Values("Set-Cookie") {
+		fmt.Println("  Set-Cookie:", c)
+	}
+}
+
+func ExampleStore_Middleware() {
+	ctx := context.Background()
+	store, done := exampleStore(nil)
+	defer done()
+	_ = store.SaveFlag(ctx, &waffle.Flag{Name: "beta", Testing: true})
+
+	handler := store.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		on, err := store.FlagIsActive(r.Context(), "beta")
+		if err != nil {
+			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "beta:", on)
+	}))
+	show(handler, "/")
+	show(handler, "/?dwft_beta=1")
+	// Output:
+	// 200 beta: false
+	// 200 beta: true
+	//   Set-Cookie: dwft_beta=True; Path=/
 }

@@ -50,3 +50,25 @@ func ExampleStore_SampleIsActive_seeded() {
 	// false true
 	// waffle: invalid percent of sample "slow_log": must be from 0 to 100, got 101
 }
+
+func ExampleStore_SampleIsActive() {
+	ctx := context.Background()
+	draws := []float64{0.10, 0.95}
+	store, done := exampleStore(&waffle.Config{Rand: func() float64 {
+		r := draws[0]
+		draws = draws[1:]
+		return r
+	}})
+	defer done()
+
+	_ = store.SetSample(ctx, "log-details", 25)
+	for range 2 {
+		on, _ := store.SampleIsActive(ctx, "log-details")
+		fmt.Println(on)
+	}
+	fmt.Println(store.SetSample(ctx, "log-details", 101))
+	// Output:
+	// true
+	// false
+	// waffle: invalid percent of sample "log-details": must be from 0 to 100, got 101
+}

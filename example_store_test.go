@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/gowaffle/waffle"
+	"github.com/gowaffle/waffle/internal/dbopen"
 )
 
 // An application opens its database with a gorm driver, gives the handle to
@@ -42,4 +43,25 @@ func ExampleNew() {
 	fmt.Println("dialect:", store.Dialect())
 	// Output:
 	// dialect: sqlite
+}
+
+// exampleStore returns a migrated Store on a new SQLite file, and a function
+// that removes it.
+func exampleStore(cfg *waffle.Config) (*waffle.Store, func()) {
+	dir, err := os.MkdirTemp("", "waffle-example-")
+	if err != nil {
+		panic(err)
+	}
+	db, err := dbopen.Open(filepath.Join(dir, "app.db"))
+	if err != nil {
+		panic(err)
+	}
+	store, err := waffle.New(db, cfg)
+	if err != nil {
+		panic(err)
+	}
+	if err := store.Migrate(context.Background()); err != nil {
+		panic(err)
+	}
+	return store, func() { _ = dbopen.Close(db); _ = os.RemoveAll(dir) }
 }

@@ -2,6 +2,7 @@ package waffle_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -49,4 +50,40 @@ func ExampleMissingFlagMode() {
 	// return_empty missing="" null="" found=false isNoSuchFlag=false
 	// return_none  missing=<nil> null=<nil> found=false isNoSuchFlag=false
 	// exception    missing=<nil> null=<nil> found=false isNoSuchFlag=true
+}
+
+func ExampleStore_Get() {
+	ctx := context.Background()
+	store, done := exampleStore(nil)
+	defer done()
+
+	_ = store.Set(ctx, "rate-limit", 100)
+	_ = store.Set(ctx, "beta", false)
+
+	limit, _ := store.Get(ctx, "rate-limit")
+	beta, _ := store.Get(ctx, "beta")
+	missing, _ := store.Get(ctx, "no-such-flag")
+	fmt.Println(limit.String(), limit.Bool())
+	fmt.Printf("%q %v\n", beta.String(), beta.Bool())
+	fmt.Println(missing.Found(), missing.Any())
+	b, _ := json.Marshal(map[string]waffle.Value{"rate-limit": limit, "beta": beta, "no-such-flag": missing})
+	fmt.Println(string(b))
+	// Output:
+	// 100 true
+	// "" false
+	// false false
+	// {"beta":"","no-such-flag":false,"rate-limit":"100"}
+}
+
+func ExampleStore_Get_exception() {
+	ctx := context.Background()
+	store, done := exampleStore(&waffle.Config{MissingFlagHandling: waffle.Exception})
+	defer done()
+
+	_, err := store.Get(ctx, "no-such-flag")
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, waffle.ErrNoSuchFlag))
+	// Output:
+	// waffle: no such flag "no-such-flag"
+	// true
 }

@@ -16,7 +16,8 @@ import (
 // The first decisive rule wins: a missing flag is Config.FlagDefault (logged
 // and created as the Config says); then Config.Override's query parameter;
 // Everyone; with Testing, the testing parameter, header or cookie; Languages;
-// Authenticated, Staff, Superusers, Users and Groups; Percent (an identified
+// Authenticated, Staff, Superusers, Users and Groups; Percent, or while the
+// flag has a Ramp the ramp's percent at Config.Now (an identified
 // user's deterministic bucket, or an anonymous visitor's cookie or draw);
 // else off. docs/flags.md gives the order in full.
 //
@@ -58,12 +59,15 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 func (s *Store) scanFlag(ctx context.Context, name string, u *User, row *sql.Row) (bool, error) {
 	var r flagRow
 	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.member)
+		&r.languages, &r.rollout, &r.ramp, &r.member)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
 	if err != nil {
 		return false, opError("reading", "flag", name, err)
+	}
+	if err := r.applyRamp(s.cfg.Now); err != nil {
+		return false, opError("evaluating", "flag", name, err)
 	}
 	return s.decide(ctx, name, &r, u), nil
 }
@@ -78,7 +82,8 @@ type flagRow struct {
 	authenticated bool
 	languages     string
 	rollout       bool
-	member        bool // the user is listed, or in a listed group
+	ramp          sql.NullString // JSON; NULL: no ramp (see applyRamp)
+	member        bool           // the user is listed, or in a listed group
 }
 
 // decide runs steps 2 to 8 on a flag that exists.
@@ -90,11 +95,8 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 	}
 
 	// 2. Override.
-	if s.cfg.Override && req != nil && req.hasQuery() {
-		m := newNameMatcher("%s", name, false)
-		if v, ok := lookupQuery(req.rawQuery(), &m); ok {
-			return v == "1"
-		}
+	if on, ok := s.overrideDecision(name, req); ok {
+		return on
 	}
 
 	// 3. Everyone.
@@ -115,10 +117,7 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 	}
 
 	// 6. User rules.
-	if r.member {
-		return true
-	}
-	if u != nil && (r.authenticated && u.Authenticated || r.staff && u.Staff || r.superusers && u.Superuser) {
+	if r.member || userRulesMatch(r, u) {
 		return true
 	}
 
@@ -131,38 +130,50 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 	return false
 }
 
+// overrideDecision is step 2: the flag's name as a query parameter, when
+// Config.Override allows it. ok is false when it does not decide.
+func (s *Store) overrideDecision(name string, req *requestInput) (on, ok bool) {
+	if !s.cfg.Override || req == nil || !req.hasQuery() {
+		return false, false
+	}
+	v, found := req.st.queryParam(name)
+	return v == "1", found
+}
+
+// userRulesMatch is step 6's attribute rules: authenticated, staff,
+// superusers, each against the user's own attribute.
+func userRulesMatch(r *flagRow, u *User) bool {
+	if u == nil {
+		return false
+	}
+	return r.authenticated && u.Authenticated || r.staff && u.Staff || r.superusers && u.Superuser
+}
+
 // requestInput is the request the middleware put in the context.
 type requestInput struct{ st *requestState }
 
-func (ri *requestInput) hasQuery() bool   { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
-func (ri *requestInput) rawQuery() string { return ri.st.req.URL.RawQuery }
+func (ri *requestInput) hasQuery() bool { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
 
 // testDecision is step 4: the testing query parameter, header or cookie.
 // ok is false when none of them is there.
 func (s *Store) testDecision(name string, req *requestInput) (on, ok bool) {
-	r := req.st.req
-	form := ""
+	st := req.st
 	if req.hasQuery() {
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, name, false)
-		if v, found := lookupQuery(req.rawQuery(), &m); found {
-			req.st.recordTest(name, v == "1")
+		if v, found := st.queryParam(formatName(s.cfg.Cookie.TestNameFormat, name)); found {
+			st.recordTest(name, v == "1")
 			return v == "1", true
 		}
 	}
-	if len(r.Header) > 0 {
-		form = cookieForm(name)
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, true)
-		if v, found := lookupHeader(r, &m); found {
-			req.st.recordTest(name, v == "1")
-			return v == "1", true
-		}
+	if len(st.req.Header) == 0 {
+		return false, false
 	}
-	if hasCookies(r) {
-		if form == "" {
-			form = cookieForm(name)
-		}
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, false)
-		if v, found := lookupCookie(r, &m); found {
+	cookieName := s.testCookieName(name)
+	if v, found := st.header(cookieName); found {
+		st.recordTest(name, v == "1")
+		return v == "1", true
+	}
+	if hasCookies(st.req) {
+		if v, found := st.cookie(cookieName); found {
 			return v == "True", true
 		}
 	}
@@ -194,10 +205,9 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 // draw; either is recorded for the memo and the cookie.
 func (s *Store) cookieOrDraw(name string, r *flagRow, st *requestState, draw func() bool) bool {
 	if st != nil && st.req != nil && hasCookies(st.req) {
-		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(name), false)
-		if v, ok := lookupCookie(st.req, &m); ok {
+		if v, ok := st.cookie(s.percentCookieName(name)); ok {
 			on := v == "True"
-			st.recordPercent(name, on, r.rollout) // refreshes the cookie
+			st.recordPercentCookie(name, on, r.rollout) // refreshes the cookie
 			return on
 		}
 	}
@@ -212,7 +222,7 @@ func (s *Store) cookieOrDraw(name string, r *flagRow, st *requestState, draw fun
 func (s *Store) missingFlag(ctx context.Context, name string) (bool, error) {
 	s.logMissing(ctx, s.cfg.LogMissingFlags, "flag", name)
 	if s.cfg.CreateMissingFlags {
-		if _, err := s.exec(ctx, s.pool(), "flag_create_missing", name, s.cfg.FlagDefault, s.timeArg(s.now())); err != nil {
+		if _, err := s.exec(ctx, s.writePool(), "flag_create_missing", name, s.cfg.FlagDefault, s.timeArg(s.now())); err != nil {
 			return s.cfg.FlagDefault, opError("creating missing", "flag", name, err)
 		}
 	}

@@ -457,3 +457,43 @@ func TestFlagWithTx(t *testing.T) {
 		require.True(t, on, "committed")
 	})
 }
+
+// Creating a missing flag costs a second statement, the insert.
+func TestFlagCreateMissingSendsTwoStatements(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, counter := h.countingStore(t, &Config{CreateMissingFlags: true})
+		counter.Reset()
+		_, err := s.FlagIsActive(ctx, "fresh")
+		require.NoError(t, err)
+		require.Equal(t, int64(2), counter.Count(), "%v", counter.Statements())
+		counter.Reset()
+		_, err = s.FlagIsActive(ctx, "fresh")
+		require.NoError(t, err)
+		require.Equal(t, int64(1), counter.Count(), "%v", counter.Statements())
+	})
+}
+
+// ListFlags reads every flag with its users and groups in three statements,
+// however many flags there are.
+func TestListFlagsStatements(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, counter := h.countingStore(t, nil)
+		for i := range 20 {
+			require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "f" + strconv.Itoa(i), Users: []string{"u" + strconv.Itoa(i), "v"}, Groups: []string{"g" + strconv.Itoa(i%3)}}))
+		}
+		counter.Reset()
+		flags, err := s.ListFlags(ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(3), counter.Count(), "%v", counter.Statements())
+		require.Len(t, flags, 20)
+		for _, f := range flags {
+			got, err := s.GetFlag(ctx, f.Name)
+			require.NoError(t, err)
+			require.Equal(t, *got, f, "ListFlags and GetFlag agree")
+		}
+	})
+}

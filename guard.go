@@ -93,7 +93,7 @@ func (s *Store) newGuard(kind, name string, opts *GuardOptions, check func(conte
 		g.opts.ErrorFunc = g.logError
 	}
 	if g.opts.NotFound == nil {
-		g.opts.NotFound = http.HandlerFunc(http.NotFound)
+		g.opts.NotFound = http.NotFoundHandler()
 	}
 	return g
 }

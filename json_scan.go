@@ -58,7 +58,7 @@ func parseStringFlags(blob []byte) (*stringFlags, error) {
 	if err == nil {
 		return f, nil
 	}
-	if err == errScanSyntax || !json.Valid(blob) {
+	if errors.Is(err, errScanSyntax) || !json.Valid(blob) {
 		var raw json.RawMessage
 		return nil, syntaxError(base, blob, json.Unmarshal(blob, &raw))
 	}
@@ -173,68 +173,9 @@ func (s *flagScanner) object(f *stringFlags) error {
 		return nil
 	}
 	for {
-		s.space()
-		keyAt := s.pos
-		if s.peek() != '"' {
-			return errScanSyntax
-		}
-		key, _, err := s.string()
-		if err != nil {
+		if err := s.member(f); err != nil {
 			return err
 		}
-		s.space()
-		if s.peek() != ':' {
-			return errScanSyntax
-		}
-		s.pos++
-		s.space()
-		valueAt := s.pos
-		var value string
-		null, escaped := false, false
-		switch c := s.peek(); c {
-		case '"':
-			if value, escaped, err = s.string(); err != nil {
-				return err
-			}
-		case 't':
-			if err := s.literal("true"); err != nil {
-				return err
-			}
-			value = "True"
-		case 'f':
-			if err := s.literal("false"); err != nil {
-				return err
-			}
-		case 'n':
-			if err := s.literal("null"); err != nil {
-				return err
-			}
-			null = true
-		case '{', '[':
-			kind, _ := valueKind(c)
-			return &JSONError{Key: key, Offset: s.base + int64(valueAt),
-				Reason: "values must be strings, numbers, true, false or null, got " + kind}
-		default:
-			if value, err = s.number(); err != nil {
-				return err
-			}
-		}
-		if err := ValidateName("string flag", key); err != nil {
-			var ne *NameError
-			reason := err.Error()
-			if errors.As(err, &ne) {
-				reason = "name " + ne.Reason
-			}
-			return &JSONError{Key: key, Offset: s.base + int64(keyAt), Reason: reason, Err: err}
-		}
-		// Only an escape can put NUL in a string: raw control characters
-		// are a syntax error, and the input is valid UTF-8.
-		if escaped {
-			if reason := textProblem(value); reason != "" {
-				return &JSONError{Key: key, Offset: s.base + int64(valueAt), Reason: "value " + reason}
-			}
-		}
-		f.put(key, value, null)
 		s.space()
 		switch s.peek() {
 		case ',':
@@ -246,6 +187,94 @@ func (s *flagScanner) object(f *stringFlags) error {
 			return errScanSyntax
 		}
 	}
+}
+
+// member reads one "key": value pair of an object, checks it and puts it in
+// f.
+func (s *flagScanner) member(f *stringFlags) error {
+	s.space()
+	keyAt := s.pos
+	key, err := s.memberKey()
+	if err != nil {
+		return err
+	}
+	valueAt := s.pos
+	value, null, escaped, err := s.memberValue(key)
+	if err != nil {
+		return err
+	}
+	if err := s.checkMember(key, keyAt, value, valueAt, escaped); err != nil {
+		return err
+	}
+	f.put(key, value, null)
+	return nil
+}
+
+// memberKey reads a member's key and its ':', and the space after it.
+func (s *flagScanner) memberKey() (string, error) {
+	if s.peek() != '"' {
+		return "", errScanSyntax
+	}
+	key, _, err := s.string()
+	if err != nil {
+		return "", err
+	}
+	s.space()
+	if s.peek() != ':' {
+		return "", errScanSyntax
+	}
+	s.pos++
+	s.space()
+	return key, nil
+}
+
+// memberValue reads the value of the member called key as the text Set
+// stores: null is true for JSON null, escaped when a string held an escape.
+// An object or array is a *JSONError.
+func (s *flagScanner) memberValue(key string) (value string, null, escaped bool, err error) {
+	switch c := s.peek(); c {
+	case '"':
+		value, escaped, err = s.string()
+		var je *JSONError
+		if errors.As(err, &je) {
+			je.Key = key // a lone surrogate in the value: name the key
+		}
+	case 't':
+		err = s.literal("true")
+		value = "True"
+	case 'f':
+		err = s.literal("false")
+	case 'n':
+		err = s.literal("null")
+		null = true
+	case '{', '[':
+		kind, _ := valueKind(c)
+		err = &JSONError{Key: key, Offset: s.base + int64(s.pos),
+			Reason: "values must be strings, numbers, true, false or null, got " + kind}
+	default:
+		value, err = s.number()
+	}
+	return value, null, escaped, err
+}
+
+// checkMember checks a member's name and, when it held an escape, its value.
+func (s *flagScanner) checkMember(key string, keyAt int, value string, valueAt int, escaped bool) error {
+	if err := ValidateName("string flag", key); err != nil {
+		var ne *NameError
+		reason := err.Error()
+		if errors.As(err, &ne) {
+			reason = "name " + ne.Reason
+		}
+		return &JSONError{Key: key, Offset: s.base + int64(keyAt), Reason: reason, Err: err}
+	}
+	// Only an escape can put NUL in a string: raw control characters
+	// are a syntax error, and the input is valid UTF-8.
+	if escaped {
+		if reason := textProblem(value); reason != "" {
+			return &JSONError{Key: key, Offset: s.base + int64(valueAt), Reason: "value " + reason}
+		}
+	}
+	return nil
 }
 
 // peek returns the next byte, or 0 at the end of the input.
@@ -344,10 +373,12 @@ func (s *flagScanner) string() (string, bool, error) {
 }
 
 // unescape reads the rest of a string literal that starts at start and
-// whose first backslash is at i, decoding as encoding/json does: a \u escape
-// of a lone or badly paired UTF-16 surrogate gives U+FFFD.
+// whose first backslash is at i, decoding as encoding/json does, except that
+// a \u escape of a lone or badly paired UTF-16 surrogate is a *JSONError at
+// the escape (encoding/json gives U+FFFD, which would make "\ud800" and
+// "\udbff" the same name).
 func (s *flagScanner) unescape(start, i int) (string, error) {
-	b := append(s.buf[:0], s.src[start:i]...)
+	b := append(s.buf[:0], s.src[start:i]...) //nolint:gocritic // reuses s.buf's array; stored back in s.buf below
 	for i < len(s.src) {
 		c := s.src[i]
 		switch {
@@ -382,18 +413,19 @@ func (s *flagScanner) unescape(start, i int) (string, error) {
 			if r < 0 {
 				return "", errScanSyntax
 			}
+			at := i
 			i += 6
 			if utf16.IsSurrogate(r) {
 				r2 := rune(-1)
 				if i+1 < len(s.src) && s.src[i] == '\\' && s.src[i+1] == 'u' {
 					r2 = hex4(s.src, i+2)
 				}
-				if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
-					r = pair
-					i += 6
-				} else {
-					r = utf8.RuneError
+				pair := utf16.DecodeRune(r, r2)
+				if pair == utf8.RuneError {
+					return "", &JSONError{Offset: s.base + int64(at), Reason: loneSurrogateReason(s.src[at : at+6])}
 				}
+				r = pair
+				i += 6
 			}
 			b = utf8.AppendRune(b, r)
 			continue
@@ -403,6 +435,12 @@ func (s *flagScanner) unescape(start, i int) (string, error) {
 		i += 2
 	}
 	return "", errScanSyntax
+}
+
+// loneSurrogateReason is the reason of the error for escape, a \u escape
+// of a UTF-16 surrogate that is not half of a pair.
+func loneSurrogateReason(escape string) string {
+	return "lone UTF-16 surrogate " + escape + ": a high surrogate \\ud800-\\udbff must be followed by a low one \\udc00-\\udfff"
 }
 
 // hex4 returns the value of the 4 hexadecimal digits at src[i:], or -1.

@@ -1,14 +1,19 @@
 package waffle
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle/internal/testdb"
 )
 
 func TestSetFromJSON(t *testing.T) {
@@ -105,6 +110,15 @@ func TestSetFromJSONRejects(t *testing.T) {
 		{"InvalidUTF8InKey", "{\"\xc3\": 1}", "", 2, nil},
 		{"InvalidUTF8AfterBOM", "\uFEFF{\"a\": \"\xe2\x82\"}", "", 10, nil},
 		{"UTF16", "\xff\xfe{\x00}\x00", "", 0, nil},
+		// Lone UTF-16 surrogates would become U+FFFD and merge distinct keys.
+		{"LoneHighSurrogateValue", `{"a": "\ud800"}`, "a", 7, nil},
+		{"LoneLowSurrogateValue", `{"a": "x\udc00"}`, "a", 8, nil},
+		{"HighThenNotLow", `{"a": "\ud800\u0041"}`, "a", 7, nil},
+		{"HighThenHigh", `{"a": "\ud800\ud800\udc00"}`, "a", 7, nil},
+		{"ReversedPair", `{"a": "\udc00\ud800"}`, "a", 7, nil},
+		{"LoneSurrogateKey", `{"k\ud800": 1}`, "", 3, nil},
+		{"MergingKeys", `{"b\ud800": 1, "b\udbff": 2}`, "", 3, nil},
+		{"LoneSurrogateAfterBOM", "\uFEFF" + `{"a": "\uDFFF"}`, "a", 10, nil},
 	}
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -242,7 +256,7 @@ func TestSetFromJSONLargeBatch(t *testing.T) {
 			}
 			return key, value
 		})))
-		require.LessOrEqual(t, counter.Count(), int64(3), "BEGIN, one INSERT, COMMIT: %d statements", counter.Count())
+		require.LessOrEqual(t, counter.Count(), int64(5), "BEGIN, the table's lock (PostgreSQL), the audit entries' INSERT, one INSERT, COMMIT: %d statements", counter.Count())
 		require.Equal(t, int64(n), countRows(t, s, "waffle_string_flag"))
 		var nulls int64
 		require.NoError(t, s.db.Table("waffle_string_flag").Where("value IS NULL").Count(&nulls).Error)
@@ -267,6 +281,41 @@ func TestSetFromJSONLargeBatch(t *testing.T) {
 	})
 }
 
+// Input over Config.MaxJSONBytes is refused before it is parsed: even
+// invalid JSON gives the size error, and no statement is sent.
+func TestSetFromJSONSizeLimit(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		small := manyFlags(3, nil) // {"flag-00000":"0",...}: 55 bytes
+		s, counter := h.countingStore(t, &Config{MaxJSONBytes: len(small)})
+		require.NoError(t, s.SetFromJSON(ctx, small), "exactly at the limit")
+		require.Equal(t, int64(3), countRows(t, s, "waffle_string_flag"))
+
+		for _, blob := range [][]byte{
+			manyFlags(4, nil),
+			append([]byte("{"), make([]byte, len(small))...), // not JSON: never parsed
+		} {
+			counter.Reset()
+			err := s.SetFromJSON(ctx, blob)
+			require.ErrorIs(t, err, ErrJSONTooLarge)
+			require.ErrorIs(t, err, ErrInvalidJSON)
+			var je *JSONError
+			require.ErrorAs(t, err, &je)
+			require.Equal(t, int64(-1), je.Offset)
+			require.Contains(t, err.Error(), "MaxJSONBytes")
+			require.Contains(t, err.Error(), strconv.Itoa(len(blob))+" bytes")
+			require.Zero(t, counter.Count())
+		}
+		require.Equal(t, int64(3), countRows(t, s, "waffle_string_flag"))
+
+		// The default is 16 MiB.
+		d := h.store(t, nil)
+		err := d.SetFromJSON(ctx, make([]byte, 16<<20+1))
+		require.ErrorIs(t, err, ErrJSONTooLarge)
+	})
+}
+
 func TestSetFromJSONCancelledContext(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
@@ -282,4 +331,194 @@ func TestSetFromJSONCancelledContext(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalidJSON)
 		require.False(t, errors.Is(err, context.Canceled))
 	})
+}
+
+// FuzzSetFromJSON checks that SetFromJSON never panics, and either returns a
+// *JSONError and writes nothing, or succeeds and stores every key with the
+// mapped value, as an independent decoding of the input says. It runs on
+// SQLite only, to stay fast; the seeds run with every `go test`.
+func FuzzSetFromJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"a": "x", "b": true, "c": false, "d": null, "e": 1.50, "f": -0, "g": 1e400}`,
+		`[{"a": 1}, {"a": 2, "b": "y"}, {}]`,
+		`{"a": 1, "a": 2}`,
+		"\uFEFF{\"bom\": \"ok\"}",
+		`{"a": {"b": 1}}`, `{"a": [1]}`, `[1]`, `[[]]`, `[]`, `{}`, ``, ` `, `1`, `"x"`, `null`,
+		`{"_a": 1}`, `{"set_from_json": 1}`, `{"": 1}`, `{"a\u0000": 1}`, `{"a": "\u0000"}`,
+		`{"a": "\ud800"}`, `{"\u00e9\u4e16": "\ud83e\uddc7"}`, "{\"a\": \"\xff\"}",
+		`{"\ud800": 1}`, `{"a": "\udc00"}`, `{"a\ud800b": "x", "a\udbffb": "y"}`, `{"a": "\ud800\u0041"}`,
+		`{"a": "\ud800\ud800\udc00"}`, `{"a": "x\\ud800"}`, `[{"a": 1}, {"\udfff": 2}]`,
+		`{"a": 1} {"b": 2}`, `{"a": 1}x`, `{"a": 1,}`, `{"a" 1}`, `{"a": 01}`, `{"a": 1.}`, `{"a": -}`,
+		`{"` + strings.Repeat("k", 256) + `": 1}`, `{"` + strings.Repeat("世", 255) + `": 1}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	ctx := context.Background()
+	db := testdb.New(f, testdb.SQLite).Open(f)
+	s, err := New(db, nil)
+	require.NoError(f, err)
+	require.NoError(f, s.Migrate(ctx))
+
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		require.NoError(t, db.Exec("DELETE FROM waffle_string_flag").Error)
+		err := s.SetFromJSON(ctx, blob)
+		want, ok := decodeFlagsReference(blob)
+		stored := readAllStringFlags(t, s)
+		if err != nil {
+			var je *JSONError
+			if !errors.As(err, &je) || !errors.Is(err, ErrInvalidJSON) {
+				t.Fatalf("SetFromJSON(%q) = %v, want a *JSONError", blob, err)
+			}
+			if ok {
+				t.Fatalf("SetFromJSON(%q) = %v, but the input is valid", blob, err)
+			}
+			if len(stored) != 0 {
+				t.Fatalf("SetFromJSON(%q) failed but wrote %v", blob, stored)
+			}
+			return
+		}
+		if !ok {
+			t.Fatalf("SetFromJSON(%q) accepted input the reference rejects", blob)
+		}
+		require.Equal(t, want, stored, "SetFromJSON(%q)", blob)
+	})
+}
+
+// decodeFlagsReference decodes SetFromJSON's input the plain way (the whole
+// value at once, into maps) and maps the values; ok is false for input
+// SetFromJSON must reject. nil values stand for NULL.
+func decodeFlagsReference(blob []byte) (map[string]*string, bool) {
+	blob = bytes.TrimPrefix(blob, []byte("\uFEFF"))
+	if !utf8.Valid(blob) || !json.Valid(blob) {
+		return nil, false
+	}
+	// Maps keep only a repeated key's last value: look at every value's
+	// nesting and text first.
+	depth, nul := scanStructure(blob)
+	if nul || hasLoneSurrogate(blob) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(blob))
+	dec.UseNumber()
+	var top any
+	if err := dec.Decode(&top); err != nil {
+		return nil, false
+	}
+	var objects []map[string]any
+	switch x := top.(type) {
+	case map[string]any:
+		if depth > 1 {
+			return nil, false
+		}
+		objects = append(objects, x)
+	case []any:
+		if depth > 2 {
+			return nil, false
+		}
+		for _, e := range x {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			objects = append(objects, m)
+		}
+	default:
+		return nil, false
+	}
+	out := map[string]*string{}
+	for _, m := range objects { // a map keeps each key's last value
+		for k, v := range m {
+			if !validNameReference(k) {
+				return nil, false
+			}
+			var text string
+			switch x := v.(type) {
+			case nil:
+				out[k] = nil
+				continue
+			case string:
+				text = x
+			case bool:
+				if x {
+					text = "True"
+				}
+			case json.Number:
+				text = string(x)
+			default:
+				return nil, false
+			}
+			if strings.ContainsRune(text, 0) {
+				return nil, false
+			}
+			out[k] = &text
+		}
+	}
+	return out, true
+}
+
+func readAllStringFlags(tb testing.TB, s *Store) map[string]*string {
+	tb.Helper()
+	rows, err := s.db.Raw("SELECT name, value FROM waffle_string_flag").Rows()
+	require.NoError(tb, err)
+	defer rows.Close()
+	out := map[string]*string{}
+	for rows.Next() {
+		var name string
+		var value *string
+		require.NoError(tb, rows.Scan(&name, &value))
+		out[name] = value
+	}
+	require.NoError(tb, rows.Err())
+	return out
+}
+
+// hasLoneSurrogate reports whether a string in blob, valid JSON, has a \u
+// escape of a UTF-16 surrogate that is not half of a pair.
+func hasLoneSurrogate(blob []byte) bool {
+	for i := 0; i < len(blob); i++ {
+		if blob[i] != '"' {
+			continue
+		}
+		if _, _, lone := loneSurrogate(blob[i:]); lone {
+			return true
+		}
+		j := i + 1
+		for j < len(blob) && blob[j] != '"' {
+			if blob[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		i = j
+	}
+	return false
+}
+
+// scanStructure returns the deepest nesting of objects and arrays in blob,
+// valid JSON, and whether any string in it holds a NUL character.
+func scanStructure(blob []byte) (maxDepth int, nul bool) {
+	depth := 0
+	for i := 0; i < len(blob); i++ {
+		switch blob[i] {
+		case '"':
+			j := i + 1
+			for j < len(blob) && blob[j] != '"' {
+				if blob[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			var str string
+			if json.Unmarshal(blob[i:j+1], &str) == nil && strings.ContainsRune(str, 0) {
+				nul = true
+			}
+			i = j
+		case '{', '[':
+			depth++
+			maxDepth = max(maxDepth, depth)
+		case '}', ']':
+			depth--
+		}
+	}
+	return maxDepth, nul
 }

@@ -2,17 +2,20 @@ package waffle
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
 	"github.com/gowaffle/waffle/internal/query"
+	"github.com/gowaffle/waffle/internal/schemadump"
 	"github.com/gowaffle/waffle/internal/testdb"
 	"github.com/gowaffle/waffle/migrations"
 )
@@ -29,11 +32,11 @@ func TestMigrationsMatchAcrossDialects(t *testing.T) {
 		require.Equal(t, pg[i].Version, lite[i].Version)
 		require.Equal(t, pg[i].Name, lite[i].Name, "version %d", pg[i].Version)
 	}
-	// Every file in migrations/ is a migration: no stray files.
+	// Every file in migrations/ is a migration's up or down: no stray files.
 	for _, d := range []string{"postgres", "sqlite"} {
 		entries, err := fs.ReadDir(migrations.FS, d)
 		require.NoError(t, err)
-		require.Len(t, entries, len(pg), d)
+		require.Len(t, entries, 2*len(pg), d)
 	}
 }
 
@@ -77,28 +80,53 @@ func TestMigrate(t *testing.T) {
 	})
 }
 
+// Several processes migrating at once: each version is applied by exactly
+// one of them, and only that one reports it (issue 17, defect 4). Then the
+// same for reverting everything.
 func TestMigrateConcurrently(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		const processes = 6
-		var wg sync.WaitGroup
-		errs := make([]error, processes)
-		for i := range processes {
+		const processes = 8
+		stores := make([]*Store, processes)
+		for i := range stores {
 			s, err := New(db.Open(t), nil)
 			require.NoError(t, err)
-			wg.Go(func() { errs[i] = s.Migrate(ctx) })
+			stores[i] = s
 		}
-		wg.Wait()
-		for i, err := range errs {
-			require.NoError(t, err, "process %d", i)
-		}
-		s, err := New(db.Open(t), nil)
+		ms, err := Migrations(db.Kind)
 		require.NoError(t, err)
-		status, err := s.MigrationStatus(ctx)
-		require.NoError(t, err)
-		for _, m := range status {
-			require.True(t, m.Applied)
+		for _, direction := range []string{"up", "down"} {
+			var wg sync.WaitGroup
+			results := make([]*MigrateResult, processes)
+			errs := make([]error, processes)
+			for i, s := range stores {
+				wg.Go(func() {
+					if direction == "up" {
+						results[i], errs[i] = s.MigrateUp(ctx, 0)
+					} else {
+						results[i], errs[i] = s.MigrateDown(ctx, 0)
+					}
+				})
+			}
+			wg.Wait()
+			reported := map[int]int{}
+			for i, res := range results {
+				require.NoError(t, errs[i], "process %d", i)
+				require.Equal(t, direction, res.Direction)
+				for _, v := range res.Versions {
+					reported[v.Version]++
+				}
+			}
+			for _, m := range ms {
+				require.Equal(t, 1, reported[m.Version], "%s: version %d reported by one process", direction, m.Version)
+			}
+			require.Len(t, reported, len(ms), direction)
+			status, err := stores[0].MigrationStatus(ctx)
+			require.NoError(t, err)
+			for _, m := range status {
+				require.Equal(t, direction == "up", m.Applied, "%s: version %d", direction, m.Version)
+			}
 		}
 	})
 }
@@ -117,8 +145,14 @@ func TestMigrationScript(t *testing.T) {
 		// A team that runs the script with its own tool, twice...
 		sqlDB, err := gdb.DB()
 		require.NoError(t, err)
-		for range 2 {
-			_, err = sqlDB.ExecContext(ctx, script)
+		_, err = sqlDB.ExecContext(ctx, script)
+		require.NoError(t, err)
+		_, err = sqlDB.ExecContext(ctx, script)
+		if s.Dialect() == "sqlite" {
+			// ...except on SQLite, which cannot add a column idempotently:
+			// version 2 (the ramp column) refuses to run twice.
+			require.ErrorContains(t, err, "duplicate column name: ramp")
+		} else {
 			require.NoError(t, err)
 		}
 		// ...has a schema Migrate finds up to date.
@@ -195,151 +229,274 @@ func TestSchemaCascadesAndUniqueNames(t *testing.T) {
 	})
 }
 
-// TestMigrateFromVersion2 upgrades a database that holds version 2's schema
-// and data (a flag listing a group filled by hand, a synced WAFFLE_ group,
-// windows) to the newest version: evaluation, the groups of a user and the
-// sync go on as before.
-func TestMigrateFromVersion2(t *testing.T) {
+// The squash of the four versions that came before it: version 1 makes
+// exactly the schema they made, as their catalog dump, taken on both
+// databases before the squash, records it (testdata/schema_before_squash_*.json:
+// tables, columns, constraints, indexes, triggers, trigger functions, views).
+func TestMigrateSquashMatchesVersions1To4(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		gdb := migrateTo(t, db, 2)
-		now := time.Now().UTC().Truncate(time.Second)
-		for _, stmt := range append(upgradeData,
-			"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'bob', ?, ? FROM waffle_flag",
-		) {
-			execAt(t, gdb, stmt, now.Add(-time.Hour))
-		}
-
-		s, err := New(gdb, &Config{Now: func() time.Time { return now }})
+		s, err := New(db.Open(t), nil)
 		require.NoError(t, err)
-		require.NoError(t, s.Migrate(ctx))
+		_, err = s.MigrateUp(ctx, 1) // version 1 only: the squash of the four
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join("testdata", "schema_before_squash_"+db.Kind+".json"))
+		require.NoError(t, err)
+		var want []string
+		require.NoError(t, json.Unmarshal(b, &want))
+		require.NotEmpty(t, want)
+		require.Equal(t, want, dumpSchema(t, s))
+	})
+}
+
+func dumpSchema(t *testing.T, s *Store) []string {
+	t.Helper()
+	sqlDB, err := s.db.DB()
+	require.NoError(t, err)
+	dump, err := schemadump.Dump(context.Background(), sqlDB, s.Dialect())
+	require.NoError(t, err)
+	return dump
+}
+
+// Up, down to 0, up again: down removes every object up made (the version
+// table too) with the data in them, and up makes the same schema again.
+func TestMigrateUpDownUp(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		s, err := New(db.Open(t), nil)
+		require.NoError(t, err)
+		ms, err := Migrations(db.Kind)
+		require.NoError(t, err)
+		require.Empty(t, dumpSchema(t, s))
+
+		res, err := s.MigrateUp(ctx, 0)
+		require.NoError(t, err)
+		require.Equal(t, "up", res.Direction)
+		require.Len(t, res.Versions, len(ms))
+		require.Equal(t, len(ms), res.Current)
+		want := dumpSchema(t, s)
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "beta", Users: []string{"u1"}}))
+		require.NoError(t, s.AddGroupMembers(ctx, "g1", "m1"))
+
+		res, err = s.MigrateDown(ctx, 0)
+		require.NoError(t, err)
+		require.Equal(t, "down", res.Direction)
+		require.Len(t, res.Versions, len(ms))
+		require.Equal(t, len(ms), res.Versions[0].Version, "newest first")
+		require.Zero(t, res.Current)
+		require.Empty(t, dumpSchema(t, s), "down to 0 leaves no waffle_ object")
 		status, err := s.MigrationStatus(ctx)
 		require.NoError(t, err)
 		for _, m := range status {
-			require.True(t, m.Applied, "version %d", m.Version)
+			require.False(t, m.Applied)
 		}
-		isOn := func(user string) bool {
-			t.Helper()
-			on, err := s.FlagIsActive(WithUser(ctx, User{ID: user}), "beta")
-			require.NoError(t, err)
-			return on
-		}
-		require.True(t, isOn("tess"), "a member of a group filled by hand")
-		require.True(t, isOn("ann"), "a member of the WAFFLE_ group from before")
-		require.False(t, isOn("bob"), "not synced yet")
-		groups, err := s.UserGroups(ctx, "ann")
+		res, err = s.MigrateDown(ctx, 0)
 		require.NoError(t, err)
-		require.Equal(t, []string{"WAFFLE_beta"}, groups)
+		require.Empty(t, res.Versions, "nothing left to revert")
 
-		res, err := s.SyncMembership(ctx)
-		require.NoError(t, err)
-		require.Equal(t, []FlagSync{{Flag: "beta", Active: 2, Added: 1, Full: true}}, res.Flags)
-		require.True(t, isOn("bob"))
-		require.Equal(t, FlagSync{Flag: "beta", Active: 2}, syncOne(t, s, "beta"))
+		require.NoError(t, s.Migrate(ctx))
+		require.Equal(t, want, dumpSchema(t, s))
+		_, err = s.GetFlag(ctx, "beta")
+		require.ErrorIs(t, err, ErrNotFound, "the data went with the schema")
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "beta"}))
 	})
 }
 
-// upgradeData is what the upgrade tests write under an older version, each
-// statement run with execAt: flag beta, listing group testers (member tess)
-// and its WAFFLE_ group (member ann, who has an open window).
-var upgradeData = []string{
-	"INSERT INTO waffle_flag (name, created, modified) VALUES ('beta', ?, ?)",
-	"INSERT INTO waffle_group (name, created) VALUES ('testers', ?), ('WAFFLE_beta', ?)",
-	"INSERT INTO waffle_flag_group (flag_id, group_id) SELECT f.id, g.id FROM waffle_flag f, waffle_group g",
-	"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'tess' FROM waffle_group WHERE name = 'testers'",
-	"INSERT INTO waffle_group_member (group_id, user_id) SELECT id, 'ann' FROM waffle_group WHERE name = 'WAFFLE_beta'",
-	"INSERT INTO waffle_flag_member (flag_id, user_id, start_at, created) SELECT id, 'ann', ?, ? FROM waffle_flag",
-}
-
-// migrateTo creates db's schema up to version n, as the library of that
-// version left it, and returns a handle on it.
-func migrateTo(t *testing.T, db *testdb.DB, n int) *gorm.DB {
-	t.Helper()
-	ctx := context.Background()
-	gdb := db.Open(t)
-	sqlDB, err := gdb.DB()
-	require.NoError(t, err)
-	q := query.For(gdb.Dialector.Name())
-	_, err = sqlDB.ExecContext(ctx, q.SQL("schema_version_create"))
-	require.NoError(t, err)
-	ms, err := Migrations(gdb.Dialector.Name())
-	require.NoError(t, err)
-	require.Greater(t, len(ms), n)
-	for _, m := range ms[:n] {
-		_, err := sqlDB.ExecContext(ctx, m.SQL)
-		require.NoError(t, err, m.Name)
-		_, err = sqlDB.ExecContext(ctx, q.SQL("schema_version_insert"), m.Version, m.Name, time.Now().UTC())
-		require.NoError(t, err)
-	}
-	return gdb
-}
-
-// execAt runs stmt, written with ? placeholders, with at for every one.
-func execAt(t *testing.T, gdb *gorm.DB, stmt string, at time.Time) {
-	t.Helper()
-	sqlDB, err := gdb.DB()
-	require.NoError(t, err)
-	args := make([]any, strings.Count(stmt, "?"))
-	for i := range args {
-		args[i] = at
-	}
-	if gdb.Dialector.Name() == "postgres" {
-		for i := 1; strings.Contains(stmt, "?"); i++ {
-			stmt = strings.Replace(stmt, "?", fmt.Sprintf("$%d", i), 1)
-		}
-	}
-	_, err = sqlDB.ExecContext(context.Background(), stmt, args...)
-	require.NoError(t, err, stmt)
-}
-
-// TestMigrateFromVersion3 upgrades a database whose flag was synced under
-// version 3 (the sync's members in waffle_group_member, its state clean) to
-// the newest version. On SQLite, version 4 moves those members to
-// waffle_sync_member: the flag stays on for them, the group lists them, and
-// the next sync compares in full once and changes nothing.
-func TestMigrateFromVersion3(t *testing.T) {
+func TestMigrateTargets(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		gdb := migrateTo(t, db, 3)
-		now := time.Now().UTC().Truncate(time.Second)
-		for _, stmt := range upgradeData {
-			execAt(t, gdb, stmt, now.Add(-time.Hour))
-		}
-		// What version 3's sync left: on PostgreSQL its members marked, and
-		// the flag's state, clean.
-		if db.Kind == testdb.Postgres {
-			execAt(t, gdb, "UPDATE waffle_group_member SET synced = TRUE WHERE user_id = 'ann'", now)
-		}
-		execAt(t, gdb, `INSERT INTO waffle_flag_sync (flag_id, group_id, synced_at, members, dirty)
-			SELECT f.id, g.id, ?, 1, FALSE FROM waffle_flag f, waffle_group g WHERE g.name = 'WAFFLE_beta'
-			ON CONFLICT (flag_id) DO UPDATE SET group_id = excluded.group_id, synced_at = excluded.synced_at,
-				members = 1, dirty = FALSE`, now)
+		s, err := New(db.Open(t), nil)
+		require.NoError(t, err)
+		ms, err := Migrations(db.Kind)
+		require.NoError(t, err)
 
-		s, err := New(gdb, &Config{Now: func() time.Time { return now }})
+		for _, bad := range []struct {
+			down bool
+			to   int
+		}{{false, len(ms) + 1}, {false, -1}, {true, len(ms) + 1}, {true, -1}} {
+			var err error
+			if bad.down {
+				_, err = s.MigrateDown(ctx, bad.to)
+			} else {
+				_, err = s.MigrateUp(ctx, bad.to)
+			}
+			require.ErrorIs(t, err, ErrMigrationVersion, "%+v", bad)
+			var ve *MigrationVersionError
+			require.ErrorAs(t, err, &ve)
+			require.Equal(t, bad.to, ve.Version)
+		}
+		require.Empty(t, dumpSchema(t, s), "a bad target changes nothing")
+
+		res, err := s.MigrateUp(ctx, 1)
+		require.NoError(t, err)
+		require.Equal(t, []int{1}, versionsOf(res))
+		res, err = s.MigrateUp(ctx, 1)
+		require.NoError(t, err)
+		require.Empty(t, res.Versions, "already there")
+		res, err = s.MigrateDown(ctx, 1)
+		require.NoError(t, err)
+		require.Empty(t, res.Versions, "already there")
+		require.Equal(t, 1, res.Current)
+	})
+}
+
+func versionsOf(res *MigrateResult) []int {
+	var out []int
+	for _, v := range res.Versions {
+		out = append(out, v.Version)
+	}
+	return out
+}
+
+// A database whose version table disagrees with the library (a schema from
+// before the squash, or one migrated by a newer library) gets a typed error
+// and is left as it is.
+func TestMigrateVersionMismatch(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		s, err := New(db.Open(t), nil)
+		require.NoError(t, err)
+		ms, err := Migrations(db.Kind)
+		require.NoError(t, err)
+		sqlDB, err := s.db.DB()
+		require.NoError(t, err)
+		_, err = sqlDB.ExecContext(ctx, s.q.SQL("schema_version_create"))
+		require.NoError(t, err)
+		_, err = sqlDB.ExecContext(ctx, "INSERT INTO waffle_schema_version (version, name) VALUES (1, 'something_else')")
+		require.NoError(t, err)
+		_, err = s.MigrateUp(ctx, 0)
+		var ve *MigrationVersionError
+		require.ErrorAs(t, err, &ve)
+		require.Equal(t, 1, ve.Version)
+		require.Contains(t, err.Error(), "something_else")
+
+		_, err = sqlDB.ExecContext(ctx, "DELETE FROM waffle_schema_version")
 		require.NoError(t, err)
 		require.NoError(t, s.Migrate(ctx))
-		for _, user := range []string{"tess", "ann"} {
-			on, err := s.FlagIsActive(WithUser(ctx, User{ID: user}), "beta")
-			require.NoError(t, err)
-			require.True(t, on, user)
-		}
-		members, err := s.GroupMembers(ctx, "WAFFLE_beta")
+		want := dumpSchema(t, s)
+		future := len(ms) + 5
+		_, err = sqlDB.ExecContext(ctx, fmt.Sprintf("INSERT INTO waffle_schema_version (version, name) VALUES (%d, 'future')", future))
 		require.NoError(t, err)
-		require.Equal(t, []string{"ann"}, members)
-		groups, err := s.UserGroups(ctx, "ann")
-		require.NoError(t, err)
-		require.Equal(t, []string{"WAFFLE_beta"}, groups)
-		if db.Kind == testdb.SQLite {
-			require.Equal(t, int64(1), tableRows(t, s, "waffle_sync_member"), "ann moved")
-			require.Equal(t, int64(1), tableRows(t, s, "waffle_group_member"), "tess stays")
-		}
-
-		// On SQLite the move marked the state dirty: one full comparison.
-		fs := syncOne(t, s, "beta")
-		require.Equal(t, FlagSync{Flag: "beta", Active: 1, Full: db.Kind == testdb.SQLite}, fs)
-		require.Equal(t, FlagSync{Flag: "beta", Active: 1}, syncOne(t, s, "beta"))
-		require.Equal(t, []string{"ann"}, groupMembers(t, s, "beta"))
+		require.NoError(t, s.Migrate(ctx), "up has nothing to do")
+		_, err = s.MigrateDown(ctx, 0)
+		require.ErrorAs(t, err, &ve)
+		require.Equal(t, future, ve.Version)
+		require.Equal(t, want, dumpSchema(t, s), "the down changed nothing")
 	})
+}
+
+// withExtraVersions is the library's migrations followed by n test versions,
+// each creating (and its down dropping) a table waffle_test_N; the version
+// named "broken" fails.
+func withExtraVersions(t *testing.T, dialect string, names ...string) []Migration {
+	t.Helper()
+	ms, err := Migrations(dialect)
+	require.NoError(t, err)
+	for _, name := range names {
+		v := len(ms) + 1
+		up := fmt.Sprintf("CREATE TABLE IF NOT EXISTS waffle_test_%d (id INTEGER PRIMARY KEY);\nINSERT INTO waffle_test_%d (id) VALUES (1);", v, v)
+		if name == "broken" {
+			up = fmt.Sprintf("CREATE TABLE waffle_test_%d (id INTEGER PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);", v)
+		}
+		ms = append(ms, Migration{Version: v, Name: name, Up: up, Down: fmt.Sprintf("DROP TABLE IF EXISTS waffle_test_%d;", v)})
+	}
+	return ms
+}
+
+// The runner over several versions (the library has one so far): targets,
+// order, concurrency, and a failing version that leaves those before it.
+func TestMigrateSeveralVersions(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := context.Background()
+		ms := withExtraVersions(t, db.Kind, "two", "three", "four")
+		n := len(ms)
+		const processes = 8
+		stores := make([]*Store, processes)
+		for i := range stores {
+			s, err := New(db.Open(t), nil)
+			require.NoError(t, err)
+			stores[i] = s
+		}
+		s := stores[0]
+
+		res, err := s.migrateWith(ctx, ms, "up", n-2)
+		require.NoError(t, err)
+		require.Equal(t, versionRange(1, n-2), versionsOf(res))
+		require.Equal(t, n-2, res.Current)
+
+		// The rest, from eight stores at once: each version once.
+		var wg sync.WaitGroup
+		results := make([]*MigrateResult, processes)
+		errs := make([]error, processes)
+		for i, st := range stores {
+			wg.Go(func() { results[i], errs[i] = st.migrateWith(ctx, ms, "up", 0) })
+		}
+		wg.Wait()
+		var all []int
+		for i, r := range results {
+			require.NoError(t, errs[i])
+			require.Equal(t, n, r.Current)
+			all = append(all, versionsOf(r)...)
+		}
+		sort.Ints(all)
+		require.Equal(t, versionRange(n-1, n), all)
+
+		res, err = s.migrateWith(ctx, ms, "down", n-3)
+		require.NoError(t, err)
+		require.Equal(t, []int{n, n - 1, n - 2}, versionsOf(res), "newest first")
+		require.Equal(t, n-3, res.Current)
+		require.Equal(t, int64(0), countTables(t, s, "waffle_test_%"))
+
+		// A failing version: those before it stay applied and are reported
+		// with the error; it left nothing behind.
+		broken := withExtraVersions(t, db.Kind, "two", "broken")
+		base := len(broken) - 2 // the library's own versions
+		res, err = s.migrateWith(ctx, broken, "up", 0)
+		require.Error(t, err)
+		require.Contains(t, err.Error(), fmt.Sprintf("applying version %d (broken)", base+2))
+		require.Equal(t, versionRange(n-2, base+1), versionsOf(res))
+		status, err := s.MigrationStatus(ctx)
+		require.NoError(t, err)
+		require.True(t, status[len(status)-1].Applied)
+		require.Equal(t, int64(1), countTables(t, s, "waffle_test_%"), "version two's table, not the broken one's")
+
+		res, err = s.migrateWith(ctx, broken, "down", 0)
+		require.NoError(t, err)
+		require.Equal(t, versionRange(base+1, 1), versionsOf(res))
+		require.Empty(t, dumpSchema(t, s))
+	})
+}
+
+// versionRange is from, from±1, ..., to.
+func versionRange(from, to int) []int {
+	var out []int
+	step := 1
+	if to < from {
+		step = -1
+	}
+	for v := from; ; v += step {
+		out = append(out, v)
+		if v == to {
+			return out
+		}
+	}
+}
+
+// countTables counts s's tables whose names match the LIKE pattern.
+func countTables(t *testing.T, s *Store, like string) int64 {
+	t.Helper()
+	q := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE ?"
+	if s.Dialect() == "postgres" {
+		q = "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE $1"
+	}
+	sqlDB, err := s.db.DB()
+	require.NoError(t, err)
+	var n int64
+	require.NoError(t, sqlDB.QueryRowContext(context.Background(), q, like).Scan(&n))
+	return n
 }

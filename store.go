@@ -6,15 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/gowaffle/waffle/internal/dbtx"
 	"github.com/gowaffle/waffle/internal/query"
 )
 
@@ -26,7 +23,7 @@ type Store struct {
 	db    *gorm.DB // the application's handle, or its transaction (WithTx)
 	cfg   Config   // with defaults applied
 	q     *query.Set
-	stmts *stmtCache // prepared reads, shared with every WithTx copy
+	stmts *dbtx.StmtCache // prepared reads, shared with every WithTx copy
 }
 
 // New returns a Store on db, which the application opened with a PostgreSQL or
@@ -56,7 +53,7 @@ func New(db *gorm.DB, cfg *Config) (*Store, error) {
 	if q == nil {
 		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, name)
 	}
-	return &Store{db: db, cfg: c, q: q, stmts: &stmtCache{}}, nil
+	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}}, nil
 }
 
 // WithTx returns a Store that runs every call inside tx, a transaction the
@@ -83,29 +80,57 @@ func (s *Store) now() time.Time { return dbTime(s.cfg.Now()) }
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // execer is what statements run on: the pool, a transaction or a connection.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+type execer = dbtx.Execer
 
-// pool returns where statements of this Store go: the *gorm.DB's connection
-// pool, or its transaction.
+// pool returns where reads of this Store go: the *gorm.DB's statement pool
+// (a replica's, on a handle from db.Clauses(dbresolver.Read)), or its
+// transaction. Writes go to writePool.
 func (s *Store) pool() gorm.ConnPool { return s.db.Statement.ConnPool }
 
-// inAppTx reports whether the Store is bound to the application's transaction.
-func (s *Store) inAppTx() bool {
-	_, ok := s.pool().(gorm.TxCommitter)
-	return ok
+// writePool returns where single-statement writes go, and the reads a write
+// or a sync depends on: the application's transaction (WithTx), else the pool
+// the *gorm.DB was opened with (its Config.ConnPool). Plugins such as
+// gorm.io/plugin/dbresolver switch only the statement's pool (for GORM's own
+// queries, or on a handle from db.Clauses(dbresolver.Read)): the Store's
+// reads follow that switch, its writes never do.
+func (s *Store) writePool() gorm.ConnPool {
+	if s.inAppTx() {
+		return s.pool()
+	}
+	return s.db.ConnPool
 }
+
+// writeDB returns the *gorm.DB with ctx on which GORM writes: s.db, with its
+// statement's pool set back to writePool (a handle from
+// db.Clauses(dbresolver.Read) would begin its transactions on the replica).
+func (s *Store) writeDB(ctx context.Context) *gorm.DB {
+	db := s.db.WithContext(ctx) // a new Statement: s.db is left as it is
+	db.Statement.ConnPool = s.writePool()
+	return db
+}
+
+// primaryDB returns the *sql.DB of writePool outside a transaction: where
+// write transactions, syncs and migrations take their connection.
+func (s *Store) primaryDB() (*sql.DB, error) {
+	switch p := s.db.ConnPool.(type) {
+	case *sql.DB:
+		return p, nil
+	case gorm.GetDBConnector:
+		return p.GetDBConn()
+	}
+	return s.db.DB()
+}
+
+// inAppTx reports whether the Store is bound to the application's transaction.
+func (s *Store) inAppTx() bool { return dbtx.InAppTx(s.db) }
 
 // queryRow runs the read statement called name and returns its row. Outside a
 // transaction the statement is prepared once per Store and reused: one round
-// trip per read.
+// trip per read (unless Config.DisablePreparedStatements).
 func (s *Store) queryRow(ctx context.Context, name string, args ...any) *sql.Row {
 	pool := s.pool()
-	if db, ok := pool.(*sql.DB); ok {
-		stmt, err := s.stmts.get(ctx, db, name, s.q)
+	if db, ok := pool.(*sql.DB); ok && !s.cfg.DisablePreparedStatements {
+		stmt, err := s.stmts.Get(ctx, db, s.q, name) //nolint:sqlclosecheck // cached for the Store's life, like the pool
 		if err == nil {
 			return stmt.QueryRowContext(ctx, args...)
 		}
@@ -133,131 +158,7 @@ func (s *Store) exec(ctx context.Context, ex execer, name string, args ...any) (
 // IMMEDIATE on SQLite), committed when fn returns nil and rolled back
 // otherwise.
 func (s *Store) writeTx(ctx context.Context, fn func(ex execer) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.inAppTx() {
-		return fn(s.pool())
-	}
-	c, err := s.openConn(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return s.connTx(ctx, c, fn)
-}
-
-// openConn takes a connection from the pool for write transactions; with
-// prepare, each statement sent on it is prepared once and reused.
-func (s *Store) openConn(ctx context.Context, prepare bool) (*stmtConn, error) {
-	db, err := s.db.DB()
-	if err != nil {
-		return nil, err
-	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c := &stmtConn{conn: conn}
-	if prepare {
-		c.stmts = make(map[string]*sql.Stmt)
-	}
-	return c, nil
-}
-
-// connTx runs fn in a transaction on c that holds the database's write lock
-// from its first statement (BEGIN IMMEDIATE on SQLite), committed when fn
-// returns nil and rolled back otherwise.
-func (s *Store) connTx(ctx context.Context, c *stmtConn, fn func(ex execer) error) error {
-	if err := s.begin(ctx, c); err != nil {
-		return err
-	}
-	if err := fn(c); err != nil {
-		s.rollback(c)
-		return err
-	}
-	if _, err := s.exec(ctx, c, "tx_commit"); err != nil {
-		s.rollback(c)
-		return err
-	}
-	return nil
-}
-
-// begin starts a transaction on conn, waiting while another writer holds the
-// lock even when the application's DSN sets no busy timeout.
-func (s *Store) begin(ctx context.Context, c *stmtConn) error {
-	delay := time.Millisecond
-	for {
-		_, err := s.exec(ctx, c, "tx_begin")
-		if err == nil || !isBusy(err) {
-			return err
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return errors.Join(ctx.Err(), err)
-		case <-t.C:
-		}
-		delay = min(2*delay, 100*time.Millisecond)
-	}
-}
-
-// rollback ends a failed transaction. It runs even when ctx was cancelled; a
-// connection whose rollback fails is discarded rather than returned to the
-// pool with a transaction open.
-func (s *Store) rollback(c *stmtConn) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := s.exec(ctx, c, "tx_rollback"); err != nil {
-		c.discard()
-	}
-}
-
-// isBusy reports whether err is SQLite's "database is locked".
-func isBusy(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
-}
-
-// stmtCache holds the read statements prepared on one *sql.DB. Lookups read
-// an immutable map through an atomic pointer: no lock and no allocation, so
-// nothing here serialises readers. Preparing a new statement copies the map.
-type stmtCache struct {
-	mu sync.Mutex // serialises Prepare and the copy
-	m  atomic.Pointer[map[string]cachedStmt]
-}
-
-type cachedStmt struct {
-	db   *sql.DB
-	stmt *sql.Stmt
-}
-
-func (c *stmtCache) get(ctx context.Context, db *sql.DB, name string, q *query.Set) (*sql.Stmt, error) {
-	if m := c.m.Load(); m != nil {
-		if cs, ok := (*m)[name]; ok && cs.db == db {
-			return cs.stmt, nil
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	old := c.m.Load()
-	if old != nil {
-		if cs, ok := (*old)[name]; ok && cs.db == db {
-			return cs.stmt, nil
-		}
-	}
-	stmt, err := db.PrepareContext(ctx, q.SQL(name))
-	if err != nil {
-		return nil, err
-	}
-	next := make(map[string]cachedStmt, 8)
-	if old != nil {
-		maps.Copy(next, *old)
-	}
-	next[name] = cachedStmt{db: db, stmt: stmt}
-	c.m.Store(&next)
-	return stmt, nil
+	return dbtx.WriteTx(ctx, s.db, s.primaryDB, s.q, fn)
 }
 
 // logMissing logs a read of an object that does not exist, when configured.

@@ -39,7 +39,8 @@ func (s *Store) Get(ctx context.Context, name string) (Value, error) {
 }
 
 // Set stores v as the string flag called name (flagday's set), creating it
-// when it does not exist, in one statement. v is stored as text:
+// when it does not exist, with its audit entry when the value changes (one
+// statement on PostgreSQL). v is stored as text:
 //
 //	true                   "True"
 //	false                  ""
@@ -64,7 +65,7 @@ func (s *Store) Set(ctx context.Context, name string, v any) error {
 	if ok {
 		arg = str
 	}
-	if _, err := s.exec(ctx, s.pool(), "string_flag_set", name, arg, s.now()); err != nil {
+	if err := s.setAudited(ctx, "string_flag_set", "string_flag_set_audited", name, arg); err != nil {
 		return opError("setting", "string flag", name, err)
 	}
 	return nil
@@ -73,7 +74,7 @@ func (s *Store) Set(ctx context.Context, name string, v any) error {
 // DeleteStringFlag deletes the string flag called name, or returns a
 // *NotFoundError. A deleted flag reads as missing.
 func (s *Store) DeleteStringFlag(ctx context.Context, name string) error {
-	return s.deleteByName(ctx, "string flag", "string_flag_delete", name)
+	return s.deleteAudited(ctx, "string flag", "string_flag_delete", "audit_string_flag_delete", name)
 }
 
 // stringFlagText maps v to the text Set stores: ok is false for NULL. The
@@ -88,30 +89,6 @@ func stringFlagText(name string, v any) (text string, ok bool, err error) {
 		if x {
 			text = "True"
 		}
-	case int:
-		text = strconv.Itoa(x)
-	case int8:
-		text = strconv.FormatInt(int64(x), 10)
-	case int16:
-		text = strconv.FormatInt(int64(x), 10)
-	case int32:
-		text = strconv.FormatInt(int64(x), 10)
-	case int64:
-		text = strconv.FormatInt(x, 10)
-	case uint:
-		text = strconv.FormatUint(uint64(x), 10)
-	case uint8:
-		text = strconv.FormatUint(uint64(x), 10)
-	case uint16:
-		text = strconv.FormatUint(uint64(x), 10)
-	case uint32:
-		text = strconv.FormatUint(uint64(x), 10)
-	case uint64:
-		text = strconv.FormatUint(x, 10)
-	case float32:
-		text = strconv.FormatFloat(float64(x), 'g', -1, 32)
-	case float64:
-		text = strconv.FormatFloat(x, 'g', -1, 64)
 	case fmt.Stringer:
 		if isNil(x) {
 			return "", false, nil
@@ -120,6 +97,10 @@ func stringFlagText(name string, v any) (text string, ok bool, err error) {
 			return "", false, err
 		}
 	default:
+		var number bool
+		if text, number = numberText(v); number {
+			break
+		}
 		if text, err = kindText(name, v); err != nil {
 			return "", false, err
 		}
@@ -128,6 +109,38 @@ func stringFlagText(name string, v any) (text string, ok bool, err error) {
 		return "", false, &ValueError{Kind: "string flag", Name: name, Field: "value", Reason: reason}
 	}
 	return text, true, nil
+}
+
+// numberText formats v when it is one of Go's number types (not a named
+// type): ok is false for anything else.
+func numberText(v any) (text string, ok bool) {
+	switch x := v.(type) {
+	case int:
+		return strconv.Itoa(x), true
+	case int8:
+		return strconv.FormatInt(int64(x), 10), true
+	case int16:
+		return strconv.FormatInt(int64(x), 10), true
+	case int32:
+		return strconv.FormatInt(int64(x), 10), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case uint:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint64:
+		return strconv.FormatUint(x, 10), true
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	}
+	return "", false
 }
 
 // isNil reports whether v holds a nil pointer, map, slice, func, channel or

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/gowaffle/waffle/internal/dbtx"
 )
 
 // SyncResult is what [Store.SyncMembership] did.
@@ -96,7 +98,7 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 	// SQLite; see syncConn). Without it (ctx ended, the pool is closed)
 	// each flag takes its own and reports what went wrong. A connection
 	// discarded after a failed rollback is replaced for the next flag.
-	var conn *stmtConn
+	var conn *dbtx.Conn
 	defer func() {
 		if conn != nil {
 			_ = conn.Close()
@@ -108,7 +110,7 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 			continue
 		}
 		seen[name] = true
-		if conn != nil && conn.discarded {
+		if conn != nil && conn.Discarded() {
 			_ = conn.Close()
 			conn = nil
 		}
@@ -131,7 +133,7 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 
 // syncFlagNames lists the flags a sync of every flag covers.
 func (s *Store) syncFlagNames(ctx context.Context) ([]string, error) {
-	rows, err := s.query(ctx, s.pool(), "sync_flags")
+	rows, err := s.query(ctx, s.writePool(), "sync_flags")
 	if err != nil {
 		return nil, opError("listing", "flags to sync", "", err)
 	}
@@ -151,7 +153,7 @@ func (s *Store) syncFlagNames(ctx context.Context) ([]string, error) {
 }
 
 // syncFlag syncs one flag's group in one transaction and fills fs's counts.
-func (s *Store) syncFlag(ctx context.Context, c *stmtConn, name string, fs *FlagSync) error {
+func (s *Store) syncFlag(ctx context.Context, c *dbtx.Conn, name string, fs *FlagSync) error {
 	if err := ValidateName("flag", name); err != nil {
 		return err
 	}
@@ -171,6 +173,12 @@ func (s *Store) syncFlag(ctx context.Context, c *stmtConn, name string, fs *Flag
 			return err
 		}
 		fs.Active, fs.Added, fs.Removed, fs.Full = r.Active, r.Added, r.Removed, r.Full
+		if r.Added > 0 || r.Removed > 0 {
+			if err := s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: name,
+				after: map[string]any{"active": r.Active, "added": r.Added, "removed": r.Removed}}); err != nil {
+				return fmt.Errorf("writing the audit entry: %w", err)
+			}
+		}
 		// A sync cancelled while it ran commits nothing, even when the
 		// driver finished its statements regardless.
 		return ctx.Err()
@@ -284,12 +292,27 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_user_active"), flagID, user, at).Scan(&active); err != nil {
 			return fmt.Errorf("reading the windows of user %s: %w", quoteTrunc(user), err)
 		}
+		var member bool // for the audit entry: whether the user was a member
+		if s.auditing() {
+			if err := ex.QueryRowContext(ctx, s.q.SQL("audit_sync_user_member"), groupID, user).Scan(&member); err != nil {
+				return fmt.Errorf("reading the membership of user %s: %w", quoteTrunc(user), err)
+			}
+		}
 		stmt := "sync_user_remove"
 		if active {
 			stmt = "sync_user_add"
 		}
 		if _, err := s.exec(ctx, ex, stmt, groupID, user); err != nil {
 			return fmt.Errorf("updating user %s: %w", quoteTrunc(user), err)
+		}
+		if s.auditing() && member != active {
+			counts := map[string]any{"user": user, "added": 0, "removed": 1}
+			if active {
+				counts["added"], counts["removed"] = 1, 0
+			}
+			if err := s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: flag, after: counts}); err != nil {
+				return fmt.Errorf("writing the audit entry: %w", err)
+			}
 		}
 		return ctx.Err()
 	})
@@ -304,12 +327,12 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 // it: a failure then undoes this flag's statements only, and the
 // transaction stays usable (PostgreSQL refuses every statement of a
 // transaction after an error, until a rollback to a savepoint).
-func (s *Store) syncTx(ctx context.Context, c *stmtConn, fn func(ex execer) error) error {
+func (s *Store) syncTx(ctx context.Context, c *dbtx.Conn, fn func(ex execer) error) error {
 	if c != nil {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return s.connTx(ctx, c, fn)
+		return dbtx.Run(ctx, c, s.q, fn)
 	}
 	return s.writeTx(ctx, func(ex execer) error {
 		if !s.inAppTx() {
@@ -497,11 +520,15 @@ func (s *Store) syncOnce(ctx context.Context, flags []string) {
 // PostgreSQL's driver (pgx) caches prepared statements itself where the
 // application's setup allows it (not behind a transaction pooler), so a
 // sync there takes a connection per flag, as any write does.
-func (s *Store) syncConn(ctx context.Context) *stmtConn {
+func (s *Store) syncConn(ctx context.Context) *dbtx.Conn {
 	if s.inAppTx() || s.q.Dialect != "sqlite" {
 		return nil
 	}
-	c, err := s.openConn(ctx, true)
+	db, err := s.primaryDB()
+	if err != nil {
+		return nil
+	}
+	c, err := dbtx.Open(ctx, db, !s.cfg.DisablePreparedStatements)
 	if err != nil {
 		return nil
 	}

@@ -1,11 +1,14 @@
 // Package migrations embeds the library's versioned schema: one directory per
-// dialect (postgres/ and sqlite/), files named NNNN_name.sql with the same
-// version numbers in both. [github.com/gowaffle/waffle.Store.Migrate] applies
-// them; [github.com/gowaffle/waffle.Migrations] returns them for teams that
-// run their own migration tool.
+// dialect (postgres/ and sqlite/), two files per version,
+// NNNN_name.up.sql and NNNN_name.down.sql, with the same version numbers and
+// names in both. [github.com/gowaffle/waffle.Store.MigrateUp] and
+// [github.com/gowaffle/waffle.Store.MigrateDown] run them;
+// [github.com/gowaffle/waffle.MigrationFiles] exports them for goose and
+// golang-migrate. Adding a version is adding its two files to each directory
+// (see docs/migrations.md).
 //
-// Every statement is idempotent (IF NOT EXISTS), so the files can also be run
-// by hand.
+// Up statements are idempotent (IF NOT EXISTS), so they can also be run by
+// hand.
 package migrations
 
 import "embed"

@@ -9,10 +9,11 @@
 //		...
 //	}
 //
-// The store is in-memory SQLite, private to the test, so tests that use it
-// may run in parallel. With WAFFLE_TEST_POSTGRES_DSN set to a PostgreSQL URL
-// it is instead a schema of its own on that server, dropped at the end of the
-// test.
+// The store of [New] is in-memory SQLite (gorm.io/driver/sqlite, which needs
+// cgo), private to the test, so tests that use it may run in parallel.
+// [NewWithDB] migrates the application's own handle instead: a pure-Go
+// SQLite driver, or a PostgreSQL schema of the test's own. This package
+// imports no PostgreSQL driver.
 //
 // # Overrides
 //
@@ -33,20 +34,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"testing"
 
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/gowaffle/waffle"
-	"github.com/gowaffle/waffle/internal/dbopen"
-	"github.com/gowaffle/waffle/internal/testdb"
 )
-
-// EnvPostgresDSN names the environment variable that moves the stores of
-// [New] and [NewWithConfig], and the databases of [DB], to PostgreSQL.
-const EnvPostgresDSN = testdb.EnvPostgresDSN
 
 // New returns a store on a new, migrated database that belongs to the
 // test tb and goes away when it ends (see [DB]). It is [NewWithConfig] with a
@@ -61,7 +56,15 @@ func New(tb testing.TB) *waffle.Store {
 // settings.
 func NewWithConfig(tb testing.TB, cfg *waffle.Config) *waffle.Store {
 	tb.Helper()
-	s, err := waffle.New(DB(tb), cfg)
+	return NewWithDB(tb, DB(tb), cfg)
+}
+
+// NewWithDB returns a store with configuration cfg (nil for the defaults) on
+// db, the application's own handle, after migrating it. The test owns db:
+// NewWithDB neither closes nor empties it. Any failure stops the test.
+func NewWithDB(tb testing.TB, db *gorm.DB, cfg *waffle.Config) *waffle.Store {
+	tb.Helper()
+	s, err := waffle.New(db, cfg)
 	if err != nil {
 		tb.Fatalf("waffletest: %v", err)
 	}
@@ -80,14 +83,8 @@ func NewWithConfig(tb testing.TB, cfg *waffle.Config) *waffle.Store {
 // locking and a busy timeout, so concurrent readers and writers in the test
 // wait for each other instead of failing). One connection stays open for the
 // test's life, so the data survives idle connections being closed.
-//
-// When WAFFLE_TEST_POSTGRES_DSN is set it is a new schema on that PostgreSQL
-// server, dropped at the end of the test.
 func DB(tb testing.TB) *gorm.DB {
 	tb.Helper()
-	if os.Getenv(EnvPostgresDSN) != "" {
-		return testdb.New(tb, testdb.Postgres).Open(tb)
-	}
 	return memoryDB(tb)
 }
 
@@ -103,7 +100,9 @@ func memoryDSN() string {
 
 func memoryDB(tb testing.TB) *gorm.DB {
 	tb.Helper()
-	db, err := gorm.Open(sqlite.Open(memoryDSN()), dbopen.Config())
+	// No gorm logging (the library logs through slog), no default
+	// transaction around single writes: as the library's own handles.
+	db, err := gorm.Open(sqlite.Open(memoryDSN()), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
 	if err != nil {
 		tb.Fatalf("waffletest: opening in-memory SQLite: %v", err)
 	}

@@ -3,7 +3,6 @@ package waffletest
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -41,16 +40,62 @@ func eachDB(t *testing.T, fn func(t *testing.T, newStore func(tb testing.TB) *wa
 	}
 }
 
-func TestNewPicksDatabaseFromEnvironment(t *testing.T) {
+func TestNewIsMigratedSQLite(t *testing.T) {
 	t.Parallel()
 	s := New(t)
-	want := "sqlite"
-	if os.Getenv(EnvPostgresDSN) != "" {
-		want = "postgres"
+	require.Equal(t, "sqlite", s.Dialect())
+	requireMigrated(t, s)
+}
+
+// TestNewWithDB migrates the handle it is given and builds the store on it:
+// a table of the test's own in the same database sees waffle's tables.
+func TestNewWithDB(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		gdb := db.Open(t)
+		s := NewWithDB(t, gdb, &waffle.Config{SwitchDefault: true})
+		require.Equal(t, db.Kind, s.Dialect())
+		requireMigrated(t, s)
+		on, err := s.SwitchIsActive(context.Background(), "missing")
+		require.NoError(t, err)
+		require.True(t, on, "SwitchDefault from the config")
+
+		OverrideSwitch(t, s, "sw", true)
+		var n int64
+		require.NoError(t, gdb.Table("waffle_switch").Where("name = ? AND active", "sw").Count(&n).Error)
+		require.EqualValues(t, 1, n, "the store writes through the handle it was given")
+	})
+}
+
+func TestNewWithDBInvalid(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		db   func(t *testing.T) *gorm.DB
+		cfg  *waffle.Config
+		want string
+	}{
+		{"NilDB", func(*testing.T) *gorm.DB { return nil }, nil, "waffletest"},
+		{"BadConfig", func(t *testing.T) *gorm.DB { return DB(t) }, &waffle.Config{MissingFlagHandling: "nope"}, "MissingFlagHandling"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := tc.db(t)
+			ft := runFake(t, func(tb testing.TB) {
+				NewWithDB(tb, db, tc.cfg)
+				t.Error("NewWithDB returned after a failure")
+			})
+			require.True(t, ft.failed)
+			require.Contains(t, ft.messages[0], tc.want)
+		})
 	}
-	require.Equal(t, want, s.Dialect())
+}
+
+func requireMigrated(t *testing.T, s *waffle.Store) {
+	t.Helper()
 	status, err := s.MigrationStatus(context.Background())
 	require.NoError(t, err)
+	require.NotEmpty(t, status)
 	for _, m := range status {
 		require.True(t, m.Applied, "version %d", m.Version)
 	}
@@ -225,4 +270,52 @@ func dbOnPostgres(t *testing.T) *gorm.DB {
 	t.Helper()
 	testdb.PostgresDSN(t)
 	return testdb.New(t, testdb.Postgres).Open(t)
+}
+
+// Overrides on a store bound to the test's transaction run inside it; with
+// the rollback registered first, the overrides are undone inside the
+// transaction before it ends, without an error (the subtest would fail).
+func TestOverridesInsideTransaction(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"SQLite", "Postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			db := memoryDB(t)
+			if kind == "Postgres" {
+				db = dbOnPostgres(t)
+			}
+			ctx := context.Background()
+			s, err := waffle.New(db, nil)
+			require.NoError(t, err)
+			require.NoError(t, s.Migrate(ctx))
+			require.NoError(t, waffle.Save(ctx, s, &waffle.Switch{Name: "sw", Note: "n"}))
+			require.NoError(t, s.SaveFlag(ctx, &waffle.Flag{Name: "f", Staff: true}))
+
+			t.Run("Test", func(t *testing.T) {
+				tx := db.Begin()
+				require.NoError(t, tx.Error)
+				t.Cleanup(func() { tx.Rollback() })
+				txs := s.WithTx(tx)
+				OverrideSwitch(t, txs, "sw", true)
+				OverrideSample(t, txs, "sm", 100)
+				OverrideString(t, txs, "str", "v")
+				OverrideFlag(t, txs, "f", On())
+				on, err := txs.SwitchIsActive(ctx, "sw")
+				require.NoError(t, err)
+				require.True(t, on, "inside the transaction")
+				on, err = txs.FlagIsActive(ctx, "f")
+				require.NoError(t, err)
+				require.True(t, on)
+			})
+			sw, err := s.GetSwitch(ctx, "sw")
+			require.NoError(t, err)
+			require.False(t, sw.Active)
+			require.Equal(t, "n", sw.Note)
+			_, err = s.GetSample(ctx, "sm")
+			require.ErrorIs(t, err, waffle.ErrNotFound)
+			f, err := s.GetFlag(ctx, "f")
+			require.NoError(t, err)
+			require.Nil(t, f.Everyone)
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -136,4 +137,12 @@ func parsePercent(s string) (float64, error) {
 // formatPercent prints a percent without trailing zeros: 12.5, 100, 0.
 func formatPercent(p float64) string {
 	return strconv.FormatFloat(p, 'f', -1, 64)
+}
+
+// newCommand returns the command name, whose run gets its options ready to
+// define: synopsis and about are its usage.
+func newCommand(name, summary, synopsis, about string, run func(ctx context.Context, a *app, cf *cmdFlags, args []string) error) *command {
+	return &command{name: name, summary: summary, run: func(ctx context.Context, a *app, args []string) error {
+		return run(ctx, a, newCmdFlags(a, name, synopsis, about), args)
+	}}
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"debug/buildinfo"
+	"debug/elf"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -42,7 +45,10 @@ func binary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(buildDir, "waffle")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		// As released: no cgo, a static binary.
+		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = errors.New(string(out))
 		}
@@ -70,6 +76,42 @@ func runBinary(t *testing.T, db *testdb.DB, stdin string, args ...string) (stdou
 		require.NoError(t, err)
 	}
 	return out.String(), errOut.String(), code
+}
+
+// The command builds without cgo to a static binary (no interpreter, no
+// shared library) that works on a SQLite file.
+func TestBinaryStatic(t *testing.T) {
+	t.Parallel()
+	path := binary(t)
+	f, err := elf.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	for _, p := range f.Progs {
+		require.NotEqual(t, elf.PT_INTERP, p.Type, "a dynamic loader is needed")
+	}
+	libs, err := f.ImportedLibraries()
+	require.NoError(t, err)
+	require.Empty(t, libs)
+
+	info, err := buildinfo.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, info.Settings, debug.BuildSetting{Key: "CGO_ENABLED", Value: "0"})
+	var deps []string
+	for _, d := range info.Deps {
+		deps = append(deps, d.Path)
+	}
+	require.Contains(t, deps, "github.com/glebarez/sqlite", "the pure-Go SQLite driver")
+
+	db := filepath.Join(t.TempDir(), "static.db")
+	for _, args := range [][]string{
+		{"migrate"}, {"switch", "s", "on", "--create"}, {"flag", "f", "--create"}, {"window", "add", "f", "u"},
+	} {
+		_, errOut, code := runBinary(t, nil, "", append([]string{"--database", db}, args...)...)
+		require.Equal(t, 0, code, errOut)
+	}
+	out, errOut, code := runBinary(t, nil, "", "--database", db, "sync", "--json")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, `"added": 1`)
 }
 
 func TestBinary(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -17,17 +18,37 @@ import (
 type cli struct {
 	t  *testing.T
 	db *testdb.DB
+	s  *waffle.Store // under eachDB: a store of its own on db, to check what the command did
 }
 
 // eachDB runs fn as parallel subtests on SQLite and PostgreSQL, each with a
-// new database that `waffle migrate` has set up.
+// new database that `waffle migrate` has set up and c.s open on it, in
+// parallel with other tests.
 func eachDB(t *testing.T, fn func(t *testing.T, c *cli)) {
 	t.Helper()
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
 		c.ok("migrate")
+		c.s = c.store()
 		fn(t, c)
 	})
+}
+
+// eachEmptyDB runs fn as parallel subtests on SQLite and PostgreSQL, each
+// with a new database without the schema, in parallel with other tests.
+func eachEmptyDB(t *testing.T, fn func(t *testing.T, c *cli)) {
+	t.Helper()
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		fn(t, &cli{t: t, db: db})
+	})
+}
+
+// migrations returns the schema's versions in the test database's dialect.
+func (c *cli) migrations() []waffle.Migration {
+	c.t.Helper()
+	ms, err := waffle.Migrations(c.db.Kind)
+	require.NoError(c.t, err)
+	return ms
 }
 
 // result is what one run printed and returned.
@@ -51,8 +72,22 @@ func (c *cli) runIn(stdin string, args ...string) result {
 		},
 	}
 	err := a.run(context.Background(), args)
-	code := exitCode(err, &errOut)
+	code := a.exitCode(err)
 	return result{stdout: out.String(), stderr: errOut.String(), err: err, code: code}
+}
+
+// flags creates the flags named, with the command.
+func (c *cli) flags(names ...string) {
+	c.t.Helper()
+	for _, n := range names {
+		c.ok("flag", n, "--create")
+	}
+}
+
+// json runs args, requires success and decodes the output into v.
+func (c *cli) json(v any, args ...string) {
+	c.t.Helper()
+	require.NoError(c.t, json.Unmarshal([]byte(c.ok(args...)), v), "waffle %q", args)
 }
 
 func (c *cli) run(args ...string) result {
@@ -88,10 +123,14 @@ func (c *cli) fails(code int, args ...string) string {
 }
 
 // store opens a store of its own on the test's database, to check what the
-// command did.
+// command did: with the command's own drivers, so that one process never
+// links two SQLite libraries on one file.
 func (c *cli) store() *waffle.Store {
 	c.t.Helper()
-	s, err := waffle.New(c.db.Open(c.t), nil)
+	db, err := openDB(c.db.DSN)
+	require.NoError(c.t, err)
+	c.t.Cleanup(func() { closeDB(db) })
+	s, err := waffle.New(db, nil)
 	require.NoError(c.t, err)
 	return s
 }

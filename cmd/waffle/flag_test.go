@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -11,11 +12,9 @@ import (
 )
 
 func TestFlagCreate(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		require.Equal(t, `waffle: flag "checkout" does not exist (add --create to create it)`, c.fails(1, "flag", "checkout", "--staff"))
-		_, err := s.GetFlag(ctx, "checkout")
+		_, err := c.s.GetFlag(ctx, "checkout")
 		require.ErrorIs(t, err, waffle.ErrNotFound)
 
 		out := c.ok("flag", "checkout", "--create", "--percent", "12.5", "--staff", "--testing",
@@ -29,7 +28,7 @@ Setting note: "new checkout"
 Setting users: 42, 7
 Setting groups: beta
 `, out)
-		f, err := s.GetFlag(ctx, "checkout")
+		f, err := c.s.GetFlag(ctx, "checkout")
 		require.NoError(t, err)
 		require.Nil(t, f.Everyone, "everyone stays unset")
 		require.Equal(t, 12.5, *f.Percent)
@@ -44,13 +43,13 @@ Setting groups: beta
 		require.Equal(t, "new checkout", f.Note)
 
 		// The flag works: staff and user 42 have it.
-		on, err := s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "1", Staff: true}), "checkout")
+		on, err := c.s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "1", Staff: true}), "checkout")
 		require.NoError(t, err)
 		require.True(t, on)
 
 		// A bare --create makes a flag with nothing on.
 		require.Equal(t, "Creating flag: bare\n", c.ok("flag", "bare", "--create"))
-		f, err = s.GetFlag(ctx, "bare")
+		f, err = c.s.GetFlag(ctx, "bare")
 		require.NoError(t, err)
 		require.Nil(t, f.Everyone)
 		require.Nil(t, f.Percent)
@@ -98,19 +97,23 @@ func TestFlagChangesOnlyFieldsGiven(t *testing.T) {
 		{"GroupsAppend", []string{"--group", "g3", "--append"}, func(f *waffle.Flag) { f.Groups = []string{"g1", "g2", "g3"} }},
 		{"GroupsRemove", []string{"--remove-group", "g2"}, func(f *waffle.Flag) { f.Groups = []string{"g1"} }},
 		{"GroupsClear", []string{"--clear-groups"}, func(f *waffle.Flag) { f.Groups = []string{} }},
+		{"Ramp", []string{"--ramp", "5:50", "--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, func(f *waffle.Flag) {
+			f.Ramp = waffle.LinearRamp(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC), 5, 50)
+		}},
+		{"RampSteps", []string{"--ramp-steps", "2026-12-07=5"}, func(f *waffle.Flag) {
+			f.Ramp = &waffle.Ramp{Mode: waffle.RampSteps, Points: []waffle.RampPoint{{At: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Percent: 5}}}
+		}},
 		{"Several", []string{"--staff=false", "--everyone", "off", "--user", "u9", "--append"}, func(f *waffle.Flag) {
 			f.Staff, f.Everyone, f.Users = false, new(false), []string{"u1", "u2", "u9"}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			eachDB(t, func(t *testing.T, c *cli) {
-				s := c.store()
-				require.NoError(t, s.SaveFlag(ctx, base()))
+				require.NoError(t, c.s.SaveFlag(ctx, base()))
 				c.ok(append([]string{"flag", "f"}, tc.args...)...)
 				want := base()
 				tc.change(want)
-				got, err := s.GetFlag(ctx, "f")
+				got, err := c.s.GetFlag(ctx, "f")
 				require.NoError(t, err)
 				requireSameFlag(t, want, got)
 			})
@@ -121,18 +124,16 @@ func TestFlagChangesOnlyFieldsGiven(t *testing.T) {
 // The WAFFLE_ group that sync keeps stays attached when the flag's groups
 // are replaced or cleared.
 func TestFlagGroupsKeepSyncGroup(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		c.ok("flag", "f", "--create", "--group", "g1")
-		c.ok("member", "add", "f", "u1", "--start", "2020-01-01")
+		c.ok("window", "add", "f", "u1", "--start", "2020-01-01")
 		c.ok("sync", "f")
 		c.ok("flag", "f", "--group", "g2")
-		f, err := s.GetFlag(ctx, "f")
+		f, err := c.s.GetFlag(ctx, "f")
 		require.NoError(t, err)
 		require.ElementsMatch(t, []string{"WAFFLE_f", "g2"}, f.Groups)
 		c.ok("flag", "f", "--clear-groups")
-		f, err = s.GetFlag(ctx, "f")
+		f, err = c.s.GetFlag(ctx, "f")
 		require.NoError(t, err)
 		require.Equal(t, []string{"WAFFLE_f"}, f.Groups)
 		require.Contains(t, c.fails(1, "flag", "f", "--group", "WAFFLE_x"), "WAFFLE_ prefix is reserved")
@@ -150,12 +151,12 @@ func requireSameFlag(t *testing.T, want, got *waffle.Flag) {
 	require.Equal(t, want.Rollout, got.Rollout, "rollout")
 	require.Equal(t, []string(want.Languages), []string(got.Languages), "languages")
 	require.Equal(t, want.Note, got.Note, "note")
+	require.Equal(t, want.Ramp, got.Ramp, "ramp")
 	require.ElementsMatch(t, want.Users, got.Users, "users")
 	require.ElementsMatch(t, want.Groups, got.Groups, "groups")
 }
 
 func TestFlagShowAndList(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		require.Equal(t, "NAME  EVERYONE  PERCENT  RULES  LANGUAGES  USERS  GROUPS  MODIFIED\n", c.ok("flag", "--list"))
 		require.Equal(t, "[]\n", c.ok("flag", "--list", "--json"))
@@ -167,7 +168,7 @@ func TestFlagShowAndList(t *testing.T) {
 		require.Regexp(t, `^b\s+off\s+unset\s+staff,rollout\s+-\s+0\s+-\s+\S+Z$`, out[2])
 
 		var flags []waffle.Flag
-		require.NoError(t, json.Unmarshal([]byte(c.ok("flag", "--list", "--json")), &flags))
+		c.json(&flags, "flag", "--list", "--json")
 		require.Len(t, flags, 2)
 		require.Equal(t, "a", flags[0].Name)
 		require.Equal(t, 5.0, *flags[0].Percent)
@@ -180,7 +181,7 @@ func TestFlagShowAndList(t *testing.T) {
 		require.Regexp(t, `(?m)^users:\s+x, y$`, show)
 		require.Regexp(t, `(?m)^everyone:\s+unset$`, show)
 		var one waffle.Flag
-		require.NoError(t, json.Unmarshal([]byte(c.ok("flag", "b", "--json")), &one))
+		c.json(&one, "flag", "b", "--json")
 		require.True(t, one.Staff)
 		require.True(t, one.Rollout)
 		require.Contains(t, c.fails(1, "flag", "nope"), `flag "nope" does not exist`)
@@ -188,7 +189,6 @@ func TestFlagShowAndList(t *testing.T) {
 }
 
 func TestFlagErrors(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		c.ok("flag", "f", "--create", "--percent", "10")
 		for _, tc := range []struct {
@@ -214,7 +214,7 @@ func TestFlagErrors(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
-		f, err := c.store().GetFlag(ctx, "f")
+		f, err := c.s.GetFlag(ctx, "f")
 		require.NoError(t, err)
 		require.Equal(t, 10.0, *f.Percent)
 		require.Empty(t, f.Languages, "a failed change writes nothing")
@@ -223,11 +223,9 @@ func TestFlagErrors(t *testing.T) {
 }
 
 func TestDeleteFlags(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		c.ok("flag", "a", "--create", "--group", "g")
-		c.ok("flag", "b", "--create")
+		c.flags("b")
 		c.ok("switch", "sw", "on", "--create")
 		c.ok("sample", "sm", "1", "--create")
 		c.ok("set", "str", "v")
@@ -239,14 +237,115 @@ Deleted 1 String flags
 Not found: flag "zz"
 Not found: sample "nope"
 `, out)
-		flags, err := s.ListFlags(ctx)
+		flags, err := c.s.ListFlags(ctx)
 		require.NoError(t, err)
 		require.Len(t, flags, 1)
 		require.Equal(t, "b", flags[0].Name)
-		_, err = s.GetSwitch(ctx, "sw")
+		_, err = c.s.GetSwitch(ctx, "sw")
 		require.ErrorIs(t, err, waffle.ErrNotFound)
-		_, err = s.GetSample(ctx, "sm")
+		_, err = c.s.GetSample(ctx, "sm")
 		require.ErrorIs(t, err, waffle.ErrNotFound)
 		require.Equal(t, "{}\n", c.ok("dump-json"))
+	})
+}
+
+// A ramp set, shown, listed as JSON and cleared through the command, on both
+// databases; then the same through the real binary.
+func TestFlagRamp(t *testing.T) {
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	eachDB(t, func(t *testing.T, c *cli) {
+		out := c.ok("flag", "checkout", "--create", "--percent", "5", "--ramp", "0:100",
+			"--ramp-start", "2026-12-07T09:00:00Z", "--ramp-end", "2026-12-14")
+		require.Equal(t, `Creating flag: checkout
+Setting percent: 5
+Setting ramp: linear 0% at 2026-12-07T09:00:00Z, 100% at 2026-12-14T00:00:00Z
+`, out)
+		f, err := c.s.GetFlag(ctx, "checkout")
+		require.NoError(t, err)
+		linear := waffle.LinearRamp(start, time.Date(2026, 12, 14, 0, 0, 0, 0, time.UTC), 0, 100)
+		require.Equal(t, linear, f.Ramp)
+		require.Equal(t, 5.0, *f.Percent)
+
+		show := c.ok("flag", "checkout")
+		require.Regexp(t, `(?m)^ramp:\s+linear 0% at 2026-12-07T09:00:00Z, 100% at 2026-12-14T00:00:00Z$`, show)
+		require.Regexp(t, `(?m)^ramp now:\s+[0-9.]+ \(the percent while the ramp is set\)$`, show)
+		var one waffle.Flag
+		require.NoError(t, json.Unmarshal([]byte(c.ok("flag", "checkout", "--json")), &one))
+		require.Equal(t, linear, one.Ramp)
+
+		// Steps replace the linear ramp; other fields stay.
+		out = c.ok("flag", "checkout", "--ramp-steps", "2026-12-07T09:00:00Z=1, 2026-12-09=10,2026-12-14T12:00:00+01:00=50")
+		require.Equal(t, "Setting ramp: steps 1% at 2026-12-07T09:00:00Z, 10% at 2026-12-09T00:00:00Z, 50% at 2026-12-14T11:00:00Z\n", out)
+		steps := &waffle.Ramp{Mode: waffle.RampSteps, Points: []waffle.RampPoint{
+			{At: start, Percent: 1},
+			{At: time.Date(2026, 12, 9, 0, 0, 0, 0, time.UTC), Percent: 10},
+			{At: time.Date(2026, 12, 14, 11, 0, 0, 0, time.UTC), Percent: 50},
+		}}
+		var flags []waffle.Flag
+		require.NoError(t, json.Unmarshal([]byte(c.ok("flag", "--list", "--json")), &flags))
+		require.Len(t, flags, 1)
+		require.Equal(t, steps, flags[0].Ramp)
+		require.Equal(t, 5.0, *flags[0].Percent)
+
+		// --no-ramp clears it; the percent applies again.
+		require.Equal(t, "Setting ramp: none\n", c.ok("flag", "checkout", "--no-ramp"))
+		f, err = c.s.GetFlag(ctx, "checkout")
+		require.NoError(t, err)
+		require.Nil(t, f.Ramp)
+		require.Equal(t, 5.0, *f.Percent)
+		require.Regexp(t, `(?m)^ramp:\s+none$`, c.ok("flag", "checkout"))
+		require.NotContains(t, c.ok("flag", "checkout"), "ramp now:")
+	})
+
+	// The real binary: set, read back as JSON, clear.
+	db := testdbSQLite(t)
+	_, errOut, code := runBinary(t, db, "", "migrate")
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = runBinary(t, db, "", "flag", "b", "--create", "--ramp", "10:60", "--ramp-start", "2026-12-07T09:00:00Z", "--ramp-end", "2026-12-08T09:00:00Z")
+	require.Equal(t, 0, code, errOut)
+	out, errOut, code := runBinary(t, db, "", "flag", "b", "--json")
+	require.Equal(t, 0, code, errOut)
+	var f waffle.Flag
+	require.NoError(t, json.Unmarshal([]byte(out), &f))
+	require.Equal(t, waffle.LinearRamp(start, start.Add(24*time.Hour), 10, 60), f.Ramp)
+	_, errOut, code = runBinary(t, db, "", "flag", "b", "--ramp-steps", "2026-12-09=1,2026-12-07=10")
+	require.Equal(t, 1, code)
+	require.Equal(t, "waffle: invalid ramp of flag \"b\": point 2 (2026-12-07T00:00:00Z) is not after point 1 (2026-12-09T00:00:00Z): instants must strictly increase\n", errOut)
+	_, errOut, code = runBinary(t, db, "", "flag", "b", "--no-ramp")
+	require.Equal(t, 0, code, errOut)
+	out, _, _ = runBinary(t, db, "", "flag", "--list", "--json")
+	require.Contains(t, out, `"ramp": null`)
+}
+
+func TestFlagRampErrors(t *testing.T) {
+	eachDB(t, func(t *testing.T, c *cli) {
+		c.ok("flag", "f", "--create", "--percent", "10", "--ramp-steps", "2026-12-07=20")
+		for _, tc := range []struct {
+			code int
+			args []string
+			msg  string
+		}{
+			{2, []string{"--ramp", "0:100"}, "--ramp, --ramp-start and --ramp-end go together"},
+			{2, []string{"--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, "--ramp, --ramp-start and --ramp-end go together"},
+			{2, []string{"--ramp", "50", "--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, `invalid --ramp "50": want FROM:TO`},
+			{2, []string{"--ramp", "0:101", "--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, "must be from 0 to 100"},
+			{2, []string{"--ramp", "x:1", "--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, `invalid percent "x"`},
+			{2, []string{"--ramp", "0:100", "--ramp-start", "monday", "--ramp-end", "2026-12-08"}, `--ramp-start: invalid time "monday"`},
+			{2, []string{"--ramp", "0:100", "--ramp-start", "2026-12-07", "--ramp-end", "soon"}, `--ramp-end: invalid time "soon"`},
+			{2, []string{"--ramp-steps", "2026-12-07"}, `invalid --ramp-steps step "2026-12-07": want TIME=PERCENT`},
+			{2, []string{"--ramp-steps", "2026-12-07=NaN"}, `invalid percent "NaN"`},
+			{2, []string{"--ramp-steps", ""}, `invalid --ramp-steps step ""`},
+			{2, []string{"--no-ramp", "--ramp-steps", "2026-12-07=1"}, "give one of --ramp"},
+			{1, []string{"--ramp", "0:100", "--ramp-start", "2026-12-08", "--ramp-end", "2026-12-07", "--staff"}, `invalid ramp of flag "f": point 2`},
+			{1, []string{"--ramp", "0:100", "--ramp-start", "2026-12-08", "--ramp-end", "2026-12-08"}, "instants must strictly increase"},
+			{1, []string{"--ramp-steps", "2026-12-08=1,2026-12-07=2"}, "instants must strictly increase"},
+		} {
+			require.Contains(t, c.fails(tc.code, append([]string{"flag", "f"}, tc.args...)...), tc.msg, "%q", tc.args)
+		}
+		f, err := c.s.GetFlag(ctx, "f")
+		require.NoError(t, err)
+		require.Equal(t, 10.0, *f.Percent)
+		require.False(t, f.Staff, "a failed change writes nothing")
+		require.Equal(t, &waffle.Ramp{Mode: waffle.RampSteps, Points: []waffle.RampPoint{{At: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Percent: 20}}}, f.Ramp)
 	})
 }

@@ -19,8 +19,8 @@ func FuzzRun(f *testing.F) {
 		"flag x --create --percent 12.5 --everyone on --user a --user b --append",
 		"flag --list --json", "flag x --percent=abc", "switch x on --create", "switch --list",
 		"sample x 0 --create", "sample -- x -1", "delete --flag a --switch b --sample c --string d",
-		"group add g u1 u2", "group list --user u", "member add f u --start 2026-01-01 --end 2026-13-01",
-		"member delete 1 x", "sync a b --json", "get x --json", "set --null x", "set x y z",
+		"group add g u1 u2", "group list --user u", "window add f u --start 2026-01-01 --end 2026-13-01",
+		"window delete 1 x", "window update 1 --end never --flag g", "sync a b --json", "get x --json", "set --null x", "set x y z",
 		"load-json -", "dump-json --output", "--", "flag -- -x", "help nope", "nope",
 	} {
 		f.Add(seed)
@@ -35,7 +35,7 @@ func FuzzRun(f *testing.F) {
 		var out, errOut bytes.Buffer
 		a := &app{stdout: &out, stderr: &errOut, stdin: strings.NewReader("{}"), getenv: func(string) string { return "" }}
 		err := a.run(context.Background(), args)
-		code := exitCode(err, &errOut)
+		code := a.exitCode(err)
 		var ue *usageError
 		switch {
 		case err == nil:

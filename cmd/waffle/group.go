@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gowaffle/waffle"
 )
@@ -28,95 +29,73 @@ Groups named WAFFLE_<flag> belong to waffle sync, which rebuilds their members
 from time windows: they are listed, but cannot be changed here.`
 
 func runGroup(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
-		cf := newCmdFlags(a, "group", groupSynopsis, groupAbout)
-		if _, err := cf.parse(args, 0, 0); err != nil {
-			return err
-		}
-		return cf.usageErr("give a subcommand: create, add, remove, delete or list")
-	}
-	sub, args := args[0], args[1:]
-	cf := newCmdFlags(a, "group "+sub, groupSynopsis, groupAbout)
-	cf.name = "group " + sub
-	switch sub {
-	case "create", "delete":
-		pos, err := cf.parse(args, 1, 1)
-		if err != nil {
-			return err
-		}
-		return withStore(ctx, cf, func(s *waffle.Store) error {
-			if sub == "create" {
-				if err := s.CreateGroup(ctx, pos[0]); err != nil {
-					return err
-				}
-				a.printf("Group %s created\n", pos[0])
-				return nil
-			}
-			if err := s.DeleteGroup(ctx, pos[0]); err != nil {
-				return err
-			}
-			a.printf("Group %s deleted\n", pos[0])
-			return nil
-		})
-	case "add", "remove":
-		pos, err := cf.parse(args, 2, -1)
-		if err != nil {
-			return err
-		}
-		group, users := pos[0], pos[1:]
-		return withStore(ctx, cf, func(s *waffle.Store) error {
-			if sub == "add" {
-				if err := s.AddGroupMembers(ctx, group, users...); err != nil {
-					return err
-				}
-				a.printf("Added %d users to group %s\n", len(users), group)
-				return nil
-			}
-			if err := s.RemoveGroupMembers(ctx, group, users...); err != nil {
-				return err
-			}
-			a.printf("Removed %d users from group %s\n", len(users), group)
-			return nil
-		})
-	case "list":
-		user := cf.String("user", "", "list the groups of this user ID")
-		asJSON := cf.jsonFlag()
-		pos, err := cf.parse(args, 0, 1)
-		if err != nil {
-			return err
-		}
-		if len(pos) == 1 && cf.set("user") {
-			return cf.usageErr("give a group NAME or --user, not both")
-		}
-		return withStore(ctx, cf, func(s *waffle.Store) error {
-			switch {
-			case len(pos) == 1:
-				members, err := s.GroupMembers(ctx, pos[0])
-				if err != nil {
-					return err
-				}
-				return printNames(a, "USER", members, *asJSON)
-			case cf.set("user"):
-				groups, err := s.UserGroups(ctx, *user)
-				if err != nil {
-					return err
-				}
-				return printNames(a, "GROUP", groups, *asJSON)
-			}
-			return listGroups(ctx, a, s, *asJSON)
-		})
-	}
-	return cf.usageErr("unknown subcommand %q (want create, add, remove, delete or list)", sub)
+	return runSubcommand(ctx, a, "group", groupSynopsis, groupAbout, args, []subcommand{
+		{"create", groupChange}, {"add", groupChange}, {"remove", groupChange},
+		{"delete", groupChange}, {"list", groupList},
+	})
 }
 
-// withStore opens the command's store, runs fn and closes the store.
-func withStore(ctx context.Context, cf *cmdFlags, fn func(s *waffle.Store) error) error {
-	s, closeDB, err := cf.store(ctx)
+// groupChange runs create, add, remove and delete: NAME, then the users for
+// add and remove.
+func groupChange(ctx context.Context, a *app, cf *cmdFlags, args []string) error {
+	sub := strings.TrimPrefix(cf.name, "group ")
+	lo, hi := 1, 1
+	if sub == "add" || sub == "remove" {
+		lo, hi = 2, -1
+	}
+	pos, err := cf.parse(args, lo, hi)
 	if err != nil {
 		return err
 	}
-	defer closeDB()
-	return fn(s)
+	group, users := pos[0], pos[1:]
+	return withStore(ctx, cf, func(s *waffle.Store) error {
+		var err error
+		var done string
+		switch sub {
+		case "create":
+			err, done = s.CreateGroup(ctx, group), fmt.Sprintf("Group %s created", group)
+		case "delete":
+			err, done = s.DeleteGroup(ctx, group), fmt.Sprintf("Group %s deleted", group)
+		case "add":
+			err, done = s.AddGroupMembers(ctx, group, users...), fmt.Sprintf("Added %d users to group %s", len(users), group)
+		default:
+			err, done = s.RemoveGroupMembers(ctx, group, users...), fmt.Sprintf("Removed %d users from group %s", len(users), group)
+		}
+		if err != nil {
+			return err
+		}
+		a.printf("%s\n", done)
+		return nil
+	})
+}
+
+func groupList(ctx context.Context, a *app, cf *cmdFlags, args []string) error {
+	user := cf.String("user", "", "list the groups of this user ID")
+	asJSON := cf.jsonFlag()
+	pos, err := cf.parse(args, 0, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 1 && cf.set("user") {
+		return cf.usageErr("give a group NAME or --user, not both")
+	}
+	return withStore(ctx, cf, func(s *waffle.Store) error {
+		switch {
+		case len(pos) == 1:
+			members, err := s.GroupMembers(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			return printNames(a, "USER", members, *asJSON)
+		case cf.set("user"):
+			groups, err := s.UserGroups(ctx, *user)
+			if err != nil {
+				return err
+			}
+			return printNames(a, "GROUP", groups, *asJSON)
+		}
+		return listGroups(ctx, a, s, *asJSON)
+	})
 }
 
 type groupJSON struct {
@@ -153,15 +132,5 @@ func listGroups(ctx context.Context, a *app, s *waffle.Store, asJSON bool) error
 // printNames prints a list of names: one per line under a heading, or a JSON
 // array.
 func printNames(a *app, heading string, names []string, asJSON bool) error {
-	if asJSON {
-		if names == nil {
-			names = []string{}
-		}
-		return writeJSON(a.stdout, names)
-	}
-	t := newTable(a.stdout, heading)
-	for _, n := range names {
-		t.row(n)
-	}
-	return t.flush()
+	return printList(a, asJSON, names, []string{heading}, func(n string) []string { return []string{n} })
 }

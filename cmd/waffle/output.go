@@ -87,3 +87,27 @@ func onOff(b bool) string {
 func (a *app) printf(format string, args ...any) {
 	fmt.Fprintf(a.stdout, format, args...)
 }
+
+// printList prints rows as a table under header, or as a JSON array (never
+// null) for scripts.
+func printList[R any](a *app, asJSON bool, rows []R, header []string, row func(R) []string) error {
+	if asJSON {
+		if rows == nil {
+			rows = []R{}
+		}
+		return writeJSON(a.stdout, rows)
+	}
+	t := newTable(a.stdout, header...)
+	for _, r := range rows {
+		t.row(row(r)...)
+	}
+	return t.flush()
+}
+
+// printOne prints one object as a one-row table, or as a JSON object.
+func printOne[R any](a *app, asJSON bool, r *R, header []string, row func(R) []string) error {
+	if asJSON {
+		return writeJSON(a.stdout, r)
+	}
+	return printList(a, false, []R{*r}, header, row)
+}

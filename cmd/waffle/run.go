@@ -6,10 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gowaffle/waffle"
 )
 
 // envDatabase names the environment variable that gives the database when
@@ -24,7 +25,9 @@ type app struct {
 	stdin  io.Reader
 	getenv func(string) string
 
-	database string // the global --database, if given
+	database string    // the global --database, if given
+	actor    string    // the global --actor: who makes the changes
+	redact   *redactor // removes database passwords from stderr and errors
 }
 
 // command is one subcommand. Each lives in a file of its own; commands lists
@@ -43,8 +46,9 @@ var allCommands = []*command{
 	sampleCommand,
 	deleteCommand,
 	groupCommand,
-	memberCommand,
+	windowCommand,
 	syncCommand,
+	historyCommand,
 	getCommand,
 	setCommand,
 	loadJSONCommand,
@@ -54,15 +58,41 @@ var allCommands = []*command{
 
 // run runs the command line args (without the program name). Errors that
 // are the caller's fault are *usageError.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	a := &app{stdout: stdout, stderr: stderr, stdin: os.Stdin, getenv: os.Getenv}
-	return a.run(ctx, args)
+//
+// The passwords of the DSNs in args and the environment never reach stderr
+// or the error returned: see redactor.
+func (a *app) run(ctx context.Context, args []string) error {
+	a.redact = newRedactor(append([]string{a.getenv(envDatabase), a.getenv("PGPASSWORD")}, args...)...)
+	a.stderr = a.redact.Writer(a.stderr)
+	return a.scrub(a.runCommand(ctx, args))
 }
 
-func (a *app) run(ctx context.Context, args []string) error {
+// scrub returns err with the passwords removed from its text; errors.Is and
+// errors.As still see the original.
+func (a *app) scrub(err error) error {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ue):
+		return &usageError{msg: a.redact.String(ue.msg), usage: a.redact.String(ue.usage)}
+	}
+	return &scrubbedError{msg: a.redact.String(err.Error()), err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+func (a *app) runCommand(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("waffle", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&a.database, "database", "", "the database: a SQLite file path or a postgres:// URL (default $"+envDatabase+")")
+	fs.StringVar(&a.actor, "actor", a.getenv("USER"), "who makes the changes, for the audit trail (default $USER)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			a.mainUsage(a.stdout)
@@ -81,7 +111,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if cmd == nil {
 		return &usageError{msg: fmt.Sprintf("unknown command %q", name), usage: a.mainUsageText()}
 	}
-	return helped(cmd.run(ctx, a, rest))
+	return helped(cmd.run(a.actorContext(ctx), a, rest))
 }
 
 // helped turns the errHelp of a command that printed its usage into success.
@@ -132,13 +162,15 @@ func (a *app) mainUsageText() string {
 }
 
 func (a *app) mainUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: waffle [--database DB] COMMAND [options] [arguments]
+	fmt.Fprint(w, `Usage: waffle [--database DB] [--actor NAME] COMMAND [options] [arguments]
 
 waffle manages the feature flags, switches, samples, string flags, groups and
 time windows that the waffle library keeps in an application's database.
 
 The database is --database DB (before or after the command) or $`+envDatabase+`:
-a SQLite file path (created when missing) or a postgres:// URL.
+a SQLite file path (created when missing) or a postgres:// URL. Changes are
+recorded in the audit trail as made by --actor NAME (before the command;
+default $USER): see "waffle history".
 
 Commands:
 `)
@@ -179,10 +211,18 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.msg }
 
+// actorContext returns ctx carrying the --actor for the library's audit
+// trail.
+func (a *app) actorContext(ctx context.Context) context.Context {
+	return waffle.WithActor(ctx, a.actor)
+}
+
 // exitCode reports err on stderr and returns the exit status: 0 for nil, 2
 // for a usage error (the message, then the usage), 1 for anything else (one
 // line).
-func exitCode(err error, stderr io.Writer) int {
+func (a *app) exitCode(err error) int {
+	stderr := a.stderr
+
 	if err == nil {
 		return 0
 	}

@@ -27,7 +27,7 @@ func TestUsageErrors(t *testing.T) {
 		{"UnknownOption", []string{"switch", "--nope"}, "switch: flag provided but not defined: -nope"},
 		{"HelpUnknown", []string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{"TooManyArguments", []string{"switch", "a", "on", "extra"}, "switch: too many arguments"},
-		{"MigrateUnknownSubcommand", []string{"migrate", "down"}, `migrate: unknown subcommand "down"`},
+		{"MigrateUnknownSubcommand", []string{"migrate", "sideways"}, `migrate: unknown subcommand "sideways"`},
 		{"MigrateSQLNoDialect", []string{"migrate", "sql"}, "migrate sql: give --dialect"},
 		{"MigrateSQLBadDialect", []string{"migrate", "sql", "--dialect", "mysql"}, `unknown dialect "mysql"`},
 		{"DeleteNothing", []string{"delete"}, "delete: give at least one name"},
@@ -45,7 +45,7 @@ func TestHelp(t *testing.T) {
 	t.Parallel()
 	c := &cli{t: t}
 	out := c.ok("help")
-	require.Contains(t, out, "Usage: waffle [--database DB] COMMAND")
+	require.Contains(t, out, "Usage: waffle [--database DB] [--actor NAME] COMMAND")
 	for _, cmd := range commands() {
 		require.Contains(t, out, "  "+cmd.name+" ", "help lists %s", cmd.name)
 		// Every command has a usage of its own, printed by -h and by help.
@@ -92,9 +92,7 @@ func TestUnreachableDatabase(t *testing.T) {
 }
 
 func TestUnmigratedDatabase(t *testing.T) {
-	t.Parallel()
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
 		line := c.fails(1, "switch", "--list")
 		require.Contains(t, line, "run `waffle migrate` first")
 	})
@@ -123,7 +121,6 @@ func TestDatabaseOption(t *testing.T) {
 // Options may follow positional arguments, and "--" ends the options so that
 // a name may start with "-".
 func TestOptionsAnywhere(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		c.ok("switch", "--create", "a", "on")
 		c.ok("switch", "b", "--create", "on")
@@ -139,19 +136,20 @@ func TestOptionsAnywhere(t *testing.T) {
 func TestExitCode(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	require.Equal(t, 0, exitCode(nil, &buf))
+	a := &app{stderr: &buf}
+	require.Equal(t, 0, a.exitCode(nil))
 	require.Empty(t, buf.String())
 
 	buf.Reset()
-	require.Equal(t, 1, exitCode(errors.New("waffle: line one\nline two"), &buf))
+	require.Equal(t, 1, a.exitCode(errors.New("waffle: line one\nline two")))
 	require.Equal(t, "waffle: line one line two\n", buf.String(), "one line")
 
 	buf.Reset()
-	require.Equal(t, 1, exitCode(context.Canceled, &buf))
+	require.Equal(t, 1, a.exitCode(context.Canceled))
 	require.Equal(t, "waffle: interrupted\n", buf.String())
 
 	buf.Reset()
-	require.Equal(t, 2, exitCode(&usageError{msg: "bad", usage: "Usage: waffle x\n"}, &buf))
+	require.Equal(t, 2, a.exitCode(&usageError{msg: "bad", usage: "Usage: waffle x\n"}))
 	require.Equal(t, "waffle: bad\n\nUsage: waffle x\n", buf.String())
 }
 
@@ -163,5 +161,5 @@ func TestInterrupted(t *testing.T) {
 	a := &app{stdout: &out, stderr: &errOut, stdin: strings.NewReader(""), getenv: func(string) string { return "" }}
 	err := a.run(cctx, []string{"--database", filepath.Join(t.TempDir(), "x.db"), "migrate"})
 	require.ErrorIs(t, err, context.Canceled)
-	require.Equal(t, 1, exitCode(err, &errOut))
+	require.Equal(t, 1, a.exitCode(err))
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,19 +9,17 @@ import (
 )
 
 func TestSample(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		require.Contains(t, c.fails(1, "sample", "beta", "50"), `sample "beta" does not exist (add --create to create it)`)
 
 		require.Equal(t, "Creating sample: beta\nSample beta: 12.5%\n", c.ok("sample", "beta", "12.5", "--create"))
-		sm, err := s.GetSample(ctx, "beta")
+		sm, err := c.s.GetSample(ctx, "beta")
 		require.NoError(t, err)
 		require.Equal(t, 12.5, sm.Percent)
 
 		// 0 is a percent like any other (django-waffle's command refuses it).
 		require.Equal(t, "Sample beta: 0%\n", c.ok("sample", "beta", "0"))
-		sm, err = s.GetSample(ctx, "beta")
+		sm, err = c.s.GetSample(ctx, "beta")
 		require.NoError(t, err)
 		require.Equal(t, 0.0, sm.Percent)
 
@@ -31,18 +28,16 @@ func TestSample(t *testing.T) {
 
 		require.Regexp(t, `^NAME\s+PERCENT\s+MODIFIED\s+NOTE\nbeta\s+0.001\s+\S+Z\n$`, c.ok("sample", "beta"))
 		var one waffle.Sample
-		require.NoError(t, json.Unmarshal([]byte(c.ok("sample", "beta", "--json")), &one))
+		c.json(&one, "sample", "beta", "--json")
 		require.Equal(t, 0.001, one.Percent)
 	})
 }
 
 func TestSampleKeepsNote(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
-		require.NoError(t, waffle.Save(ctx, s, &waffle.Sample{Name: "sm", Percent: 5, Note: "ops"}))
+		require.NoError(t, waffle.Save(ctx, c.s, &waffle.Sample{Name: "sm", Percent: 5, Note: "ops"}))
 		c.ok("sample", "sm", "7")
-		sm, err := s.GetSample(ctx, "sm")
+		sm, err := c.s.GetSample(ctx, "sm")
 		require.NoError(t, err)
 		require.Equal(t, 7.0, sm.Percent)
 		require.Equal(t, "ops", sm.Note)
@@ -50,7 +45,6 @@ func TestSampleKeepsNote(t *testing.T) {
 }
 
 func TestSampleList(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		require.Equal(t, "NAME  PERCENT  MODIFIED  NOTE\n", c.ok("sample", "--list"))
 		require.Equal(t, "[]\n", c.ok("sample", "--list", "--json"))
@@ -61,7 +55,7 @@ func TestSampleList(t *testing.T) {
 		require.Regexp(t, `^a\s+33.3\s+`, out[1])
 		require.Regexp(t, `^b\s+100\s+`, out[2])
 		var js []waffle.Sample
-		require.NoError(t, json.Unmarshal([]byte(c.ok("sample", "--list", "--json")), &js))
+		c.json(&js, "sample", "--list", "--json")
 		require.Len(t, js, 2)
 		require.Equal(t, 33.3, js[0].Percent)
 		require.Equal(t, 100.0, js[1].Percent)
@@ -69,7 +63,6 @@ func TestSampleList(t *testing.T) {
 }
 
 func TestSampleErrors(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		c.ok("sample", "x", "10", "--create")
 		for _, tc := range []struct {
@@ -89,7 +82,7 @@ func TestSampleErrors(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
-		sms, err := c.store().ListSamples(ctx)
+		sms, err := c.s.ListSamples(ctx)
 		require.NoError(t, err)
 		require.Len(t, sms, 1)
 		require.Equal(t, 10.0, sms[0].Percent, "no failure wrote anything")
@@ -97,13 +90,11 @@ func TestSampleErrors(t *testing.T) {
 }
 
 func TestDeleteSamples(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
-		require.NoError(t, s.SetSample(ctx, "a", 1))
-		require.NoError(t, s.SetSample(ctx, "b", 1))
+		require.NoError(t, c.s.SetSample(ctx, "a", 1))
+		require.NoError(t, c.s.SetSample(ctx, "b", 1))
 		require.Equal(t, "Deleted 1 Samples\nNot found: sample \"nope\"\n", c.ok("delete", "--sample", "a", "--sample", "nope"))
-		sms, err := s.ListSamples(ctx)
+		sms, err := c.s.ListSamples(ctx)
 		require.NoError(t, err)
 		require.Len(t, sms, 1)
 	})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -11,22 +10,20 @@ import (
 )
 
 func TestSwitch(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 
 		line := c.fails(1, "switch", "checkout", "on")
 		require.Equal(t, `waffle: switch "checkout" does not exist (add --create to create it)`, line)
-		_, err := s.GetSwitch(ctx, "checkout")
+		_, err := c.s.GetSwitch(ctx, "checkout")
 		require.ErrorIs(t, err, waffle.ErrNotFound, "nothing created")
 
 		require.Equal(t, "Creating switch: checkout\nSwitch checkout: on\n", c.ok("switch", "checkout", "on", "--create"))
-		on, err := s.SwitchIsActive(ctx, "checkout")
+		on, err := c.s.SwitchIsActive(ctx, "checkout")
 		require.NoError(t, err)
 		require.True(t, on)
 
 		require.Equal(t, "Switch checkout: off\n", c.ok("switch", "checkout", "off"))
-		on, err = s.SwitchIsActive(ctx, "checkout")
+		on, err = c.s.SwitchIsActive(ctx, "checkout")
 		require.NoError(t, err)
 		require.False(t, on)
 
@@ -36,7 +33,7 @@ func TestSwitch(t *testing.T) {
 		out := c.ok("switch", "checkout")
 		require.Regexp(t, `^NAME\s+ACTIVE\s+MODIFIED\s+NOTE\ncheckout\s+on\s+\S+Z\n$`, out)
 		var sw waffle.Switch
-		require.NoError(t, json.Unmarshal([]byte(c.ok("switch", "checkout", "--json")), &sw))
+		c.json(&sw, "switch", "checkout", "--json")
 		require.Equal(t, "checkout", sw.Name)
 		require.True(t, sw.Active)
 		require.Contains(t, c.fails(1, "switch", "nope"), `switch "nope" does not exist`)
@@ -44,12 +41,10 @@ func TestSwitch(t *testing.T) {
 }
 
 func TestSwitchKeepsNote(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
-		require.NoError(t, waffle.Save(ctx, s, &waffle.Switch{Name: "sw", Note: "line one\nline\ttwo"}))
+		require.NoError(t, waffle.Save(ctx, c.s, &waffle.Switch{Name: "sw", Note: "line one\nline\ttwo"}))
 		c.ok("switch", "sw", "on")
-		sw, err := s.GetSwitch(ctx, "sw")
+		sw, err := c.s.GetSwitch(ctx, "sw")
 		require.NoError(t, err)
 		require.True(t, sw.Active)
 		require.Equal(t, "line one\nline\ttwo", sw.Note, "the command changes only the state")
@@ -60,7 +55,6 @@ func TestSwitchKeepsNote(t *testing.T) {
 }
 
 func TestSwitchList(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		require.Equal(t, "NAME  ACTIVE  MODIFIED  NOTE\n", c.ok("switch", "--list"))
 		require.Equal(t, "[]\n", c.ok("switch", "--list", "--json"))
@@ -83,7 +77,7 @@ func TestSwitchList(t *testing.T) {
 		}
 
 		var js []waffle.Switch
-		require.NoError(t, json.Unmarshal([]byte(c.ok("switch", "--list", "--json")), &js))
+		c.json(&js, "switch", "--list", "--json")
 		require.Len(t, js, 3)
 		require.Equal(t, []string{"a", "b", long}, []string{js[0].Name, js[1].Name, js[2].Name})
 		require.Equal(t, []bool{true, false, true}, []bool{js[0].Active, js[1].Active, js[2].Active})
@@ -91,7 +85,6 @@ func TestSwitchList(t *testing.T) {
 }
 
 func TestSwitchErrors(t *testing.T) {
-	t.Parallel()
 	eachDB(t, func(t *testing.T, c *cli) {
 		for _, tc := range []struct {
 			name string
@@ -110,7 +103,7 @@ func TestSwitchErrors(t *testing.T) {
 			line := c.fails(tc.code, tc.args...)
 			require.Contains(t, line, tc.msg, tc.name)
 		}
-		sws, err := c.store().ListSwitches(ctx)
+		sws, err := c.s.ListSwitches(ctx)
 		require.NoError(t, err)
 		require.Empty(t, sws, "no failure wrote anything")
 	})

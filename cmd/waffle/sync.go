@@ -54,7 +54,7 @@ machines at once (from cron, say).`)
 	for i, f := range res.Flags {
 		out.Flags[i] = flagSyncJSON{Flag: f.Flag, Active: f.Active, Added: f.Added, Removed: f.Removed}
 		if f.Err != nil {
-			msg := f.Err.Error()
+			msg := a.redact.String(f.Err.Error()) // a driver error may echo the DSN
 			out.Flags[i].Error = &msg
 			failed++
 			if first == nil {

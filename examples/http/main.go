@@ -43,8 +43,9 @@ func main() {
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *addr, *db); err != nil {
+	err := run(ctx, *addr, *db)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "http example:", err)
 		os.Exit(1)
 	}

@@ -60,7 +60,7 @@ func Open(target string) (*gorm.DB, error) {
 	if IsPostgres(target) {
 		if strings.Contains(target, "://") {
 			if _, err := url.Parse(target); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrBadTarget, err)
+				return nil, fmt.Errorf("%w: %w", ErrBadTarget, err)
 			}
 		}
 		dialector = postgres.Open(target)

@@ -2,20 +2,14 @@ package testdb
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/mattn/go-sqlite3"
-	"gorm.io/driver/postgres"
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
-
-	"github.com/gowaffle/waffle/internal/dbopen"
 )
 
 // Counter counts the statements a handle sends to the database: every query
@@ -52,42 +46,13 @@ func (c *Counter) add(query string) {
 	c.queries = append(c.queries, query)
 }
 
-var (
-	countingMu  sync.Mutex
-	countingSeq int
-)
-
 // OpenCounting is Open with a Counter of the statements the handle sends.
 func (d *DB) OpenCounting(tb testing.TB) (*gorm.DB, *Counter) {
 	tb.Helper()
 	c := &Counter{}
-	var base driver.Driver
-	if d.Kind == Postgres {
-		base = stdlib.GetDefaultDriver()
-	} else {
-		base = &sqlite3.SQLiteDriver{}
-	}
-	countingMu.Lock()
-	countingSeq++
-	name := fmt.Sprintf("waffle-counting-%s-%d", d.Kind, countingSeq)
-	countingMu.Unlock()
-	sql.Register(name, &countingDriver{base: base, c: c})
-
-	var dialector gorm.Dialector
-	if d.Kind == Postgres {
-		dialector = postgres.New(postgres.Config{DriverName: name, DSN: d.DSN})
-	} else {
-		dialector = &sqlite.Dialector{DriverName: name, DSN: dbopen.SQLiteDSN(d.DSN)}
-	}
-	db, err := gorm.Open(dialector, dbopen.Config())
-	if err != nil {
-		tb.Fatalf("testdb: opening counting %s: %v", d.Kind, err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		tb.Fatalf("testdb: %v", err)
-	}
-	tb.Cleanup(func() { _ = sqlDB.Close() })
+	db := d.OpenWrapped(tb, func(base driver.Driver) driver.Driver {
+		return &countingDriver{base: base, c: c}
+	})
 	c.Reset() // opening may have run statements (gorm's version check)
 	return db, c
 }
@@ -144,7 +109,7 @@ func (cc *countingConn) ExecContext(ctx context.Context, query string, args []dr
 		return nil, driver.ErrSkip
 	}
 	res, err := e.ExecContext(ctx, query, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		cc.c.add(query)
 	}
 	return res, err
@@ -156,7 +121,7 @@ func (cc *countingConn) QueryContext(ctx context.Context, query string, args []d
 		return nil, driver.ErrSkip
 	}
 	rows, err := q.QueryContext(ctx, query, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		cc.c.add(query)
 	}
 	return rows, err

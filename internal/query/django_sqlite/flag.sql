@@ -5,16 +5,15 @@
 -- the library's own (postgres/), which read the columns both schemas share.
 
 -- name: flag_eval_anonymous
--- A visitor with no auth_user key and no groups: the flag's rules only. (The
--- same text as the library's today; Django mode keeps its own, because the
--- library's waffle_flag may grow columns Django's has not.)
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, 0
+-- A visitor with no auth_user key and no groups: the flag's rules only. Django's waffle_flag has
+-- no ramp column: the ramp reads as NULL (none).
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL, 0
 FROM waffle_flag f WHERE f.name = ?1;
 
 -- name: flag_eval_user
 -- An identified user (?2, an auth_user id): listed on the flag, or in one of
 -- its groups by Django's auth_user_groups.
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
     EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
     OR EXISTS (SELECT 1 FROM waffle_flag_groups fg
                JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = ?2
@@ -24,7 +23,7 @@ FROM waffle_flag f WHERE f.name = ?1;
 -- name: flag_eval
 -- As flag_eval_user (?2 NULL when anonymous), or one of the request's extra
 -- group names (?3, a JSON array) names one of the flag's auth_groups.
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
     EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
     OR EXISTS (SELECT 1 FROM waffle_flag_groups fg
                JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = ?2

@@ -6,7 +6,7 @@
 -- whether the user ($2, '' when anonymous) is listed or in a listed group by
 -- stored membership, or whether one of the request's extra group names ($3,
 -- a JSON array, '[]' when none) is listed.
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     ($2::text <> '' AND (
         EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
         OR EXISTS (SELECT 1 FROM waffle_group_member gm

@@ -7,16 +7,16 @@
 
 -- name: flag_eval_anonymous
 -- A visitor with no user ID and no groups: the flag's rules only.
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, FALSE
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp, FALSE
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_eval_user
 -- An identified user ($2) without extra group names: listed, or in a listed
--- group by stored membership. Membership is two lookups (migration 3): the
+-- group by stored membership. Membership is two lookups (schema version 1): the
 -- user's own rows through the (user_id, group_id) index, which holds the rows
 -- not written by the sync; then the flag's WAFFLE_ group, by name, probed
 -- by its primary key (group_id, user_id).
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
     OR EXISTS (SELECT 1 FROM waffle_group_member gm
                JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id

@@ -11,7 +11,7 @@ ON CONFLICT (name) DO NOTHING;
 -- name: group_id
 -- Read in the transaction that adds members: FOR KEY SHARE keeps the group
 -- from being deleted until it commits, as a foreign key from its members
--- would (migration 3).
+-- would (schema version 1).
 SELECT id FROM waffle_group WHERE name = $1 FOR KEY SHARE;
 
 -- name: group_list
@@ -24,7 +24,7 @@ WHERE g.name = $1 ORDER BY m.user_id COLLATE "C";
 
 -- name: user_groups
 -- The rows the sync did not write, through the (user_id, group_id) index,
--- and the WAFFLE_ groups, each probed by its primary key (migration 3).
+-- and the WAFFLE_ groups, each probed by its primary key (schema version 1).
 SELECT name FROM (
   SELECT g.name FROM waffle_group_member m JOIN waffle_group g ON g.id = m.group_id
   WHERE m.user_id = $1 AND NOT m.synced

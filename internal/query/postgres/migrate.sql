@@ -19,4 +19,15 @@ INSERT INTO waffle_schema_version (version, name, applied_at) VALUES ($1, $2, $3
 ON CONFLICT (version) DO NOTHING;
 
 -- name: schema_version_exists
-SELECT to_regclass('waffle_schema_version') IS NOT NULL;
+-- A scan of pg_class, not to_regclass: after waiting on migrate_lock, a
+-- transaction's relation cache may still hold a table another one dropped
+-- meanwhile; a catalog scan sees what the statement's snapshot sees.
+SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class
+               WHERE relname = 'waffle_schema_version' AND relnamespace = current_schema()::regnamespace);
+
+-- name: schema_version_delete
+DELETE FROM waffle_schema_version WHERE version = $1;
+
+-- name: schema_version_drop
+-- Reverting version 1 removes the version table too.
+DROP TABLE IF EXISTS waffle_schema_version;

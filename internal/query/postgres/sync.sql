@@ -32,7 +32,7 @@ SELECT id FROM waffle_group WHERE name = $1 FOR KEY SHARE;
 -- name: sync_group_create
 -- No row back means another writer created it first. FALSE: the new group
 -- holds no stray rows, so sync_group_clear is not needed. Its ID comes from
--- a sequence and was never used, and migration 3's trigger refuses a member
+-- a sequence and was never used, and the schema's trigger refuses a member
 -- of a group that does not exist, as a foreign key would. (A DELETE here
 -- was a sequential scan whenever the members' statistics said the table was
 -- empty, and PostgreSQL kept that plan while a first sync of every flag
@@ -68,7 +68,7 @@ WHERE group_id = $1
 -- statistics still say the group is empty, as during the first sync.
 -- No ON CONFLICT (it made this statement 1.6 times as slow: a speculative
 -- insertion per row), and none needed: every writer of the group's members
--- locks the flag's waffle_flag_sync row (migration 3's triggers), which this
+-- locks the flag's waffle_flag_sync row (the schema's triggers), which this
 -- sync holds. Another writer's rows were therefore committed before the set
 -- difference was read, and are left out of it, or that writer waits for
 -- this sync to commit. (Should it have inserted one of these rows before
@@ -99,7 +99,7 @@ GROUP BY m.user_id;
 -- the group or the state is missing (sync_state_reset then). FOR KEY SHARE
 -- OF g: the group cannot be deleted until the sync commits (see
 -- sync_group_get). FOR NO KEY UPDATE OF s: a statement that changes the
--- flag's windows or members marks this row dirty (migration 3's triggers)
+-- flag's windows or members marks this row dirty (the schema's triggers)
 -- and so waits until this sync commits; one that changed them first has
 -- marked it dirty already.
 SELECT g.id, s.group_id, s.synced_at, s.members, s.dirty,
@@ -114,7 +114,7 @@ FOR KEY SHARE OF g FOR NO KEY UPDATE OF s;
 -- its group deleted since): the flag's group is $2 from now on, compared in
 -- full at this sync. The upsert locks the row, as sync_state does: a
 -- statement that changes the flag's windows or members marks it dirty
--- (migration 3's triggers) and so waits until this sync commits.
+-- (the schema's triggers) and so waits until this sync commits.
 -- In the same statement, the group is attached to the flag (TRUE back:
 -- sync_attach has nothing left to do; FALSE: no members to move, see
 -- sync_hand_move).
@@ -130,7 +130,7 @@ RETURNING TRUE, FALSE;
 -- Never sent here: PostgreSQL keeps the sync's members and those written by
 -- hand in one table, waffle_group_member, and the full comparison removes the
 -- latter directly; sync_state and sync_state_reset report no members to move.
--- SQLite keeps them apart (its migration 4).
+-- SQLite keeps them apart (its schema version 1).
 SELECT $1::bigint WHERE FALSE;
 
 -- name: sync_hand_clear

@@ -7,16 +7,16 @@
 
 -- name: flag_eval_anonymous
 -- A visitor with no user ID and no groups: the flag's rules only.
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, 0
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp, 0
 FROM waffle_flag f WHERE f.name = ?1;
 
 -- name: flag_eval_user
 -- An identified user (?2) without extra group names: listed, or in a listed
--- group by stored membership. Membership is two lookups (migration 3): the
+-- group by stored membership. Membership is two lookups (schema version 1): the
 -- user's groups filled by hand, in waffle_group_member_by_user; then the
 -- flag's WAFFLE_ group, by name, probed by the primary key (group_id,
--- user_id) of waffle_sync_member, which holds a sync's members (migration 4).
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
+-- user_id) of waffle_sync_member, which holds a sync's members (schema version 1).
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
     OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
                JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id

@@ -16,7 +16,7 @@ SELECT id, name, created FROM waffle_group ORDER BY name;
 
 -- name: group_members
 -- One row with a NULL user for an empty group; no row for a missing one.
--- Both member tables (migration 4), each read by its primary key.
+-- Both member tables (schema version 1), each read by its primary key.
 SELECT g.id, m.user_id FROM waffle_group g LEFT JOIN waffle_group_member m ON m.group_id = g.id
 WHERE g.name = ?1
 UNION
@@ -26,8 +26,8 @@ ORDER BY 2;
 
 -- name: user_groups
 -- The groups filled by hand, through waffle_group_member_by_user
--- (migration 3), and the WAFFLE_ groups, each probed by the primary key of
--- waffle_sync_member (migration 4).
+-- (schema version 1), and the WAFFLE_ groups, each probed by the primary key of
+-- waffle_sync_member (schema version 1).
 SELECT g.name FROM waffle_group_member_by_user m JOIN waffle_group g ON g.id = m.group_id
 WHERE m.user_id = ?1
 UNION
@@ -42,7 +42,7 @@ SELECT ?1, value FROM json_each(?2) WHERE true
 ON CONFLICT DO NOTHING;
 
 -- name: group_members_remove
--- From both member tables (migration 4), through their view.
+-- From both member tables (schema version 1), through their view.
 DELETE FROM waffle_group_member_all WHERE group_id = ?1 AND user_id IN (SELECT value FROM json_each(?2));
 
 -- name: group_delete_members

@@ -20,3 +20,10 @@ ON CONFLICT (version) DO NOTHING;
 
 -- name: schema_version_exists
 SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'waffle_schema_version');
+
+-- name: schema_version_delete
+DELETE FROM waffle_schema_version WHERE version = ?;
+
+-- name: schema_version_drop
+-- Reverting version 1 removes the version table too.
+DROP TABLE IF EXISTS waffle_schema_version;

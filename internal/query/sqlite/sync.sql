@@ -1,5 +1,5 @@
 -- SyncMembership: the WAFFLE_<flag> groups follow the active time windows.
--- The sync writes its group's members to waffle_sync_member (migration 4),
+-- The sync writes its group's members to waffle_sync_member (schema version 1),
 -- which has no insert trigger.
 -- Every statement of one flag runs in one transaction, after sync_lock. A
 -- window is active at ?3 when start_at <= ?3 AND (end_at IS NULL OR end_at > ?3).
@@ -42,7 +42,7 @@ RETURNING id, TRUE;
 -- A group the sync just created starts empty: rows of its ID that the
 -- foreign key would have refused (a connection without foreign_keys=on
 -- stores them, and SQLite reuses a deleted group's ID) go from both member
--- tables (migration 4), so that the group's members are exactly those the
+-- tables (schema version 1), so that the group's members are exactly those the
 -- sync adds.
 DELETE FROM waffle_group_member_all WHERE group_id = ?1;
 
@@ -188,7 +188,7 @@ ON CONFLICT (group_id, user_id) DO NOTHING;
 
 -- name: sync_user_remove
 -- From both member tables (a member written by hand too), through their
--- view (migration 4).
+-- view (schema version 1).
 DELETE FROM waffle_group_member_all WHERE group_id = ?1 AND user_id = ?2;
 
 -- name: sync_savepoint
