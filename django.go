@@ -181,6 +181,9 @@ func (s *Store) djangoValidate(r record) error {
 	}
 	switch rec := r.(type) {
 	case *Flag:
+		if rec.Ramp != nil {
+			return errDjangoRamp(name)
+		}
 		if rec.Percent != nil {
 			if err := djangoCheckPercent(kind, name, *rec.Percent, djangoMaxFlagPercent); err != nil {
 				return err
@@ -192,6 +195,22 @@ func (s *Store) djangoValidate(r record) error {
 		return s.djangoCheckGroups(kind, name, rec.Groups)
 	case *Sample:
 		return djangoCheckPercent(kind, name, rec.Percent, 100)
+	}
+	return nil
+}
+
+// errDjangoRamp is the *ValueError of a ramp in Django mode: django-waffle's
+// waffle_flag has no column to keep it in.
+func errDjangoRamp(name string) error {
+	return &ValueError{Kind: "flag", Name: name, Field: "ramp",
+		Reason: "Django's waffle_flag has no ramp column: ramps are not available in Django mode (docs/django.md)"}
+}
+
+// djangoOmitColumns returns the columns of r's model that Django's table
+// lacks, for Save to leave out: in Django mode a flag's ramp.
+func (s *Store) djangoOmitColumns(r record) []string {
+	if _, ok := r.(*Flag); ok && s.cfg.Django != nil {
+		return []string{"ramp"}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package waffle
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -132,16 +133,17 @@ func Save[T any, PT interface {
 		if err := stmt.Parse(rec); err != nil {
 			return err
 		}
+		omit := s.djangoOmitColumns(r)
 		var update []string
 		for _, col := range stmt.Schema.DBNames {
-			if col != "id" && col != "name" && col != "created" {
+			if col != "id" && col != "name" && col != "created" && !slices.Contains(omit, col) {
 				update = append(update, col)
 			}
 		}
 		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "name"}},
 			DoUpdates: clause.AssignmentColumns(update),
-		}).Omit("id").Create(rec).Error
+		}).Omit(append(omit, "id")...).Create(rec).Error
 		if err != nil {
 			return err
 		}

@@ -25,3 +25,20 @@ CREATE TABLE IF NOT EXISTS waffle_flag_member (
 );
 CREATE INDEX IF NOT EXISTS waffle_flag_member_flag_user_idx ON waffle_flag_member (flag_id, user_id);
 CREATE INDEX IF NOT EXISTS waffle_flag_member_user_idx ON waffle_flag_member (user_id);
+
+-- The audit trail (docs/audit.md), as in the library's version 3: one row
+-- per change made through the library, written in the change's transaction.
+-- Changes made in Django's admin write none.
+CREATE TABLE IF NOT EXISTS waffle_audit (
+    id     BIGSERIAL PRIMARY KEY,
+    at     TIMESTAMPTZ NOT NULL,
+    actor  TEXT NOT NULL DEFAULT '',
+    action TEXT NOT NULL,
+    kind   TEXT NOT NULL,
+    name   TEXT NOT NULL,
+    before TEXT,
+    after  TEXT
+);
+CREATE INDEX IF NOT EXISTS waffle_audit_name_idx ON waffle_audit (name, id);
+CREATE INDEX IF NOT EXISTS waffle_audit_actor_idx ON waffle_audit (actor, id);
+CREATE INDEX IF NOT EXISTS waffle_audit_at_idx ON waffle_audit (at);
