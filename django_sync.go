@@ -99,7 +99,12 @@ func (s *Store) djangoSyncFlag(ctx context.Context, ex execer, name string, fs *
 		return err
 	}
 	fs.Active, fs.Added, fs.Removed = active, int(added), int(removed)
-	return nil
+	if added == 0 && removed == 0 {
+		return nil
+	}
+	// The same entry as the default mode's sync (docs/audit.md).
+	return s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: name,
+		after: map[string]any{"active": active, "added": added, "removed": removed}})
 }
 
 // djangoSyncUser is SyncUserMembership in Django mode: user (an auth_user
@@ -123,8 +128,15 @@ func (s *Store) djangoSyncUser(ctx context.Context, flag, user string) (bool, er
 		if active {
 			stmt = "django_sync_user_add"
 		}
-		_, err = s.exec(ctx, ex, stmt, groupID, uid)
-		return err
+		changed, err := s.execCount(ctx, ex, stmt, groupID, uid)
+		if err != nil || changed == 0 {
+			return err
+		}
+		counts := map[string]any{"user": user, "added": 0, "removed": 1}
+		if active {
+			counts["added"], counts["removed"] = 1, 0
+		}
+		return s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: flag, after: counts})
 	})
 	if err != nil {
 		var nf *NotFoundError

@@ -448,3 +448,91 @@ func rawTimes(ctx context.Context, s *Store, table string) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// TestDjangoAudit: in Django mode every change made through the library
+// writes its audit entry in its transaction, on Django's tables as on the
+// library's own, and a change that changes nothing writes none.
+func TestDjangoAudit(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 4, 17, 30, 15, 0, time.UTC)
+	cfg := &Config{Now: func() time.Time { return now }}
+	eachDjangoDB(t, djangotest.Options{}, cfg, func(t *testing.T, h *djangoHarness) {
+		ctx := WithActor(context.Background(), "ops")
+		s := h.s
+		h.django.Run(t, "write", map[string]any{"users": []map[string]any{{"id": "7"}, {"id": "8"}}}, nil)
+		require.NoError(t, s.SetSwitch(ctx, "sw", true))
+		require.NoError(t, s.SetSwitch(ctx, "sw", true)) // no change, no entry
+		require.NoError(t, s.SetSwitch(ctx, "sw", false))
+		require.NoError(t, s.SetSample(ctx, "sm", 12.5))
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "f", Users: []string{"7"}, Groups: []string{"g"}}))
+		require.NoError(t, s.AddFlagUsers(ctx, "f", "8"))
+		require.NoError(t, s.AddGroupMembers(ctx, "g", "7"))
+		require.NoError(t, s.Set(ctx, "color", "blue"))
+		_, err := s.AddWindow(ctx, FlagMember{Flag: "f", User: "8", Start: now.Add(-time.Hour)})
+		require.NoError(t, err)
+		_, err = s.SyncMembership(ctx, "f")
+		require.NoError(t, err)
+		active, err := s.SyncUserMembership(ctx, "f", "8") // already a member: no entry
+		require.NoError(t, err)
+		require.True(t, active)
+		require.NoError(t, s.DeleteSwitch(ctx, "sw"))
+
+		entries, err := s.History(ctx, HistoryFilter{})
+		require.NoError(t, err)
+		var got []string
+		for i := len(entries) - 1; i >= 0; i-- {
+			e := entries[i]
+			require.Equal(t, "ops", e.Actor)
+			require.True(t, e.At.Equal(now), "entry %d at %v", e.ID, e.At)
+			got = append(got, e.Action+" "+e.Kind+" "+e.Name)
+		}
+		require.Equal(t, []string{
+			"create switch sw", "update switch sw", "create sample sm",
+			"create group g", "create flag f", "update flag f", "update group g",
+			"create string_flag color", "create window f", "sync flag f", "delete switch sw",
+		}, got)
+		byAction := map[string]HistoryEntry{}
+		for _, e := range entries {
+			byAction[e.Action+" "+e.Kind] = e
+		}
+		require.JSONEq(t, `{"active":true}`, string(byAction["update switch"].Before))
+		require.JSONEq(t, `{"active":false}`, string(byAction["update switch"].After))
+		require.JSONEq(t, `{"percent":12.5,"note":""}`, string(byAction["create sample"].After))
+		require.JSONEq(t, `{"active":1,"added":1,"removed":0}`, string(byAction["sync flag"].After))
+
+		// Django sees the changes the entries describe.
+		r := h.read(t)
+		require.Equal(t, []string{"7"}, r.group("g"))
+	})
+}
+
+// TestDjangoRamp: Django's waffle_flag has no ramp column, so a ramp in
+// Django mode is a *ValueError naming the field and nothing is written;
+// a flag saved without one keeps its percent.
+func TestDjangoRamp(t *testing.T) {
+	t.Parallel()
+	eachDjangoDB(t, djangotest.Options{}, nil, func(t *testing.T, h *djangoHarness) {
+		ctx := context.Background()
+		s := h.s
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "f", Percent: ptr(40.0)}))
+		ramp := LinearRamp(time.Now(), time.Now().Add(time.Hour), 0, 100)
+		for _, err := range []error{
+			s.SetFlagRamp(ctx, "f", ramp),
+			s.SetFlagRamp(ctx, "f", nil),
+			s.SaveFlag(ctx, &Flag{Name: "f", Percent: ptr(10.0), Ramp: ramp}),
+		} {
+			var ve *ValueError
+			require.ErrorAs(t, err, &ve)
+			require.Equal(t, "ramp", ve.Field)
+			require.Equal(t, "f", ve.Name)
+			require.Contains(t, err.Error(), "Django mode")
+		}
+		f, err := s.GetFlag(ctx, "f")
+		require.NoError(t, err)
+		require.Nil(t, f.Ramp)
+		require.Equal(t, 40.0, *f.Percent)
+		entries, err := s.History(ctx, HistoryFilter{Name: "f"})
+		require.NoError(t, err)
+		require.Len(t, entries, 1) // the create only
+	})
+}
