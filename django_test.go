@@ -148,11 +148,31 @@ func TestDjangoMigrate(t *testing.T) {
 		v, err := s.Get(ctx, "color")
 		require.NoError(t, err)
 		require.Equal(t, "blue", v.String())
-		for _, own := range []string{"waffle_group", "waffle_flag_user", "waffle_flag_group", "waffle_group_member"} {
+		exists := func(table string) bool {
 			var ok bool
-			require.NoError(t, s.pool().QueryRowContext(ctx, s.djangoStmt("django_table_exists"), own).Scan(&ok))
-			require.False(t, ok, "Django mode created the library's %s", own)
+			require.NoError(t, s.pool().QueryRowContext(ctx, s.djangoStmt("django_table_exists"), table).Scan(&ok))
+			return ok
 		}
+		for _, own := range []string{"waffle_group", "waffle_flag_user", "waffle_flag_group", "waffle_group_member"} {
+			require.False(t, exists(own), "Django mode created the library's %s", own)
+		}
+		require.True(t, exists("waffle_audit"))
+
+		// Down drops the library's own tables only; up makes them again.
+		res, err := s.MigrateDown(ctx, 0)
+		require.NoError(t, err)
+		require.Len(t, res.Versions, 1)
+		require.Equal(t, 0, res.Current)
+		for _, own := range []string{"waffle_string_flag", "waffle_flag_member", "waffle_audit"} {
+			require.False(t, exists(own), "MigrateDown left %s", own)
+		}
+		for _, dt := range djangoTables {
+			require.True(t, exists(dt.table), "MigrateDown dropped Django's %s", dt.table)
+		}
+		res, err = s.MigrateUp(ctx, 0)
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Current)
+		require.True(t, exists("waffle_audit"))
 
 		// A Django table dropped later is named.
 		_, err = s.pool().ExecContext(ctx, "DROP TABLE waffle_window_flagmember")
