@@ -132,11 +132,10 @@ type diffRequest struct {
 }
 
 type diffGen struct {
-	rnd      *rand.Rand
-	users    map[string]diffUser
-	userIDs  []string
-	flags    []diffFlag
-	percents []string
+	rnd     *rand.Rand
+	users   map[string]diffUser
+	userIDs []string
+	flags   []diffFlag
 }
 
 var diffGroups = []string{"g1", "g2", "g3", "g4"}
