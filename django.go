@@ -79,12 +79,13 @@ func (e *DjangoSchemaError) Error() string {
 
 func (e *DjangoSchemaError) Unwrap() error { return ErrDjangoSchema }
 
-// checkSchemaOwner runs at the start of Migrate: in Django mode every table
-// of Django's is there; in the default mode, none of django-waffle's.
+// checkSchemaOwner runs at the start of MigrateUp, on the primary: in Django
+// mode every table of Django's is there; in the default mode, none of
+// django-waffle's.
 func (s *Store) checkSchemaOwner(ctx context.Context) error {
 	exists := func(table string) (bool, error) {
 		var ok bool
-		err := s.pool().QueryRowContext(ctx, s.djangoStmt("django_table_exists"), table).Scan(&ok)
+		err := s.writePool().QueryRowContext(ctx, s.djangoStmt("django_table_exists"), table).Scan(&ok)
 		return ok, err
 	}
 	if s.cfg.Django != nil {

@@ -22,7 +22,7 @@ func (s *Store) djangoSync(ctx context.Context, flags []string) (SyncResult, err
 	res := SyncResult{At: s.now()}
 	if len(flags) == 0 {
 		var err error
-		if flags, err = scanStrings(ctx, s, s.pool(), "django_flag_names"); err != nil {
+		if flags, err = scanStrings(ctx, s, s.writePool(), "django_flag_names"); err != nil {
 			return res, opError("listing", "flags to sync", "", err)
 		}
 	}
