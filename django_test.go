@@ -556,3 +556,25 @@ func TestDjangoRamp(t *testing.T) {
 		require.Len(t, entries, 1) // the create only
 	})
 }
+
+// Django mode's versions come in up/down pairs with the same numbers and
+// names in both dialects, named apart from the library's own.
+func TestDjangoMigrations(t *testing.T) {
+	t.Parallel()
+	pg, err := DjangoMigrations("postgres")
+	require.NoError(t, err)
+	lite, err := DjangoMigrations("sqlite")
+	require.NoError(t, err)
+	require.Len(t, lite, len(pg))
+	for i, m := range pg {
+		require.Equal(t, i+1, m.Version)
+		require.Equal(t, m.Name, lite[i].Name)
+		require.True(t, strings.HasPrefix(m.Name, "django_"), m.Name)
+		for _, mm := range []Migration{m, lite[i]} {
+			require.NotEmpty(t, strings.TrimSpace(mm.Up))
+			require.NotEmpty(t, strings.TrimSpace(mm.Down))
+		}
+	}
+	_, err = DjangoMigrations("mysql")
+	require.ErrorIs(t, err, ErrUnsupportedDatabase)
+}
