@@ -260,34 +260,34 @@ func historyPlan(b *testing.B, d *benchDB, stmt string, f waffle.HistoryFilter) 
 	args := []any{before, f.Kind, f.Name, f.Actor, at(f.Since), at(f.Until), f.Limit}
 	q := query.For(d.store.Dialect()).SQL(stmt)
 	var rowsText strings.Builder
-	collect := func(rows *sql.Rows, cols int) {
-		defer rows.Close()
-		for rows.Next() {
-			vals := make([]any, cols)
-			ptrs := make([]any, cols)
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			require.NoError(b, rows.Scan(ptrs...))
-			fmt.Fprintln(&rowsText, vals[cols-1])
+	lastColumn := func(rows *sql.Rows) error {
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
 		}
-		require.NoError(b, rows.Err())
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		fmt.Fprintln(&rowsText, vals[len(cols)-1])
+		return nil
 	}
+	ctx := context.Background()
 	if d.kind == testdb.SQLite {
-		rows, err := d.sqlDB.Query("EXPLAIN QUERY PLAN "+q, args...)
-		require.NoError(b, err)
-		collect(rows, 4)
+		scanEach(ctx, b, d.sqlDB, "EXPLAIN QUERY PLAN "+q, args, lastColumn)
 		return rowsText.String()
 	}
-	conn, err := d.sqlDB.Conn(context.Background())
+	conn, err := d.sqlDB.Conn(ctx)
 	require.NoError(b, err)
 	defer conn.Close()
 	types := "(bigint, text, text, text, timestamptz, timestamptz, int)"
-	_, err = conn.ExecContext(context.Background(), "PREPARE waffle_history"+types+" AS "+q)
+	_, err = conn.ExecContext(ctx, "PREPARE waffle_history"+types+" AS "+q)
 	require.NoError(b, err)
-	defer func() { _, _ = conn.ExecContext(context.Background(), "DEALLOCATE waffle_history") }()
-	rows, err := conn.QueryContext(context.Background(), "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE waffle_history("+pgLiterals(args)+")")
-	require.NoError(b, err)
-	collect(rows, 1)
+	defer func() { _, _ = conn.ExecContext(ctx, "DEALLOCATE waffle_history") }()
+	scanEach(ctx, b, conn, "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE waffle_history("+pgLiterals(args)+")", nil, lastColumn)
 	return rowsText.String()
 }
