@@ -50,6 +50,14 @@ type Config struct {
 	// Defaults to false.
 	CreateMissingSwitches bool
 
+	// ErrorLogInterval is how often the reads without an error branch
+	// ([Store.FlagIsActiveOr] and its siblings) log a failure for one name
+	// and one kind of error; the records held back in between are counted
+	// in the next one's "suppressed" attribute.
+	//
+	// Defaults to one minute. Negative values are invalid.
+	ErrorLogInterval time.Duration
+
 	// FlagDefault is what [Store.FlagIsActive] returns for a flag that does
 	// not exist.
 	//
@@ -213,6 +221,12 @@ func (cfg *Config) withDefaults() (Config, error) {
 	}
 	if c.Cookie.SameSite < 0 || c.Cookie.SameSite > http.SameSiteNoneMode {
 		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
+	}
+	if c.ErrorLogInterval < 0 {
+		return c, &ConfigError{Field: "ErrorLogInterval", Reason: "must not be negative, got " + c.ErrorLogInterval.String()}
+	}
+	if c.ErrorLogInterval == 0 {
+		c.ErrorLogInterval = time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

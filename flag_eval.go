@@ -15,16 +15,32 @@ import (
 //
 // The first decisive rule wins: a missing flag is Config.FlagDefault (logged
 // and created as the Config says); then Config.Override's query parameter;
-// Everyone; with Testing, the testing parameter, header or cookie; Languages;
-// Authenticated, Staff, Superusers, Users and Groups; Percent (an identified
+// Everyone; with Testing, the testing parameter, header or cookie; Users and
+// Groups; Superusers, Staff, Authenticated; Languages; Percent (an identified
 // user's deterministic bucket, or an anonymous visitor's cookie or draw);
-// else off. docs/flags.md gives the order in full.
+// else off. docs/flags.md gives the order in full; [Store.FlagDetail] says
+// which rule decided.
 //
 // One SQL statement per call (two when a missing flag is created); an
 // invalid name sends none and returns a *NameError.
 func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
+	d, err := s.evalFlag(ctx, name, false)
+	return d.Active, err
+}
+
+// FlagDetail evaluates the flag called name as [Store.FlagIsActive] does,
+// with the same single statement, and also says why: the rule that decided,
+// the group that matched, the percent used, and the flag's note and
+// modified time. On an error, Active is false and Reason is [ReasonError].
+func (s *Store) FlagDetail(ctx context.Context, name string) (FlagDetail, error) {
+	return s.evalFlag(ctx, name, true)
+}
+
+// evalFlag is FlagIsActive and FlagDetail. Without detail the statement
+// computes no group name, note or modified time: nothing to allocate.
+func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDetail, error) {
 	if err := ValidateName("flag", name); err != nil {
-		return false, err
+		return FlagDetail{Reason: ReasonError}, err
 	}
 	u := userFrom(ctx)
 	var userID string
@@ -42,22 +58,30 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	var row *sql.Row
 	switch {
 	case len(groups) > 0:
-		row = s.queryRow(ctx, "flag_eval", name, userID, jsonStringArray(groups, true))
+		row = s.queryRow(ctx, "flag_eval", name, userID, jsonStringArray(groups, true), detail)
 	case userID != "":
-		row = s.queryRow(ctx, "flag_eval_user", name, userID)
+		row = s.queryRow(ctx, "flag_eval_user", name, userID, detail)
 	default:
-		row = s.queryRow(ctx, "flag_eval_anonymous", name)
+		row = s.queryRow(ctx, "flag_eval_anonymous", name, detail)
 	}
 	var r flagRow
 	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.member)
+		&r.languages, &r.rollout, &r.member, &r.via, &r.note, &r.modified)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
 	if err != nil {
-		return false, opError("reading", "flag", name, err)
+		return FlagDetail{Reason: ReasonError}, opError("reading", "flag", name, err)
 	}
-	return s.decide(ctx, name, &r, u), nil
+	d := FlagDetail{Note: r.note.String, Modified: r.modified.t}
+	d.Active, d.Reason = s.decide(ctx, name, &r, u)
+	switch d.Reason {
+	case ReasonGroup:
+		d.Group = r.via.String
+	case ReasonPercentCookie, ReasonPercentBucket, ReasonPercentDraw, ReasonRollout:
+		d.Percent = r.percent.Float64
+	}
+	return d, nil
 }
 
 // flagRow is what flag_eval returns.
@@ -70,11 +94,23 @@ type flagRow struct {
 	authenticated bool
 	languages     string
 	rollout       bool
-	member        bool // the user is listed, or in a listed group
+	member        bool           // the user is listed, or in a listed group (not asked for the detail)
+	via           sql.NullString // asked for the detail: NULL no match, "" listed user, else the group
+	note          sql.NullString // asked for the detail
+	modified      scanTime       // asked for the detail
+}
+
+// listed reports whether step 6's membership matched, and whether by the
+// user's ID (else by a group).
+func (r *flagRow) listed() (match, byUser bool) {
+	if r.via.Valid {
+		return true, r.via.String == ""
+	}
+	return r.member, true
 }
 
 // decide runs steps 2 to 8 on a flag that exists.
-func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bool {
+func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) (bool, Reason) {
 	st := requestStateFrom(ctx)
 	var req *requestInput
 	if st != nil && st.req != nil {
@@ -83,29 +119,31 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 
 	// 2. Override.
 	if on, ok := s.overrideDecision(name, req); ok {
-		return on
+		return on, ReasonOverride
 	}
 
 	// 3. Everyone.
 	if r.everyone.Valid {
-		return r.everyone.Bool
+		if r.everyone.Bool {
+			return true, ReasonEveryoneOn
+		}
+		return false, ReasonEveryoneOff
 	}
 
 	// 4. Testing.
 	if r.testing && req != nil {
-		if on, ok := s.testDecision(name, req); ok {
-			return on
+		if on, why := s.testDecision(name, req); why != "" {
+			return on, why
 		}
 	}
 
-	// 5. Languages.
-	if r.languages != "" && languageListed(r.languages, LanguageFrom(ctx)) {
-		return true
+	// 5 and 6. Users and groups, the user's attributes, languages: each
+	// only turns the flag on, so their order decides only the reason.
+	if why := userRulesMatch(r, u); why != "" {
+		return true, why
 	}
-
-	// 6. User rules.
-	if r.member || userRulesMatch(r, u) {
-		return true
+	if r.languages != "" && languageListed(r.languages, LanguageFrom(ctx)) {
+		return true, ReasonLanguage
 	}
 
 	// 7. Percent.
@@ -114,7 +152,7 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 	}
 
 	// 8.
-	return false
+	return false, ReasonNoMatch
 }
 
 // overrideDecision is step 2: the flag's name as a query parameter, when
@@ -128,13 +166,27 @@ func (s *Store) overrideDecision(name string, req *requestInput) (on, ok bool) {
 	return v == "1", found
 }
 
-// userRulesMatch is step 6's attribute rules: authenticated, staff,
-// superusers, each against the user's own attribute.
-func userRulesMatch(r *flagRow, u *User) bool {
-	if u == nil {
-		return false
+// userRulesMatch is step 6: the user listed or in a listed group, then
+// superusers, staff, authenticated, each against the user's own attribute.
+// It returns the rule that matched, or "".
+func userRulesMatch(r *flagRow, u *User) Reason {
+	if match, byUser := r.listed(); match {
+		if byUser {
+			return ReasonUser
+		}
+		return ReasonGroup
 	}
-	return r.authenticated && u.Authenticated || r.staff && u.Staff || r.superusers && u.Superuser
+	switch {
+	case u == nil:
+		return ""
+	case r.superusers && u.Superuser:
+		return ReasonSuperuser
+	case r.staff && u.Staff:
+		return ReasonStaff
+	case r.authenticated && u.Authenticated:
+		return ReasonAuthenticated
+	}
+	return ""
 }
 
 // requestInput is the request the middleware put in the context.
@@ -144,15 +196,15 @@ func (ri *requestInput) hasQuery() bool   { return ri.st.req.URL != nil && ri.st
 func (ri *requestInput) rawQuery() string { return ri.st.req.URL.RawQuery }
 
 // testDecision is step 4: the testing query parameter, header or cookie.
-// ok is false when none of them is there.
-func (s *Store) testDecision(name string, req *requestInput) (on, ok bool) {
+// why is "" when none of them is there.
+func (s *Store) testDecision(name string, req *requestInput) (on bool, why Reason) {
 	r := req.st.req
 	form := ""
 	if req.hasQuery() {
 		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, name, false)
 		if v, found := lookupQuery(req.rawQuery(), &m); found {
 			req.st.recordTest(name, v == "1")
-			return v == "1", true
+			return v == "1", ReasonTestingQuery
 		}
 	}
 	if len(r.Header) > 0 {
@@ -160,7 +212,7 @@ func (s *Store) testDecision(name string, req *requestInput) (on, ok bool) {
 		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, true)
 		if v, found := lookupHeader(r, &m); found {
 			req.st.recordTest(name, v == "1")
-			return v == "1", true
+			return v == "1", ReasonTestingHeader
 		}
 	}
 	if hasCookies(r) {
@@ -169,49 +221,63 @@ func (s *Store) testDecision(name string, req *requestInput) (on, ok bool) {
 		}
 		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, false)
 		if v, found := lookupCookie(r, &m); found {
-			return v == "True", true
+			return v == "True", ReasonTestingCookie
 		}
 	}
-	return false, false
+	return false, ""
 }
 
 // percentDecision is step 7, for a flag whose percent is above 0.
-func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestState) bool {
+func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestState) (bool, Reason) {
 	if st != nil {
-		if on, ok := st.memo(name); ok {
-			return on
+		if d, ok := st.memo(name); ok {
+			return d.active, d.reason
 		}
 	}
 	percent := r.percent.Float64
 	if u != nil && u.ID != "" {
 		// Deterministic: no memo needed (the answer is the same on every
 		// call) and no cookie.
-		return percentBucket(name, u.ID) < percent
+		return percentBucket(name, u.ID) < percent, ReasonPercentBucket
 	}
 	if st != nil && st.req != nil && hasCookies(st.req) {
 		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(name), false)
 		if v, ok := lookupCookie(st.req, &m); ok {
 			on := v == "True"
-			st.recordPercent(name, on, r.rollout) // refreshes the cookie
-			return on
+			why := percentReason(ReasonPercentCookie, on, r.rollout)
+			st.recordPercent(name, on, r.rollout, why) // refreshes the cookie
+			return on, why
 		}
 	}
 	on := s.cfg.Rand()*100 < percent
+	why := percentReason(ReasonPercentDraw, on, r.rollout)
 	if st != nil {
-		st.recordPercent(name, on, r.rollout)
+		st.recordPercent(name, on, r.rollout, why)
 	}
-	return on
+	return on, why
+}
+
+// percentReason is why, or ReasonRollout for an anonymous visitor's off in
+// rollout mode (a session cookie: drawn again next session).
+func percentReason(why Reason, on, rollout bool) Reason {
+	if !on && rollout {
+		return ReasonRollout
+	}
+	return why
 }
 
 // missingFlag is step 1.
-func (s *Store) missingFlag(ctx context.Context, name string) (bool, error) {
+func (s *Store) missingFlag(ctx context.Context, name string) (FlagDetail, error) {
+	d := FlagDetail{Active: s.cfg.FlagDefault, Missing: true, Reason: ReasonMissingDefault}
 	s.logMissing(ctx, s.cfg.LogMissingFlags, "flag", name)
 	if s.cfg.CreateMissingFlags {
 		if _, err := s.exec(ctx, s.pool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
-			return s.cfg.FlagDefault, opError("creating missing", "flag", name, err)
+			d.Reason = ReasonError
+			return d, opError("creating missing", "flag", name, err)
 		}
+		d.Reason = ReasonMissingCreated
 	}
-	return s.cfg.FlagDefault, nil
+	return d, nil
 }
 
 // storableUserID reports whether id passes validateUserID, without

@@ -36,7 +36,7 @@ func decide(r *http.Request, ds ...decision) {
 		if d.testing {
 			st.recordTest(d.flag, d.active)
 		} else {
-			st.recordPercent(d.flag, d.active, d.rollout)
+			st.recordPercent(d.flag, d.active, d.rollout, ReasonPercentDraw)
 		}
 	}
 }

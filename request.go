@@ -27,7 +27,8 @@ type requestState struct {
 // percentDecision is one flag's percent result in a request.
 type percentDecision struct {
 	active  bool
-	rollout bool // an off result is then a session cookie
+	rollout bool   // an off result is then a session cookie
+	reason  Reason // the cookie or the draw, for FlagDetail
 }
 
 type requestKey struct{}
@@ -45,21 +46,21 @@ func requestStateFrom(ctx context.Context) *requestState {
 }
 
 // recordPercent remembers a percent decision for the memo and the cookie.
-func (st *requestState) recordPercent(name string, active, rollout bool) {
+func (st *requestState) recordPercent(name string, active, rollout bool, why Reason) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.percent == nil {
 		st.percent = map[string]percentDecision{}
 	}
-	st.percent[name] = percentDecision{active: active, rollout: rollout}
+	st.percent[name] = percentDecision{active: active, rollout: rollout, reason: why}
 }
 
 // memo returns the percent decision already taken for name in this request.
-func (st *requestState) memo(name string) (active, ok bool) {
+func (st *requestState) memo(name string) (d percentDecision, ok bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	d, ok := st.percent[name]
-	return d.active, ok
+	d, ok = st.percent[name]
+	return d, ok
 }
 
 // recordTest remembers a testing-mode decision from the query or a header.

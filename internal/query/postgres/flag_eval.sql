@@ -6,8 +6,10 @@
 -- subquery that cannot match.
 
 -- name: flag_eval_anonymous
--- A visitor with no user ID and no groups: the flag's rules only.
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, FALSE
+-- A visitor with no user ID and no groups: the flag's rules only. $2 asks
+-- for the detail (note and modified).
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, FALSE,
+    NULL, CASE WHEN $2::boolean THEN f.note END, CASE WHEN $2::boolean THEN f.modified END
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_eval_user
@@ -16,13 +18,28 @@ FROM waffle_flag f WHERE f.name = $1;
 -- user's own rows through the (user_id, group_id) index, which holds the rows
 -- not written by the sync; then the flag's WAFFLE_ group, by name, probed
 -- by its primary key (group_id, user_id).
+-- $3 asks for the detail: member is then FALSE, and via says who matched:
+-- NULL nobody, '' the listed user, else the name of the group.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
-    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
-    OR EXISTS (SELECT 1 FROM waffle_group_member gm
-               JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
-               WHERE gm.user_id = $2::text AND NOT gm.synced)
-    OR EXISTS (SELECT 1 FROM waffle_group g
-               JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-               JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
-               WHERE g.name = 'WAFFLE_' || f.name)
+    CASE WHEN $3::boolean THEN FALSE ELSE (
+        EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
+        OR EXISTS (SELECT 1 FROM waffle_group_member gm
+                   JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+                   WHERE gm.user_id = $2::text AND NOT gm.synced)
+        OR EXISTS (SELECT 1 FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
+                   WHERE g.name = 'WAFFLE_' || f.name)) END,
+    CASE WHEN $3::boolean THEN
+        CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN ''
+        ELSE COALESCE((SELECT g.name FROM waffle_group_member gm
+                   JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+                   JOIN waffle_group g ON g.id = gm.group_id
+                   WHERE gm.user_id = $2::text AND NOT gm.synced ORDER BY g.name LIMIT 1),
+            (SELECT g.name FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
+                   WHERE g.name = 'WAFFLE_' || f.name)) END
+    END,
+    CASE WHEN $3::boolean THEN f.note END, CASE WHEN $3::boolean THEN f.modified END
 FROM waffle_flag f WHERE f.name = $1;

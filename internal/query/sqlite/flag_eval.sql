@@ -6,8 +6,10 @@
 -- subquery that cannot match.
 
 -- name: flag_eval_anonymous
--- A visitor with no user ID and no groups: the flag's rules only.
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, 0
+-- A visitor with no user ID and no groups: the flag's rules only. ?2 asks
+-- for the detail (note and modified).
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, 0,
+    NULL, CASE WHEN ?2 THEN f.note END, CASE WHEN ?2 THEN f.modified END
 FROM waffle_flag f WHERE f.name = ?1;
 
 -- name: flag_eval_user
@@ -16,13 +18,28 @@ FROM waffle_flag f WHERE f.name = ?1;
 -- user's groups filled by hand, in waffle_group_member_by_user; then the
 -- flag's WAFFLE_ group, by name, probed by the primary key (group_id,
 -- user_id) of waffle_sync_member, which holds a sync's members (schema version 1).
+-- ?3 asks for the detail: member is then 0, and via says who matched:
+-- NULL nobody, '' the listed user, else the name of the group.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
-    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
-    OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
-               JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
-               WHERE bu.user_id = ?2)
-    OR EXISTS (SELECT 1 FROM waffle_group g
-               JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-               JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
-               WHERE g.name = 'WAFFLE_' || f.name)
+    CASE WHEN ?3 THEN 0 ELSE (
+        EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
+        OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
+                   JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
+                   WHERE bu.user_id = ?2)
+        OR EXISTS (SELECT 1 FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
+                   WHERE g.name = 'WAFFLE_' || f.name)) END,
+    CASE WHEN ?3 THEN
+        CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN ''
+        ELSE COALESCE((SELECT g.name FROM waffle_group_member_by_user bu
+                   JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
+                   JOIN waffle_group g ON g.id = bu.group_id
+                   WHERE bu.user_id = ?2 ORDER BY g.name LIMIT 1),
+            (SELECT g.name FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
+                   WHERE g.name = 'WAFFLE_' || f.name)) END
+    END,
+    CASE WHEN ?3 THEN f.note END, CASE WHEN ?3 THEN f.modified END
 FROM waffle_flag f WHERE f.name = ?1;
