@@ -53,10 +53,10 @@ lint: ## golangci-lint (.golangci.yml, installed at the pinned version when miss
 		$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) || exit 1; \
 	fi
 	@if [ -f go.work ]; then mods=$$($(GO) list -m -f '{{.Dir}}'); else mods=.; fi; \
-	for m in $$mods; do \
+	rc=0; for m in $$mods; do \
 		echo "golangci-lint run ./... in $$m"; \
-		( cd "$$m" && $(GOLANGCI_LINT) run ./... ) || exit 1; \
-	done
+		( cd "$$m" && $(GOLANGCI_LINT) run ./... ) || rc=1; \
+	done; exit $$rc
 
 fuzz: ## run each Fuzz* target of the root package for FUZZTIME (the library's fuzz targets live there)
 	@list=$$($(GO) test -list '^Fuzz' .) || { echo "$$list" >&2; exit 1; }; \

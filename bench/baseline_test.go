@@ -84,7 +84,7 @@ func (bb *baselineBatch) write(ctx context.Context, names []string, values []*st
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // after Commit: sql.ErrTxDone
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	args := make([]any, 0, 1+2*batchRows)
 	for start := 0; start < len(names); start += batchRows {
@@ -100,7 +100,8 @@ func (bb *baselineBatch) write(ctx context.Context, names []string, values []*st
 		for i := start; i < end; i++ {
 			args = append(args, names[i], values[i])
 		}
-		if _, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
+		// A transaction's statement closes with the transaction.
+		if _, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, args...); err != nil { //nolint:sqlclosecheck // closed by Commit or Rollback
 			return err
 		}
 	}

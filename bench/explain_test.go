@@ -4,13 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/gowaffle/waffle/internal/query"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gowaffle/waffle/internal/query"
 
 	"github.com/stretchr/testify/require"
 

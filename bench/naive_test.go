@@ -1,11 +1,13 @@
 package bench
 
 import (
-	"github.com/gowaffle/waffle/internal/bucket"
 	"time"
 
-	"github.com/gowaffle/waffle"
+	"github.com/gowaffle/waffle/internal/bucket"
+
 	"gorm.io/gorm"
+
+	"github.com/gowaffle/waffle"
 )
 
 // GORM models over the library's tables, as an application would write them

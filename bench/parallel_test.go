@@ -1,8 +1,9 @@
 package bench
 
 import (
-	"github.com/gowaffle/waffle"
 	"testing"
+
+	"github.com/gowaffle/waffle"
 )
 
 // benchReaders is the number of goroutines reading at once.

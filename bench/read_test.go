@@ -2,11 +2,12 @@ package bench
 
 import (
 	"fmt"
-	"github.com/gowaffle/waffle"
-	"github.com/gowaffle/waffle/internal/bucket"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/gowaffle/waffle"
+	"github.com/gowaffle/waffle/internal/bucket"
 )
 
 // Reads: the library beside a prepared hand-written statement (Baseline) and

@@ -2,8 +2,8 @@ package bench
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
-	"github.com/gowaffle/waffle/internal/query"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gowaffle/waffle/internal/query"
 
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
@@ -507,23 +509,17 @@ func naiveSync(b *testing.B, s *syncDB, at time.Time) int {
 		}
 		return q
 	}
-	rows, err := db.QueryContext(ctx, "SELECT id, name FROM waffle_flag ORDER BY name")
-	if err != nil {
-		b.Fatal(err)
-	}
 	type flag struct {
 		id   int64
 		name string
 	}
 	var flags []flag
-	for rows.Next() {
+	scanEach(ctx, b, db, "SELECT id, name FROM waffle_flag ORDER BY name", nil, func(rows *sql.Rows) error {
 		var f flag
-		if err := rows.Scan(&f.id, &f.name); err != nil {
-			b.Fatal(err)
-		}
+		err := rows.Scan(&f.id, &f.name)
 		flags = append(flags, f)
-	}
-	rows.Close()
+		return err
+	})
 	added := 0
 	for _, f := range flags {
 		var gid int64
@@ -536,20 +532,14 @@ func naiveSync(b *testing.B, s *syncDB, at time.Time) int {
 		if _, err := db.ExecContext(ctx, ph("DELETE FROM waffle_group_member WHERE group_id = ?"), gid); err != nil {
 			b.Fatal(err)
 		}
-		rows, err := db.QueryContext(ctx, ph(`SELECT DISTINCT user_id FROM waffle_flag_member
-			WHERE flag_id = ? AND start_at <= ? AND (end_at IS NULL OR end_at > ?)`), f.id, at, at)
-		if err != nil {
-			b.Fatal(err)
-		}
 		var users []string
-		for rows.Next() {
+		scanEach(ctx, b, db, ph(`SELECT DISTINCT user_id FROM waffle_flag_member
+			WHERE flag_id = ? AND start_at <= ? AND (end_at IS NULL OR end_at > ?)`), []any{f.id, at, at}, func(rows *sql.Rows) error {
 			var u string
-			if err := rows.Scan(&u); err != nil {
-				b.Fatal(err)
-			}
+			err := rows.Scan(&u)
 			users = append(users, u)
-		}
-		rows.Close()
+			return err
+		})
 		for _, u := range users {
 			if _, err := db.ExecContext(ctx, ph("INSERT INTO waffle_group_member (group_id, user_id) VALUES (?, ?)"), gid, u); err != nil {
 				b.Fatal(err)
@@ -603,28 +593,24 @@ func explainSync(b *testing.B, s *syncDB) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rows, err := tx.QueryContext(ctx, prefix+query.For(s.Dialect()).SQL(st.name), st.args...)
-		if err != nil {
-			b.Fatalf("%s: %v", st.name, err)
-		}
-		cols, _ := rows.Columns()
 		var plan strings.Builder
-		for rows.Next() {
+		scanEach(ctx, b, tx, prefix+query.For(s.Dialect()).SQL(st.name), st.args, func(rows *sql.Rows) error {
+			cols, err := rows.Columns()
+			if err != nil {
+				return err
+			}
 			vals := make([]any, len(cols))
 			ptrs := make([]any, len(cols))
 			for i := range vals {
 				ptrs[i] = &vals[i]
 			}
 			if err := rows.Scan(ptrs...); err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if len(cols) == 1 { // postgres: one line per row
-				fmt.Fprintf(&plan, "%v\n", vals[0])
-			} else { // sqlite: id, parent, notused, detail
-				fmt.Fprintf(&plan, "%v\n", vals[len(vals)-1])
-			}
-		}
-		rows.Close()
+			// PostgreSQL: one line per row; SQLite: id, parent, notused, detail.
+			fmt.Fprintf(&plan, "%v\n", vals[len(vals)-1])
+			return nil
+		})
 		_ = tx.Rollback()
 		b.Logf("%s plan of %s:\n%s", s.Dialect(), st.name, plan.String())
 	}
@@ -641,7 +627,8 @@ func naiveGormSync(b *testing.B, s *syncDB, at time.Time) int {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var dialector gorm.Dialector = postgres.New(postgres.Config{Conn: sqlDB})
+	var dialector gorm.Dialector
+	dialector = postgres.New(postgres.Config{Conn: sqlDB})
 	if s.Dialect() == "sqlite" {
 		dialector = &sqlite.Dialector{Conn: sqlDB}
 	}
@@ -725,3 +712,24 @@ type naiveWindow struct {
 }
 
 func (naiveWindow) TableName() string { return "waffle_flag_member" }
+
+// scanEach runs q with args on db and calls scan for each row; any error
+// fails b.
+func scanEach(ctx context.Context, b *testing.B, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, q string, args []any, scan func(*sql.Rows) error) {
+	b.Helper()
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		b.Fatalf("%v: %s", err, q)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+}

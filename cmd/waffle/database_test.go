@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -20,10 +21,18 @@ func TestSQLiteSettings(t *testing.T) {
 	sqlDB, err := db.DB()
 	require.NoError(t, err)
 	sqlDB.SetMaxOpenConns(3)
-	for range 3 {
+	conns := make([]*sql.Conn, 3) // held at once: three connections of the pool
+	for i := range conns {
 		conn, err := sqlDB.Conn(ctx)
 		require.NoError(t, err)
-		defer conn.Close()
+		conns[i] = conn
+	}
+	defer func() { // before closeDB
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for _, conn := range conns {
 		for pragma, want := range map[string]string{
 			"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000", "synchronous": "1",
 		} {

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/gowaffle/waffle"
-	"github.com/gowaffle/waffle/internal/dbopen"
 )
 
 var migrateCommand = &command{
@@ -110,7 +109,7 @@ func migrateDown(ctx context.Context, a *app, args []string) error {
 	}
 	if !cf.set("to") {
 		d := "sqlite"
-		if dbopen.IsPostgres(cf.target()) {
+		if isPostgres(cf.target()) {
 			d = "postgres"
 		}
 		ms, err := waffle.Migrations(d)
@@ -298,7 +297,7 @@ func migrateDialect(cf *cmdFlags, given string) (string, error) {
 		switch target := cf.target(); {
 		case target == "":
 			return "", cf.usageErr("give --dialect postgres|sqlite, or a --database to take it from")
-		case dbopen.IsPostgres(target):
+		case isPostgres(target):
 			d = "postgres"
 		default:
 			d = "sqlite"

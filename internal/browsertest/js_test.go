@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/gowaffle/waffle/internal/testdb"
 	"html/template"
 	"net/http"
 	"net/http/httptest"
@@ -13,9 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowaffle/waffle/internal/testdb"
+
 	"github.com/chromedp/chromedp"
-	"github.com/gowaffle/waffle"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle"
 )
 
 // The browser test proves that wafflejs is correct JavaScript inside HTML in

@@ -39,31 +39,38 @@ func Dump(ctx context.Context, db *sql.DB, dialect string) ([]string, error) {
 	}
 	var out []string
 	for _, q := range queries {
-		rows, err := conn.QueryContext(ctx, q)
+		lines, err := dumpQuery(ctx, conn, q, dialect, schema)
 		if err != nil {
-			return nil, fmt.Errorf("schemadump: %w: %s", err, q)
-		}
-		for rows.Next() {
-			var kind, name, def string
-			if err := rows.Scan(&kind, &name, &def); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if schema != "" {
-				def = strings.ReplaceAll(def, schema, "SCHEMA")
-			}
-			if dialect == "sqlite" {
-				def = normalize(def)
-			}
-			out = append(out, kind+" "+name+": "+def)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return nil, err
 		}
+		out = append(out, lines...)
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// dumpQuery runs one catalog query, whose rows are (kind, name, definition).
+func dumpQuery(ctx context.Context, conn *sql.Conn, q, dialect, schema string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("schemadump: %w: %s", err, q)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var kind, name, def string
+		if err := rows.Scan(&kind, &name, &def); err != nil {
+			return nil, err
+		}
+		if schema != "" {
+			def = strings.ReplaceAll(def, schema, "SCHEMA")
+		}
+		if dialect == "sqlite" {
+			def = normalize(def)
+		}
+		out = append(out, kind+" "+name+": "+def)
+	}
+	return out, rows.Err()
 }
 
 var (
