@@ -618,7 +618,10 @@ func TestReadsSendOneStatement(t *testing.T) {
 			{"FlagTenUsersThreeGroups", flag(full, "big"), 1},
 			{"FlagTenUsersThreeGroupsAnonymous", flag(anon(), "big"), 1},
 			{"FlagWindowMember", flag(WithUser(ctx, User{ID: "u4"}), "windowed"), 1},
-			{"FlagDetailGroupByName", func() error { _, err := s.FlagDetail(WithUser(ctx, User{Groups: []string{"g1"}}), "grouped"); return err }, 1},
+			{"FlagDetailGroupByName", func() error {
+				_, err := s.FlagDetail(WithUser(ctx, User{Groups: []string{"g1"}}), "grouped")
+				return err
+			}, 1},
 			{"FlagDetailTenUsersThreeGroups", func() error { _, err := s.FlagDetail(full, "big"); return err }, 1},
 			{"FlagDetailWindowMember", func() error { _, err := s.FlagDetail(WithUser(ctx, User{ID: "u4"}), "windowed"); return err }, 1},
 			{"FlagDetailAnonymous", func() error { _, err := s.FlagDetail(anon(), "percent"); return err }, 1},
