@@ -252,4 +252,3 @@ func diff(old, cur map[string]string) []string {
 	}
 	return out
 }
-
