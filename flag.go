@@ -32,6 +32,12 @@ type Flag struct {
 	// users and visitors (0 to 100 inclusive). nil means no percent rule.
 	Percent *float64 `json:"percent" gorm:"-:migration"`
 
+	// Ramp, when set, moves the percent on a schedule (a progressive
+	// rollout): while the flag has one, the ramp's percent at Config.Now
+	// replaces Percent, which applies again once the ramp is cleared. nil
+	// means no ramp. Stored as JSON in one column; see [Ramp].
+	Ramp *Ramp `json:"ramp" gorm:"-:migration"`
+
 	// Testing lets a request turn the flag on or off for itself with the
 	// dwft_<name> query parameter or header, remembered in a dwft_<name>
 	// cookie.
@@ -91,6 +97,13 @@ func (f *Flag) validate() error {
 			return err
 		}
 		f.Percent = &p // a new pointer: the caller's value may be shared
+	}
+	if f.Ramp != nil {
+		r, err := f.Ramp.checked("flag", f.Name)
+		if err != nil {
+			return err
+		}
+		f.Ramp = r
 	}
 	for _, l := range f.Languages {
 		if strings.IndexByte(l, ',') >= 0 {

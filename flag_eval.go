@@ -16,9 +16,9 @@ import (
 // The first decisive rule wins: a missing flag is Config.FlagDefault (logged
 // and created as the Config says); then Config.Override's query parameter;
 // Everyone; with Testing, the testing parameter, header or cookie; Users and
-// Groups; Superusers, Staff, Authenticated; Languages; Percent (an identified
-// user's deterministic bucket, or an anonymous visitor's cookie or draw);
-// else off. docs/flags.md gives the order in full; [Store.FlagDetail] says
+// Groups; Superusers, Staff, Authenticated; Languages; Percent, or while the
+// flag has a Ramp the ramp's percent at Config.Now (an identified user's
+// deterministic bucket, or an anonymous visitor's cookie or draw); else off. docs/flags.md gives the order in full; [Store.FlagDetail] says
 // which rule decided.
 //
 // One SQL statement per call (two when a missing flag is created); an
@@ -66,20 +66,26 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	}
 	var r flagRow
 	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.member, &r.via, &r.note, &r.modified)
+		&r.languages, &r.rollout, &r.ramp, &r.member, &r.via, &r.note, &r.modified)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
 	if err != nil {
 		return FlagDetail{Reason: ReasonError}, opError("reading", "flag", name, err)
 	}
+	if err := r.applyRamp(s.cfg.Now); err != nil {
+		return FlagDetail{Reason: ReasonError}, opError("evaluating", "flag", name, err)
+	}
 	d := FlagDetail{Note: r.note.String, Modified: r.modified.t}
 	d.Active, d.Reason = s.decide(ctx, name, &r, u)
-	switch d.Reason {
-	case ReasonGroup:
+	switch {
+	case d.Reason == ReasonGroup:
 		d.Group = r.via.String
-	case ReasonPercentCookie, ReasonPercentBucket, ReasonPercentDraw, ReasonRollout:
+	case d.Reason.Percent():
 		d.Percent = r.percent.Float64
+		if r.ramp.Valid {
+			d.Reason = ReasonRamp
+		}
 	}
 	return d, nil
 }
@@ -94,6 +100,7 @@ type flagRow struct {
 	authenticated bool
 	languages     string
 	rollout       bool
+	ramp          sql.NullString // JSON; NULL: no ramp (see applyRamp)
 	member        bool           // the user is listed, or in a listed group (not asked for the detail)
 	via           sql.NullString // asked for the detail: NULL no match, "" listed user, else the group
 	note          sql.NullString // asked for the detail

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -584,7 +585,11 @@ func TestFlagEvalPlanUsesIndexes(t *testing.T) {
 		s := h.store(t, nil)
 		for i := range 50 {
 			n := strconv.Itoa(i)
-			require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "f" + n, Users: []string{"u" + n, "v" + n}, Groups: []string{"g" + strconv.Itoa(i%5)}}))
+			f := &Flag{Name: "f" + n, Users: []string{"u" + n, "v" + n}, Groups: []string{"g" + strconv.Itoa(i%5)}}
+			if i%2 == 1 { // f7, the flag evaluated, has a ramp
+				f.Ramp = LinearRamp(time.Now(), time.Now().Add(time.Hour), 0, 100)
+			}
+			require.NoError(t, s.SaveFlag(ctx, f))
 			require.NoError(t, s.AddGroupMembers(ctx, "g"+strconv.Itoa(i%5), "m"+n))
 		}
 		sqlDB, err := s.db.DB()

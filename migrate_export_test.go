@@ -67,9 +67,13 @@ func TestMigrationFilesGooseStatements(t *testing.T) {
 			return n
 		}
 		var downs []string
-		for _, f := range files {
+		for i, f := range files {
 			up, down, _ := strings.Cut(f.Content, "-- +goose Down\n")
-			require.Greater(t, run(up), 10)
+			if n := run(up); i == 0 {
+				require.Greater(t, n, 10, "version 1 is the whole schema")
+			} else {
+				require.Positive(t, n, f.Name)
+			}
 			downs = append([]string{down}, downs...)
 		}
 		fresh, err := New(testdb.New(t, db.Kind).Open(t), nil)

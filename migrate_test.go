@@ -145,8 +145,14 @@ func TestMigrationScript(t *testing.T) {
 		// A team that runs the script with its own tool, twice...
 		sqlDB, err := gdb.DB()
 		require.NoError(t, err)
-		for range 2 {
-			_, err = sqlDB.ExecContext(ctx, script)
+		_, err = sqlDB.ExecContext(ctx, script)
+		require.NoError(t, err)
+		_, err = sqlDB.ExecContext(ctx, script)
+		if s.Dialect() == "sqlite" {
+			// ...except on SQLite, which cannot add a column idempotently:
+			// version 2 (the ramp column) refuses to run twice.
+			require.ErrorContains(t, err, "duplicate column name: ramp")
+		} else {
 			require.NoError(t, err)
 		}
 		// ...has a schema Migrate finds up to date.
@@ -257,7 +263,8 @@ func TestMigrateSquashMatchesVersions1To4(t *testing.T) {
 		fresh := testdb.New(t, db.Kind).Open(t)
 		sf, err := New(fresh, nil)
 		require.NoError(t, err)
-		require.NoError(t, sf.Migrate(ctx))
+		_, err = sf.MigrateUp(ctx, 1) // version 1 only: the squash of the four
+		require.NoError(t, err)
 		want := dumpSchema(t, s)
 		require.NotEmpty(t, want)
 		require.Equal(t, want, dumpSchema(t, sf))
@@ -480,10 +487,11 @@ func TestMigrateSeveralVersions(t *testing.T) {
 		// A failing version: those before it stay applied and are reported
 		// with the error; it left nothing behind.
 		broken := withExtraVersions(t, db.Kind, "two", "broken")
+		base := len(broken) - 2 // the library's own versions
 		res, err = s.migrateWith(ctx, broken, "up", 0)
 		require.Error(t, err)
-		require.Contains(t, err.Error(), "applying version 3 (broken)")
-		require.Equal(t, []int{2}, versionsOf(res))
+		require.Contains(t, err.Error(), fmt.Sprintf("applying version %d (broken)", base+2))
+		require.Equal(t, versionRange(n-2, base+1), versionsOf(res))
 		status, err := s.MigrationStatus(ctx)
 		require.NoError(t, err)
 		require.True(t, status[len(status)-1].Applied)
@@ -491,7 +499,7 @@ func TestMigrateSeveralVersions(t *testing.T) {
 
 		res, err = s.migrateWith(ctx, broken, "down", 0)
 		require.NoError(t, err)
-		require.Equal(t, []int{2, 1}, versionsOf(res))
+		require.Equal(t, versionRange(base+1, 1), versionsOf(res))
 		require.Empty(t, dumpSchema(t, s))
 	})
 }

@@ -39,15 +39,16 @@ const (
 	ReasonPercentCookie Reason = "percent_cookie" // an anonymous visitor's dwf_ cookie
 	ReasonPercentBucket Reason = "percent_bucket" // an identified user's deterministic bucket
 	ReasonPercentDraw   Reason = "percent_draw"   // an anonymous visitor's random draw
+	ReasonRamp          Reason = "ramp"           // the percent step, with the percent of the flag's Ramp at Config.Now
 	ReasonRollout       Reason = "rollout"        // off by cookie or draw in rollout mode: drawn again next session
 	ReasonNoMatch       Reason = "no_match"       // no rule matched: off
 )
 
 // Percent reports whether r is one of the percent step's reasons (cookie,
-// bucket, draw, rollout): the answer came from a split of the audience.
+// bucket, draw, rollout, ramp): the answer came from a split of the audience.
 func (r Reason) Percent() bool {
 	switch r {
-	case ReasonPercentCookie, ReasonPercentBucket, ReasonPercentDraw, ReasonRollout:
+	case ReasonPercentCookie, ReasonPercentBucket, ReasonPercentDraw, ReasonRollout, ReasonRamp:
 		return true
 	}
 	return false

@@ -575,6 +575,9 @@ func TestReadsSendOneStatement(t *testing.T) {
 		}
 		big.Groups = []string{"g1", "g2", "g3"}
 		require.NoError(t, s.SaveFlag(ctx, big))
+		// A ramp: its percent comes from the same row.
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "ramped", Percent: ptr(5.0), Users: []string{"u1"},
+			Ramp: LinearRamp(time.Now().Add(-time.Hour), time.Now().Add(time.Hour), 0, 100)}))
 		// Time windows: the synced WAFFLE_ group is read like any group.
 		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "windowed"}))
 		win, err := s.AddWindow(ctx, FlagMember{Flag: "windowed", User: "u4"})
@@ -617,6 +620,9 @@ func TestReadsSendOneStatement(t *testing.T) {
 			{"FlagPercentAnonymous", flag(anon(), "percent"), 1},
 			{"FlagTenUsersThreeGroups", flag(full, "big"), 1},
 			{"FlagTenUsersThreeGroupsAnonymous", flag(anon(), "big"), 1},
+			{"FlagRampedWithUser", flag(WithUser(ctx, User{ID: "u3"}), "ramped"), 1},
+			{"FlagRampedWithGroups", flag(WithUser(ctx, User{ID: "u3", Groups: []string{"x"}}), "ramped"), 1},
+			{"FlagRampedAnonymous", flag(anon(), "ramped"), 1},
 			{"FlagWindowMember", flag(WithUser(ctx, User{ID: "u4"}), "windowed"), 1},
 			{"FlagDetailGroupByName", func() error {
 				_, err := s.FlagDetail(WithUser(ctx, User{Groups: []string{"g1"}}), "grouped")

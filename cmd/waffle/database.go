@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,13 +68,16 @@ func checkTarget(target string) error {
 	return nil
 }
 
+// sqliteBusyTimeout is how long a SQLite writer waits for another.
+const sqliteBusyTimeout = 10 * time.Second
+
 // sqliteDSN returns the DSN of the SQLite file at path with the settings the
 // library relies on, in modernc.org/sqlite's syntax: WAL, a 10 s busy timeout,
 // foreign keys (deletes cascade) and BEGIN IMMEDIATE for transactions. Times
 // are written as go-sqlite3 writes them, so both drivers share a file.
 func sqliteDSN(path string) string {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return "file:" + esc + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+	return "file:" + esc + "?_pragma=busy_timeout(" + strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10) + ")&_pragma=foreign_keys(1)" +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
@@ -90,6 +94,22 @@ func openDB(target string) (*gorm.DB, error) {
 	} else {
 		dialector = sqlite.Open(sqliteDSN(target))
 	}
+	// A new SQLite file that several processes open at once: the pragmas run
+	// when a connection opens, and switching the file to WAL can fail with
+	// "database is locked" before the busy timeout applies. Retry that, for
+	// as long as the busy timeout would have waited.
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		db, err := openOnce(dialector)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return db, err
+		}
+		time.Sleep(delay)
+	}
+}
+
+// openOnce opens dialector and checks that the database answers.
+func openOnce(dialector gorm.Dialector) (*gorm.DB, error) {
 	db, err := gorm.Open(dialector, &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
 	if err != nil {
 		return nil, err
@@ -103,6 +123,12 @@ func openDB(target string) (*gorm.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
 }
 
 // closeDB closes the connection pool under db.

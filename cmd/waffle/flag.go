@@ -4,8 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gowaffle/waffle"
 )
@@ -36,6 +38,11 @@ type flagOptions struct {
 	clearUsers    bool
 	clearGroups   bool
 	appendLists   bool
+	ramp          string // FROM:TO, with rampStart and rampEnd
+	rampStart     string
+	rampEnd       string
+	rampSteps     string // T=P,T=P,...
+	noRamp        bool
 }
 
 func runFlag(ctx context.Context, a *app, args []string) error {
@@ -49,7 +56,15 @@ rules).
   waffle flag checkout --create --percent 12.5 --staff
   waffle flag checkout --everyone on
   waffle flag checkout --user 42 --user 43 --append
-  waffle flag checkout --group beta --superusers=false`)
+  waffle flag checkout --group beta --superusers=false
+  waffle flag checkout --ramp 0:100 --ramp-start 2026-12-07T09:00:00Z --ramp-end 2026-12-14
+  waffle flag checkout --ramp-steps 2026-12-07=1,2026-12-09=10,2026-12-14=50
+  waffle flag checkout --no-ramp
+
+A ramp moves the percent on a schedule: while the flag has one, its percent
+at the time of each evaluation replaces --percent (kept, and used again after
+--no-ramp). Linear between the points, or in steps; before the first point
+its percent, after the last the last one's.`)
 	var o flagOptions
 	list := cf.Bool("list", false, "list every flag")
 	create := cf.Bool("create", false, "create the flag when it does not exist")
@@ -70,6 +85,11 @@ rules).
 	cf.Var(&o.removeGroups, "remove-group", "take this group off the flag (repeatable)")
 	cf.BoolVar(&o.clearUsers, "clear-users", false, "take every user off the flag")
 	cf.BoolVar(&o.clearGroups, "clear-groups", false, "take every group off the flag (the WAFFLE_NAME group of time windows stays)")
+	cf.StringVar(&o.ramp, "ramp", "", "a linear ramp FROM:TO percent (\"0:100\"), from --ramp-start to --ramp-end")
+	cf.StringVar(&o.rampStart, "ramp-start", "", "with --ramp: when the ramp starts (RFC 3339, or a date: midnight UTC)")
+	cf.StringVar(&o.rampEnd, "ramp-end", "", "with --ramp: when the ramp ends (RFC 3339, or a date: midnight UTC)")
+	cf.StringVar(&o.rampSteps, "ramp-steps", "", "a ramp in steps: TIME=PERCENT,... in time order (\"2026-12-07=1,2026-12-09=10\")")
+	cf.BoolVar(&o.noRamp, "no-ramp", false, "clear the ramp (the flag's percent applies again)")
 	pos, err := cf.parse(args, 0, 1)
 	if err != nil {
 		return err
@@ -208,6 +228,13 @@ func (o *flagOptions) changes(cf *cmdFlags) ([]func(*waffle.Flag) string, error)
 			return nil, fmt.Errorf("group %q: the WAFFLE_ prefix is reserved for the groups `waffle sync` keeps", g)
 		}
 	}
+	ramp, err := o.rampChange(cf)
+	if err != nil {
+		return nil, err
+	}
+	if ramp != nil {
+		out = append(out, ramp)
+	}
 	if cf.set("user") || cf.set("remove-user") || o.clearUsers {
 		out = append(out, func(f *waffle.Flag) string {
 			f.Users = changeList(f.Users, o.users, o.removeUsers, o.appendLists || !cf.set("user"), o.clearUsers)
@@ -230,6 +257,94 @@ func (o *flagOptions) changes(cf *cmdFlags) ([]func(*waffle.Flag) string, error)
 		})
 	}
 	return out, nil
+}
+
+// rampChange checks the ramp options and returns the change they make, or
+// nil when none is given. The library validates the ramp itself (order of
+// the instants): a *ValueError when the flag is saved.
+func (o *flagOptions) rampChange(cf *cmdFlags) (func(*waffle.Flag) string, error) {
+	linear := cf.set("ramp") || cf.set("ramp-start") || cf.set("ramp-end")
+	given := 0
+	for _, set := range []bool{linear, cf.set("ramp-steps"), o.noRamp} {
+		if set {
+			given++
+		}
+	}
+	if given == 0 {
+		return nil, nil
+	}
+	if given > 1 {
+		return nil, cf.usageErr("give one of --ramp (with --ramp-start and --ramp-end), --ramp-steps and --no-ramp")
+	}
+	var r *waffle.Ramp
+	switch {
+	case linear:
+		if !cf.set("ramp") || !cf.set("ramp-start") || !cf.set("ramp-end") {
+			return nil, cf.usageErr("--ramp, --ramp-start and --ramp-end go together")
+		}
+		fromText, toText, ok := strings.Cut(o.ramp, ":")
+		if !ok {
+			return nil, cf.usageErr("invalid --ramp %q: want FROM:TO percents, such as 0:100", o.ramp)
+		}
+		from, err := parsePercent(fromText)
+		if err != nil {
+			return nil, cf.usageErr("--ramp: %v", err)
+		}
+		to, err := parsePercent(toText)
+		if err != nil {
+			return nil, cf.usageErr("--ramp: %v", err)
+		}
+		start, err := parseTime(o.rampStart)
+		if err != nil {
+			return nil, cf.usageErr("--ramp-start: %v", err)
+		}
+		end, err := parseTime(o.rampEnd)
+		if err != nil {
+			return nil, cf.usageErr("--ramp-end: %v", err)
+		}
+		r = waffle.LinearRamp(start, end, from, to)
+	case cf.set("ramp-steps"):
+		r = &waffle.Ramp{Mode: waffle.RampSteps}
+		for step := range strings.SplitSeq(o.rampSteps, ",") {
+			at, pct, ok := strings.Cut(strings.TrimSpace(step), "=")
+			if !ok {
+				return nil, cf.usageErr("invalid --ramp-steps step %q: want TIME=PERCENT", step)
+			}
+			t, err := parseTime(strings.TrimSpace(at))
+			if err != nil {
+				return nil, cf.usageErr("--ramp-steps: %v", err)
+			}
+			p, err := parsePercent(pct)
+			if err != nil {
+				return nil, cf.usageErr("--ramp-steps: %v", err)
+			}
+			r.Points = append(r.Points, waffle.RampPoint{At: t, Percent: p})
+		}
+	}
+	return func(f *waffle.Flag) string {
+		f.Ramp = r
+		return "ramp: " + rampText(r)
+	}, nil
+}
+
+// rampText describes a ramp on one line: "linear 0% at T, 100% at T".
+func rampText(r *waffle.Ramp) string {
+	if r == nil {
+		return "none"
+	}
+	mode := r.Mode
+	if mode == "" {
+		mode = waffle.RampLinear
+	}
+	var b strings.Builder
+	b.WriteString(string(mode))
+	for i, p := range r.Points {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, " %s%% at %s", formatPercent(p.Percent), formatInstant(p.At))
+	}
+	return b.String()
 }
 
 // changeList returns list with add appended (keep) or instead of it, remove
@@ -308,6 +423,12 @@ func flagDetail(a *app, f *waffle.Flag) error {
 	t := newTable(a.stdout, "name:", f.Name)
 	t.row("everyone:", triState(f.Everyone))
 	t.row("percent:", percentText(f.Percent))
+	t.row("ramp:", rampText(f.Ramp))
+	if f.Ramp != nil {
+		now := time.Now()
+		p, _ := f.EffectivePercent(now)
+		t.row("ramp now:", formatPercent(math.Round(p*1000)/1000)+" (the percent while the ramp is set)")
+	}
 	t.row("superusers:", fmt.Sprint(f.Superusers))
 	t.row("staff:", fmt.Sprint(f.Staff))
 	t.row("authenticated:", fmt.Sprint(f.Authenticated))

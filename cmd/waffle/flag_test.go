@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -96,6 +98,12 @@ func TestFlagChangesOnlyFieldsGiven(t *testing.T) {
 		{"GroupsAppend", []string{"--group", "g3", "--append"}, func(f *waffle.Flag) { f.Groups = []string{"g1", "g2", "g3"} }},
 		{"GroupsRemove", []string{"--remove-group", "g2"}, func(f *waffle.Flag) { f.Groups = []string{"g1"} }},
 		{"GroupsClear", []string{"--clear-groups"}, func(f *waffle.Flag) { f.Groups = []string{} }},
+		{"Ramp", []string{"--ramp", "5:50", "--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, func(f *waffle.Flag) {
+			f.Ramp = waffle.LinearRamp(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC), 5, 50)
+		}},
+		{"RampSteps", []string{"--ramp-steps", "2026-12-07=5"}, func(f *waffle.Flag) {
+			f.Ramp = &waffle.Ramp{Mode: waffle.RampSteps, Points: []waffle.RampPoint{{At: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Percent: 5}}}
+		}},
 		{"Several", []string{"--staff=false", "--everyone", "off", "--user", "u9", "--append"}, func(f *waffle.Flag) {
 			f.Staff, f.Everyone, f.Users = false, new(false), []string{"u1", "u2", "u9"}
 		}},
@@ -146,6 +154,7 @@ func requireSameFlag(t *testing.T, want, got *waffle.Flag) {
 	require.Equal(t, want.Rollout, got.Rollout, "rollout")
 	require.Equal(t, []string(want.Languages), []string(got.Languages), "languages")
 	require.Equal(t, want.Note, got.Note, "note")
+	require.Equal(t, want.Ramp, got.Ramp, "ramp")
 	require.ElementsMatch(t, want.Users, got.Users, "users")
 	require.ElementsMatch(t, want.Groups, got.Groups, "groups")
 }
@@ -241,5 +250,107 @@ Not found: sample "nope"
 		_, err = s.GetSample(ctx, "sm")
 		require.ErrorIs(t, err, waffle.ErrNotFound)
 		require.Equal(t, "{}\n", c.ok("dump-json"))
+	})
+}
+
+// A ramp set, shown, listed as JSON and cleared through the command, on both
+// databases; then the same through the real binary.
+func TestFlagRamp(t *testing.T) {
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	eachDB(t, func(t *testing.T, c *cli) {
+		s := c.store()
+		out := c.ok("flag", "checkout", "--create", "--percent", "5", "--ramp", "0:100",
+			"--ramp-start", "2026-12-07T09:00:00Z", "--ramp-end", "2026-12-14")
+		require.Equal(t, `Creating flag: checkout
+Setting percent: 5
+Setting ramp: linear 0% at 2026-12-07T09:00:00Z, 100% at 2026-12-14T00:00:00Z
+`, out)
+		f, err := s.GetFlag(ctx, "checkout")
+		require.NoError(t, err)
+		linear := waffle.LinearRamp(start, time.Date(2026, 12, 14, 0, 0, 0, 0, time.UTC), 0, 100)
+		require.Equal(t, linear, f.Ramp)
+		require.Equal(t, 5.0, *f.Percent)
+
+		show := c.ok("flag", "checkout")
+		require.Regexp(t, `(?m)^ramp:\s+linear 0% at 2026-12-07T09:00:00Z, 100% at 2026-12-14T00:00:00Z$`, show)
+		require.Regexp(t, `(?m)^ramp now:\s+[0-9.]+ \(the percent while the ramp is set\)$`, show)
+		var one waffle.Flag
+		require.NoError(t, json.Unmarshal([]byte(c.ok("flag", "checkout", "--json")), &one))
+		require.Equal(t, linear, one.Ramp)
+
+		// Steps replace the linear ramp; other fields stay.
+		out = c.ok("flag", "checkout", "--ramp-steps", "2026-12-07T09:00:00Z=1, 2026-12-09=10,2026-12-14T12:00:00+01:00=50")
+		require.Equal(t, "Setting ramp: steps 1% at 2026-12-07T09:00:00Z, 10% at 2026-12-09T00:00:00Z, 50% at 2026-12-14T11:00:00Z\n", out)
+		steps := &waffle.Ramp{Mode: waffle.RampSteps, Points: []waffle.RampPoint{
+			{At: start, Percent: 1},
+			{At: time.Date(2026, 12, 9, 0, 0, 0, 0, time.UTC), Percent: 10},
+			{At: time.Date(2026, 12, 14, 11, 0, 0, 0, time.UTC), Percent: 50},
+		}}
+		var flags []waffle.Flag
+		require.NoError(t, json.Unmarshal([]byte(c.ok("flag", "--list", "--json")), &flags))
+		require.Len(t, flags, 1)
+		require.Equal(t, steps, flags[0].Ramp)
+		require.Equal(t, 5.0, *flags[0].Percent)
+
+		// --no-ramp clears it; the percent applies again.
+		require.Equal(t, "Setting ramp: none\n", c.ok("flag", "checkout", "--no-ramp"))
+		f, err = s.GetFlag(ctx, "checkout")
+		require.NoError(t, err)
+		require.Nil(t, f.Ramp)
+		require.Equal(t, 5.0, *f.Percent)
+		require.Regexp(t, `(?m)^ramp:\s+none$`, c.ok("flag", "checkout"))
+		require.NotContains(t, c.ok("flag", "checkout"), "ramp now:")
+	})
+
+	// The real binary: set, read back as JSON, clear.
+	db := testdbSQLite(t)
+	_, errOut, code := runBinary(t, db, "", "migrate")
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = runBinary(t, db, "", "flag", "b", "--create", "--ramp", "10:60", "--ramp-start", "2026-12-07T09:00:00Z", "--ramp-end", "2026-12-08T09:00:00Z")
+	require.Equal(t, 0, code, errOut)
+	out, errOut, code := runBinary(t, db, "", "flag", "b", "--json")
+	require.Equal(t, 0, code, errOut)
+	var f waffle.Flag
+	require.NoError(t, json.Unmarshal([]byte(out), &f))
+	require.Equal(t, waffle.LinearRamp(start, start.Add(24*time.Hour), 10, 60), f.Ramp)
+	_, errOut, code = runBinary(t, db, "", "flag", "b", "--ramp-steps", "2026-12-09=1,2026-12-07=10")
+	require.Equal(t, 1, code)
+	require.Equal(t, "waffle: invalid ramp of flag \"b\": point 2 (2026-12-07T00:00:00Z) is not after point 1 (2026-12-09T00:00:00Z): instants must strictly increase\n", errOut)
+	_, errOut, code = runBinary(t, db, "", "flag", "b", "--no-ramp")
+	require.Equal(t, 0, code, errOut)
+	out, _, _ = runBinary(t, db, "", "flag", "--list", "--json")
+	require.Contains(t, out, `"ramp": null`)
+}
+
+func TestFlagRampErrors(t *testing.T) {
+	eachDB(t, func(t *testing.T, c *cli) {
+		c.ok("flag", "f", "--create", "--percent", "10", "--ramp-steps", "2026-12-07=20")
+		for _, tc := range []struct {
+			code int
+			args []string
+			msg  string
+		}{
+			{2, []string{"--ramp", "0:100"}, "--ramp, --ramp-start and --ramp-end go together"},
+			{2, []string{"--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, "--ramp, --ramp-start and --ramp-end go together"},
+			{2, []string{"--ramp", "50", "--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, `invalid --ramp "50": want FROM:TO`},
+			{2, []string{"--ramp", "0:101", "--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, "must be from 0 to 100"},
+			{2, []string{"--ramp", "x:1", "--ramp-start", "2026-12-07", "--ramp-end", "2026-12-08"}, `invalid percent "x"`},
+			{2, []string{"--ramp", "0:100", "--ramp-start", "monday", "--ramp-end", "2026-12-08"}, `--ramp-start: invalid time "monday"`},
+			{2, []string{"--ramp", "0:100", "--ramp-start", "2026-12-07", "--ramp-end", "soon"}, `--ramp-end: invalid time "soon"`},
+			{2, []string{"--ramp-steps", "2026-12-07"}, `invalid --ramp-steps step "2026-12-07": want TIME=PERCENT`},
+			{2, []string{"--ramp-steps", "2026-12-07=NaN"}, `invalid percent "NaN"`},
+			{2, []string{"--ramp-steps", ""}, `invalid --ramp-steps step ""`},
+			{2, []string{"--no-ramp", "--ramp-steps", "2026-12-07=1"}, "give one of --ramp"},
+			{1, []string{"--ramp", "0:100", "--ramp-start", "2026-12-08", "--ramp-end", "2026-12-07", "--staff"}, `invalid ramp of flag "f": point 2`},
+			{1, []string{"--ramp", "0:100", "--ramp-start", "2026-12-08", "--ramp-end", "2026-12-08"}, "instants must strictly increase"},
+			{1, []string{"--ramp-steps", "2026-12-08=1,2026-12-07=2"}, "instants must strictly increase"},
+		} {
+			require.Contains(t, c.fails(tc.code, append([]string{"flag", "f"}, tc.args...)...), tc.msg, "%q", tc.args)
+		}
+		f, err := c.store().GetFlag(ctx, "f")
+		require.NoError(t, err)
+		require.Equal(t, 10.0, *f.Percent)
+		require.False(t, f.Staff, "a failed change writes nothing")
+		require.Equal(t, &waffle.Ramp{Mode: waffle.RampSteps, Points: []waffle.RampPoint{{At: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), Percent: 20}}}, f.Ramp)
 	})
 }

@@ -8,7 +8,7 @@
 -- name: flag_eval_anonymous
 -- A visitor with no user ID and no groups: the flag's rules only. $2 asks
 -- for the detail (note and modified).
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, FALSE,
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp, FALSE,
     NULL, CASE WHEN $2::boolean THEN f.note END, CASE WHEN $2::boolean THEN f.modified END
 FROM waffle_flag f WHERE f.name = $1;
 
@@ -20,7 +20,7 @@ FROM waffle_flag f WHERE f.name = $1;
 -- by its primary key (group_id, user_id).
 -- $3 asks for the detail: member is then FALSE, and via says who matched:
 -- NULL nobody, '' the listed user, else the name of the group.
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     CASE WHEN $3::boolean THEN FALSE ELSE (
         EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
         OR EXISTS (SELECT 1 FROM waffle_group_member gm

@@ -9,7 +9,7 @@
 -- ?4 asks for the detail: member is then 0, and via says who matched:
 -- NULL nobody, '' the listed user, else the name of the group (stored
 -- membership first, then the request's names).
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     CASE WHEN ?4 THEN 0 ELSE (
         (?2 <> '' AND (
             EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)

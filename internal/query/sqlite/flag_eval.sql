@@ -8,7 +8,7 @@
 -- name: flag_eval_anonymous
 -- A visitor with no user ID and no groups: the flag's rules only. ?2 asks
 -- for the detail (note and modified).
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, 0,
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp, 0,
     NULL, CASE WHEN ?2 THEN f.note END, CASE WHEN ?2 THEN f.modified END
 FROM waffle_flag f WHERE f.name = ?1;
 
@@ -20,7 +20,7 @@ FROM waffle_flag f WHERE f.name = ?1;
 -- user_id) of waffle_sync_member, which holds a sync's members (schema version 1).
 -- ?3 asks for the detail: member is then 0, and via says who matched:
 -- NULL nobody, '' the listed user, else the name of the group.
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout,
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     CASE WHEN ?3 THEN 0 ELSE (
         EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
         OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
