@@ -133,6 +133,7 @@ type seedFlag struct {
 	Authenticated bool     `json:"authenticated"`
 	Languages     string   `json:"languages"`
 	Rollout       bool     `json:"rollout"`
+	Ramp          any      `json:"ramp"` // the ramp's JSON text, or nil
 	Note          string   `json:"note"`
 }
 
@@ -168,8 +169,12 @@ func planSeed(seed Seed) (seedPlan, error) {
 			return p, err
 		}
 		langs, _ := f.Languages.Value()
+		ramp, err := f.Ramp.Value()
+		if err != nil {
+			return p, err
+		}
 		flags = append(flags, seedFlag{f.Name, f.Everyone, f.Percent, f.Testing, f.Superusers, f.Staff,
-			f.Authenticated, langs.(string), f.Rollout, f.Note})
+			f.Authenticated, langs.(string), f.Rollout, ramp, f.Note})
 	}
 	switches := make([]seedSwitch, 0, len(seed.Switches))
 	clear(seen)

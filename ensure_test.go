@@ -5,6 +5,7 @@ import (
 	"context"
 	"log"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -24,6 +25,7 @@ func TestEnsure(t *testing.T) {
 			Flags: []Flag{
 				{Name: "beta", Percent: ptr(10.0), Users: []string{"u1"}, Groups: []string{"testers"}, Languages: []string{"fr", "de"}, Note: "seeded"},
 				{Name: "dark", Everyone: ptr(false)},
+				{Name: "ramped", Ramp: LinearRamp(time.Now().Add(-time.Hour), time.Now().Add(time.Hour), 100, 100)},
 			},
 			Switches:    []Switch{{Name: "maintenance", Active: false, Note: "seeded"}, {Name: "signup", Active: true}},
 			Samples:     []Sample{{Name: "trace", Percent: 5}},
@@ -37,7 +39,12 @@ func TestEnsure(t *testing.T) {
 
 		done, err := s.Ensure(ctx, seed)
 		require.NoError(t, err)
-		require.Equal(t, []string{"beta"}, done.Flags)
+		require.ElementsMatch(t, []string{"beta", "ramped"}, done.Flags)
+		rd, err := s.FlagDetail(ctx, "ramped")
+		require.NoError(t, err)
+		require.Equal(t, ReasonRamp, rd.Reason)
+		require.True(t, rd.Active)
+		require.Equal(t, 100.0, rd.Percent)
 		require.Equal(t, []string{"maintenance"}, done.Switches)
 		require.Equal(t, []string{"trace"}, done.Samples)
 		require.ElementsMatch(t, []string{"banner", "gone"}, done.StringFlags)

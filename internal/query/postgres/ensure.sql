@@ -3,10 +3,10 @@
 -- returns the rows it created.
 
 -- name: flag_ensure
-INSERT INTO waffle_flag (name, everyone, percent, testing, superusers, staff, authenticated, languages, rollout, note, created, modified)
-SELECT r.name, r.everyone, r.percent, r.testing, r.superusers, r.staff, r.authenticated, r.languages, r.rollout, r.note, $2, $2
+INSERT INTO waffle_flag (name, everyone, percent, testing, superusers, staff, authenticated, languages, rollout, ramp, note, created, modified)
+SELECT r.name, r.everyone, r.percent, r.testing, r.superusers, r.staff, r.authenticated, r.languages, r.rollout, r.ramp, r.note, $2, $2
 FROM jsonb_to_recordset($1::text::jsonb) AS r (name text, everyone boolean, percent double precision, testing boolean,
-    superusers boolean, staff boolean, authenticated boolean, languages text, rollout boolean, note text)
+    superusers boolean, staff boolean, authenticated boolean, languages text, rollout boolean, ramp text, note text)
 ON CONFLICT (name) DO NOTHING
 RETURNING id, name;
 

@@ -4,9 +4,9 @@
 -- CONFLICT as a join constraint.
 
 -- name: flag_ensure
-INSERT INTO waffle_flag (name, everyone, percent, testing, superusers, staff, authenticated, languages, rollout, note, created, modified)
+INSERT INTO waffle_flag (name, everyone, percent, testing, superusers, staff, authenticated, languages, rollout, ramp, note, created, modified)
 SELECT value ->> 'name', value ->> 'everyone', value ->> 'percent', value ->> 'testing', value ->> 'superusers',
-    value ->> 'staff', value ->> 'authenticated', value ->> 'languages', value ->> 'rollout', value ->> 'note', ?2, ?2
+    value ->> 'staff', value ->> 'authenticated', value ->> 'languages', value ->> 'rollout', value ->> 'ramp', value ->> 'note', ?2, ?2
 FROM json_each(?1) WHERE true
 ON CONFLICT (name) DO NOTHING
 RETURNING id, name;
