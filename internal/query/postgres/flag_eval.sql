@@ -19,7 +19,8 @@ FROM waffle_flag f WHERE f.name = $1;
 -- not written by the sync; then the flag's WAFFLE_ group, by name, probed
 -- by its primary key (group_id, user_id).
 -- $3 asks for the detail: member is then FALSE, and via says who matched:
--- NULL nobody, '' the listed user, else the name of the group.
+-- NULL nobody, '' the listed user, else the least name of the groups that
+-- matched.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     CASE WHEN $3::boolean THEN FALSE ELSE (
         EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
@@ -32,10 +33,10 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    WHERE g.name = 'WAFFLE_' || f.name)) END,
     CASE WHEN $3::boolean THEN
         CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN ''
-        ELSE COALESCE((SELECT g.name FROM waffle_group_member gm
+        ELSE COALESCE((SELECT min(g.name) FROM waffle_group_member gm
                    JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
                    JOIN waffle_group g ON g.id = gm.group_id
-                   WHERE gm.user_id = $2::text AND NOT gm.synced ORDER BY g.name LIMIT 1),
+                   WHERE gm.user_id = $2::text AND NOT gm.synced),
             (SELECT g.name FROM waffle_group g
                    JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
                    JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text

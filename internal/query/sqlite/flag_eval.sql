@@ -19,7 +19,8 @@ FROM waffle_flag f WHERE f.name = ?1;
 -- flag's WAFFLE_ group, by name, probed by the primary key (group_id,
 -- user_id) of waffle_sync_member, which holds a sync's members (schema version 1).
 -- ?3 asks for the detail: member is then 0, and via says who matched:
--- NULL nobody, '' the listed user, else the name of the group.
+-- NULL nobody, '' the listed user, else the least name of the groups that
+-- matched.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     CASE WHEN ?3 THEN 0 ELSE (
         EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
@@ -32,10 +33,10 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    WHERE g.name = 'WAFFLE_' || f.name)) END,
     CASE WHEN ?3 THEN
         CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN ''
-        ELSE COALESCE((SELECT g.name FROM waffle_group_member_by_user bu
+        ELSE COALESCE((SELECT min(g.name) FROM waffle_group_member_by_user bu
                    JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
                    JOIN waffle_group g ON g.id = bu.group_id
-                   WHERE bu.user_id = ?2 ORDER BY g.name LIMIT 1),
+                   WHERE bu.user_id = ?2),
             (SELECT g.name FROM waffle_group g
                    JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
                    JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
