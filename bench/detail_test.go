@@ -4,8 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gowaffle/waffle"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle"
 )
 
 // FlagDetail beside FlagIsActive, call by call: every iteration runs both,
@@ -69,4 +70,3 @@ func BenchmarkFlagDetail(b *testing.B) {
 		}
 	})
 }
-

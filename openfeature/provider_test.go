@@ -80,7 +80,7 @@ func TestEvaluations(t *testing.T) {
 		e := setup(t, db, nil, nil)
 		seed(t, e.store)
 		ctx := context.Background()
-		user := func(id string, attrs map[string]any) of.EvaluationContext { return of.NewEvaluationContext(id, attrs) }
+		user := of.NewEvaluationContext
 		none := of.EvaluationContext{}
 
 		for _, c := range []struct {
