@@ -141,6 +141,7 @@ type scanTime struct{ t time.Time }
 // sqliteTimeLayouts are the forms SQLite's drivers write times in.
 var sqliteTimeLayouts = []string{
 	"2006-01-02 15:04:05.999999999-07:00",
+	time.RFC3339Nano, // PostgreSQL's detail, written with to_char in UTC
 	"2006-01-02T15:04:05.999999999-07:00",
 	"2006-01-02 15:04:05.999999999Z07:00",
 	"2006-01-02T15:04:05.999999999Z07:00",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -66,7 +67,7 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	}
 	var r flagRow
 	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.ramp, &r.member, &r.via, &r.note, &r.modified)
+		&r.languages, &r.rollout, &r.ramp, &r.member)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
@@ -76,11 +77,16 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	if err := r.applyRamp(s.cfg.Now); err != nil {
 		return FlagDetail{Reason: ReasonError}, opError("evaluating", "flag", name, err)
 	}
-	d := FlagDetail{Note: r.note.String, Modified: r.modified.t}
+	var d FlagDetail
+	if detail {
+		if err := r.splitDetail(&d); err != nil {
+			return FlagDetail{Reason: ReasonError}, opError("reading", "flag", name, err)
+		}
+	}
 	d.Active, d.Reason = s.decide(ctx, name, &r, u)
 	switch {
 	case d.Reason == ReasonGroup:
-		d.Group = r.via.String
+		d.Group = r.group
 	case d.Reason.Percent():
 		d.Percent = r.percent.Float64
 		if r.ramp.Valid {
@@ -101,19 +107,46 @@ type flagRow struct {
 	languages     string
 	rollout       bool
 	ramp          sql.NullString // JSON; NULL: no ramp (see applyRamp)
-	member        bool           // the user is listed, or in a listed group (not asked for the detail)
-	via           sql.NullString // asked for the detail: NULL no match, "" listed user, else the group
-	note          sql.NullString // asked for the detail
-	modified      scanTime       // asked for the detail
+	// member is "" when the user is listed or in a listed group, NULL
+	// otherwise; asked for the detail, it is the detail (splitDetail).
+	member sql.NullString
+
+	detail bool   // member held the detail
+	match  byte   // with detail: 'u' listed user, 'g' group, '-' neither
+	group  string // with 'g': the least name of the groups that matched
 }
 
 // listed reports whether step 6's membership matched, and whether by the
 // user's ID (else by a group).
 func (r *flagRow) listed() (match, byUser bool) {
-	if r.via.Valid {
-		return true, r.via.String == ""
+	if r.detail {
+		return r.match != '-', r.match == 'u'
 	}
-	return r.member, true
+	return r.member.Valid, true
+}
+
+// detailSep separates the detail's parts (the unit separator, which no name
+// can hold).
+const detailSep = "\x1f"
+
+// splitDetail reads the detail form of member: the match ('u', 'g' and the
+// group's name, or '-'), the modified time, the note.
+func (r *flagRow) splitDetail(d *FlagDetail) error {
+	match, rest, ok1 := strings.Cut(r.member.String, detailSep)
+	modified, note, ok2 := strings.Cut(rest, detailSep)
+	if !ok1 || !ok2 || match == "" {
+		return errors.New("waffle: malformed flag detail")
+	}
+	r.detail, r.match = true, match[0]
+	if r.match == 'g' {
+		r.group = match[1:]
+	}
+	var t scanTime
+	if err := t.parse(modified); err != nil {
+		return err
+	}
+	d.Note, d.Modified = note, t.t
+	return nil
 }
 
 // decide runs steps 2 to 8 on a flag that exists.

@@ -5,28 +5,12 @@
 -- Everything one evaluation needs, in one statement: the flag's rules, and
 -- whether the user ($2, '' when anonymous) is listed or in a listed group by
 -- stored membership, or whether one of the request's extra group names ($3,
--- a JSON array, '[]' when none) is listed.
--- $4 asks for the detail: member is then FALSE, and via says who matched:
--- NULL nobody, '' the listed user, else the least name of a group that
--- matched (stored
--- membership first, then the request's names).
+-- a JSON array, '[]' when none) is listed. member and the detail ($4) as
+-- in flag_eval_user; stored membership comes before the request's names.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
-    CASE WHEN $4::boolean THEN FALSE ELSE (
-        ($2::text <> '' AND (
-            EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
-            OR EXISTS (SELECT 1 FROM waffle_group_member gm
-                       JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
-                       WHERE gm.user_id = $2::text AND NOT gm.synced)
-            OR EXISTS (SELECT 1 FROM waffle_group g
-                       JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-                       JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
-                       WHERE g.name = 'WAFFLE_' || f.name)))
-        OR ($3::text <> '[]' AND EXISTS (SELECT 1 FROM waffle_flag_group fg
-                                   JOIN waffle_group g ON g.id = fg.group_id
-                                   WHERE fg.flag_id = f.id AND g.name IN (SELECT jsonb_array_elements_text($3::text::jsonb))))) END,
     CASE WHEN $4::boolean THEN
-        CASE WHEN $2::text <> '' AND EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN ''
-        ELSE COALESCE(
+        CASE WHEN $2::text <> '' AND EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN 'u'
+        ELSE COALESCE('g' || COALESCE(
             CASE WHEN $2::text <> '' THEN COALESCE((SELECT min(g.name) FROM waffle_group_member gm
                    JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
                    JOIN waffle_group g ON g.id = gm.group_id
@@ -37,9 +21,19 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    WHERE g.name = 'WAFFLE_' || f.name)) END,
             CASE WHEN $3::text <> '[]' THEN (SELECT min(g.name) FROM waffle_flag_group fg
                    JOIN waffle_group g ON g.id = fg.group_id
-                   WHERE fg.flag_id = f.id AND g.name IN (SELECT jsonb_array_elements_text($3::text::jsonb))) END) END
-    END,
-    CASE WHEN $4::boolean THEN f.note END, CASE WHEN $4::boolean THEN f.modified END
+                   WHERE fg.flag_id = f.id AND g.name IN (SELECT jsonb_array_elements_text($3::text::jsonb))) END), '-') END
+        || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note
+    WHEN ($2::text <> '' AND (EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
+            OR EXISTS (SELECT 1 FROM waffle_group_member gm
+                   JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+                   WHERE gm.user_id = $2::text AND NOT gm.synced)
+            OR EXISTS (SELECT 1 FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
+                   WHERE g.name = 'WAFFLE_' || f.name)))
+        OR ($3::text <> '[]' AND EXISTS (SELECT 1 FROM waffle_flag_group fg
+                   JOIN waffle_group g ON g.id = fg.group_id
+                   WHERE fg.flag_id = f.id AND g.name IN (SELECT jsonb_array_elements_text($3::text::jsonb)))) THEN '' END AS member
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_create_missing

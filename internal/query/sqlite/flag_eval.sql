@@ -6,41 +6,41 @@
 -- subquery that cannot match.
 
 -- name: flag_eval_anonymous
--- A visitor with no user ID and no groups: the flag's rules only. ?2 asks
--- for the detail (note and modified).
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp, 0,
-    NULL, CASE WHEN ?2 THEN f.note END, CASE WHEN ?2 THEN f.modified END
+-- A visitor with no user ID and no groups: the flag's rules only. member is
+-- NULL; asked for the detail (?2), it is the detail (see flag_eval_user).
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    CASE WHEN ?2 THEN '-' || char(31) || f.modified || char(31) || f.note END AS member
 FROM waffle_flag f WHERE f.name = ?1;
 
 -- name: flag_eval_user
 -- An identified user (?2) without extra group names: listed, or in a listed
 -- group by stored membership. Membership is two lookups (schema version 1): the
--- user's groups filled by hand, in waffle_group_member_by_user; then the
--- flag's WAFFLE_ group, by name, probed by the primary key (group_id,
--- user_id) of waffle_sync_member, which holds a sync's members (schema version 1).
--- ?3 asks for the detail: member is then 0, and via says who matched:
--- NULL nobody, '' the listed user, else the least name of the groups that
--- matched.
+-- user's own rows, which hold the rows not written by the sync; then the
+-- flag's WAFFLE_ group, by name, probed by its primary key (group_id,
+-- user_id).
+-- member is '' when the user is listed or in a listed group, else NULL: text
+-- whose values allocate nothing. Asked for the detail (?3) it is instead
+-- one text that FlagDetail splits at the unit separator (char 31): 'u' (the
+-- user is listed), 'g' and the least name of the groups that matched, or '-';
+-- then the modified time; then the note (last: free text).
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
-    CASE WHEN ?3 THEN 0 ELSE (
-        EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
-        OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
-                   JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
-                   WHERE bu.user_id = ?2)
-        OR EXISTS (SELECT 1 FROM waffle_group g
-                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-                   JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
-                   WHERE g.name = 'WAFFLE_' || f.name)) END,
     CASE WHEN ?3 THEN
-        CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN ''
-        ELSE COALESCE((SELECT min(g.name) FROM waffle_group_member_by_user bu
+        CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
+        ELSE COALESCE('g' || COALESCE((SELECT min(g.name) FROM waffle_group_member_by_user bu
                    JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
                    JOIN waffle_group g ON g.id = bu.group_id
                    WHERE bu.user_id = ?2),
             (SELECT g.name FROM waffle_group g
                    JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
                    JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
-                   WHERE g.name = 'WAFFLE_' || f.name)) END
-    END,
-    CASE WHEN ?3 THEN f.note END, CASE WHEN ?3 THEN f.modified END
+                   WHERE g.name = 'WAFFLE_' || f.name)), '-') END
+        || char(31) || f.modified || char(31) || f.note
+    WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
+        OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
+                   JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
+                   WHERE bu.user_id = ?2)
+        OR EXISTS (SELECT 1 FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
+                   WHERE g.name = 'WAFFLE_' || f.name) THEN '' END AS member
 FROM waffle_flag f WHERE f.name = ?1;
