@@ -353,3 +353,11 @@ func meta(kind string, r waffle.Reason, note string, modified time.Time) of.Flag
 	}
 	return m
 }
+
+// The SDK's interfaces the provider implements.
+var (
+	_ of.FeatureProvider          = (*Provider)(nil)
+	_ of.StateHandler             = (*Provider)(nil)
+	_ of.ContextAwareStateHandler = (*Provider)(nil)
+	_ of.EventHandler             = (*Provider)(nil)
+)
