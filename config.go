@@ -52,8 +52,8 @@ type Config struct {
 
 	// ErrorLogInterval is how often the reads without an error branch
 	// ([Store.FlagIsActiveOr] and its siblings) log a failure for one name
-	// and one kind of error; the records held back in between are counted
-	// in the next one's "suppressed" attribute.
+	// and one kind of error, by the clock Now; the records held back in
+	// between are counted in the next one's "suppressed" attribute.
 	//
 	// Defaults to one minute. Negative values are invalid.
 	ErrorLogInterval time.Duration
