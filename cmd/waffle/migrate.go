@@ -140,7 +140,10 @@ func migrateDown(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-var dropped = regexp.MustCompile(`(?m)^\s*DROP (TABLE|VIEW|FUNCTION|INDEX|TRIGGER) IF EXISTS (\w+)`)
+var (
+	dropped       = regexp.MustCompile(`(?m)^\s*DROP (TABLE|VIEW|FUNCTION|INDEX|TRIGGER) IF EXISTS (\w+)`)
+	droppedColumn = regexp.MustCompile(`(?m)^\s*ALTER TABLE (\w+) DROP COLUMN (?:IF EXISTS )?(\w+)`)
+)
 
 // droppedBy lists the objects the down SQL of ms drops, newest version
 // first.
@@ -153,6 +156,9 @@ func droppedBy(ms ...waffle.Migration) []string {
 			} else {
 				out = append(out, strings.ToLower(m[1])+" "+m[2])
 			}
+		}
+		for _, m := range droppedColumn.FindAllStringSubmatch(ms[i].Down, -1) {
+			out = append(out, "column "+m[1]+"."+m[2])
 		}
 	}
 	return out

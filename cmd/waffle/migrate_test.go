@@ -137,6 +137,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 		out := lines(c.ok("migrate", "down", "--to", "0"))
 		require.Len(t, out, len(ms))
 		require.Regexp(t, `^Reverted version 1: initial \(dropped .*waffle_flag_member, .*\bwaffle_flag\b.*\)$`, out[len(out)-1])
+		require.Equal(t, "Reverted version 2: ramp (dropped column waffle_flag.ramp)", out[len(out)-2])
 		require.Equal(t, "Nothing to revert: the schema is at version 0.\n", c.ok("migrate", "down", "--to", "0"))
 		for _, line := range lines(c.ok("migrate", "status"))[1:] {
 			require.Regexp(t, `\sno$`, line)
