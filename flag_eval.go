@@ -29,16 +29,19 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	return d.Active, err
 }
 
-// FlagDetail evaluates the flag called name as [Store.FlagIsActive] does,
-// with the same single statement, and also says why: the rule that decided,
-// the group that matched, the percent used, and the flag's note and
-// modified time. On an error, Active is false and Reason is [ReasonError].
+// FlagDetail evaluates the flag called name as [Store.FlagIsActive] does, in
+// one statement (FlagIsActive's, with a detail text in place of its
+// membership column) and one shared evaluation, and also says why: the rule
+// that decided, the group that matched, the percent used, and the flag's
+// note and modified time. On an error, Active is false and Reason is
+// [ReasonError].
 func (s *Store) FlagDetail(ctx context.Context, name string) (FlagDetail, error) {
 	return s.evalFlag(ctx, name, true)
 }
 
-// evalFlag is FlagIsActive and FlagDetail. Without detail the statement
-// computes no group name, note or modified time: nothing to allocate.
+// evalFlag is FlagIsActive and FlagDetail. Without detail the statement is
+// FlagIsActive's own: no group name, note or modified time to compute or
+// allocate.
 func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDetail, error) {
 	if err := ValidateName("flag", name); err != nil {
 		return FlagDetail{Reason: ReasonError}, err
@@ -55,19 +58,30 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 		}
 		groups = u.Groups
 	}
-	// The narrowest of three statements (query/*/flag_eval.sql says why).
+	// The narrowest of three statements (query/*/flag_eval.sql says why),
+	// or its _detail twin: the same row, with the detail text in place of
+	// the membership column. FlagIsActive's statements have no parameter
+	// that switches a branch off, so PostgreSQL keeps their generic plans.
+	st := &evalStatements[0]
+	if detail {
+		st = &evalStatements[1]
+	}
 	var row *sql.Row
 	switch {
 	case len(groups) > 0:
-		row = s.queryRow(ctx, "flag_eval", name, userID, jsonStringArray(groups, true), detail)
+		row = s.queryRow(ctx, st.full, name, userID, jsonStringArray(groups, true))
 	case userID != "":
-		row = s.queryRow(ctx, "flag_eval_user", name, userID, detail)
+		row = s.queryRow(ctx, st.user, name, userID)
 	default:
-		row = s.queryRow(ctx, "flag_eval_anonymous", name, detail)
+		row = s.queryRow(ctx, st.anonymous, name)
 	}
 	var r flagRow
+	member := any(&r.member)
+	if detail {
+		member = &r.detailText
+	}
 	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.ramp, &r.member)
+		&r.languages, &r.rollout, &r.ramp, member)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
@@ -96,6 +110,13 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	return d, nil
 }
 
+// evalStatements are the evaluation statements: FlagIsActive's, and
+// FlagDetail's twins.
+var evalStatements = [2]struct{ full, user, anonymous string }{
+	{"flag_eval", "flag_eval_user", "flag_eval_anonymous"},
+	{"flag_eval_detail", "flag_eval_user_detail", "flag_eval_anonymous_detail"},
+}
+
 // flagRow is what flag_eval returns.
 type flagRow struct {
 	everyone      sql.NullBool
@@ -107,11 +128,10 @@ type flagRow struct {
 	languages     string
 	rollout       bool
 	ramp          sql.NullString // JSON; NULL: no ramp (see applyRamp)
-	// member is "" when the user is listed or in a listed group, NULL
-	// otherwise; asked for the detail, it is the detail (splitDetail).
-	member sql.NullString
+	member        bool           // the user is listed, or in a listed group
+	detailText    string         // from a _detail statement, instead of member (splitDetail)
 
-	detail bool   // member held the detail
+	detail bool   // detailText was read
 	match  byte   // with detail: 'u' listed user, 'g' group, '-' neither
 	group  string // with 'g': the least name of the groups that matched
 }
@@ -122,7 +142,7 @@ func (r *flagRow) listed() (match, byUser bool) {
 	if r.detail {
 		return r.match != '-', r.match == 'u'
 	}
-	return r.member.Valid, true
+	return r.member, true
 }
 
 // detailSep separates the detail's parts (the unit separator, which no name
@@ -132,7 +152,7 @@ const detailSep = "\x1f"
 // splitDetail reads the detail form of member: the match ('u', 'g' and the
 // group's name, or '-'), the modified time, the note.
 func (r *flagRow) splitDetail(d *FlagDetail) error {
-	match, rest, ok1 := strings.Cut(r.member.String, detailSep)
+	match, rest, ok1 := strings.Cut(r.detailText, detailSep)
 	modified, note, ok2 := strings.Cut(rest, detailSep)
 	if !ok1 || !ok2 || match == "" {
 		return errors.New("waffle: malformed flag detail")

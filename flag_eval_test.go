@@ -19,6 +19,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gowaffle/waffle/internal/query"
+
 	"github.com/gowaffle/waffle/internal/testdb"
 )
 
@@ -603,16 +605,16 @@ func TestFlagEvalPlanUsesIndexes(t *testing.T) {
 			require.NoError(t, err)
 			explain = "EXPLAIN "
 		}
-		// With and without the detail (FlagDetail's group name, note and
-		// modified time): the same statements, both plans on indexes.
+		// FlagIsActive's statements and FlagDetail's twins: every plan on
+		// indexes.
 		for _, c := range []struct {
 			stmt string
 			args []any
 		}{
-			{"flag_eval", []any{"f7", "m7", `["g1","g2"]`, false}},
-			{"flag_eval", []any{"f7", "m7", `["g1","g2"]`, true}},
-			{"flag_eval_user", []any{"f7", "m7", false}},
-			{"flag_eval_user", []any{"f7", "m7", true}},
+			{"flag_eval", []any{"f7", "m7", `["g1","g2"]`}},
+			{"flag_eval_detail", []any{"f7", "m7", `["g1","g2"]`}},
+			{"flag_eval_user", []any{"f7", "m7"}},
+			{"flag_eval_user_detail", []any{"f7", "m7"}},
 		} {
 			text := explainPlan(t, sqlDB, explain+s.q.SQL(c.stmt), c.args...)
 			for _, line := range strings.Split(text, "\n") {
@@ -654,4 +656,23 @@ func explainPlan(t *testing.T, db *sql.DB, q string, args ...any) string {
 	text := strings.Join(plan, "\n")
 	t.Log("\n" + text)
 	return text
+}
+
+// FlagDetail's statements are FlagIsActive's with the membership column
+// changed: the same columns before it, the same FROM and WHERE after it.
+func TestFlagDetailStatementsTwinFlagIsActive(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range []string{"postgres", "sqlite"} {
+		q := query.For(dialect)
+		for i, base := range []string{evalStatements[0].full, evalStatements[0].user, evalStatements[0].anonymous} {
+			twin := []string{evalStatements[1].full, evalStatements[1].user, evalStatements[1].anonymous}[i]
+			a, b := q.SQL(base), q.SQL(twin)
+			head := "SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,"
+			require.Contains(t, a, "\n"+head, "%s %s", dialect, base)
+			require.Contains(t, b, "\n"+head, "%s %s", dialect, twin)
+			tail := a[strings.LastIndex(a, "\nFROM waffle_flag f WHERE"):]
+			require.True(t, strings.HasSuffix(b, tail), "%s %s ends as %s", dialect, twin, base)
+			require.Equal(t, 1, strings.Count(b, "\nFROM waffle_flag f WHERE"), "%s %s", dialect, twin)
+		}
+	}
 }

@@ -6,26 +6,43 @@
 -- subquery that cannot match.
 
 -- name: flag_eval_anonymous
--- A visitor with no user ID and no groups: the flag's rules only. member is
--- NULL; asked for the detail ($2), it is the detail (see flag_eval_user).
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
-    CASE WHEN $2::boolean THEN '-' || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note END AS member
+-- A visitor with no user ID and no groups: the flag's rules only.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp, FALSE
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_eval_user
 -- An identified user ($2) without extra group names: listed, or in a listed
 -- group by stored membership. Membership is two lookups (schema version 1): the
--- user's own rows, which hold the rows not written by the sync; then the
--- flag's WAFFLE_ group, by name, probed by its primary key (group_id,
--- user_id).
--- member is '' when the user is listed or in a listed group, else NULL: text
--- whose values allocate nothing. Asked for the detail ($3) it is instead
--- one text that FlagDetail splits at the unit separator (char 31): 'u' (the
--- user is listed), 'g' and the least name of the groups that matched, or '-';
--- then the modified time; then the note (last: free text).
+-- user's own rows through the (user_id, group_id) index, which holds the rows
+-- not written by the sync; then the flag's WAFFLE_ group, by name, probed
+-- by its primary key (group_id, user_id).
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
-    CASE WHEN $3::boolean THEN
-        CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN 'u'
+    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
+    OR EXISTS (SELECT 1 FROM waffle_group_member gm
+               JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+               WHERE gm.user_id = $2::text AND NOT gm.synced)
+    OR EXISTS (SELECT 1 FROM waffle_group g
+               JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+               JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
+               WHERE g.name = 'WAFFLE_' || f.name)
+FROM waffle_flag f WHERE f.name = $1;
+
+-- name: flag_eval_anonymous_detail
+-- flag_eval_anonymous for FlagDetail: the same row, with the detail in place of the
+-- membership column: 'u' (the user is listed), 'g' and the least name of the
+-- groups that matched, or '-', then the modified time, then the note (last:
+-- free text), separated by the unit separator (char 31), which no name holds.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    '-' || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
+FROM waffle_flag f WHERE f.name = $1;
+
+-- name: flag_eval_user_detail
+-- flag_eval_user for FlagDetail: the same row, with the detail in place of the
+-- membership column: 'u' (the user is listed), 'g' and the least name of the
+-- groups that matched, or '-', then the modified time, then the note (last:
+-- free text), separated by the unit separator (char 31), which no name holds.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN 'u'
         ELSE COALESCE('g' || COALESCE((SELECT min(g.name) FROM waffle_group_member gm
                    JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
                    JOIN waffle_group g ON g.id = gm.group_id
@@ -34,13 +51,5 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
                    JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
                    WHERE g.name = 'WAFFLE_' || f.name)), '-') END
-        || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note
-    WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
-        OR EXISTS (SELECT 1 FROM waffle_group_member gm
-                   JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
-                   WHERE gm.user_id = $2::text AND NOT gm.synced)
-        OR EXISTS (SELECT 1 FROM waffle_group g
-                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-                   JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
-                   WHERE g.name = 'WAFFLE_' || f.name) THEN '' END AS member
+        || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
 FROM waffle_flag f WHERE f.name = $1;

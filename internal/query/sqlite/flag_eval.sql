@@ -6,26 +6,43 @@
 -- subquery that cannot match.
 
 -- name: flag_eval_anonymous
--- A visitor with no user ID and no groups: the flag's rules only. member is
--- NULL; asked for the detail (?2), it is the detail (see flag_eval_user).
-SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
-    CASE WHEN ?2 THEN '-' || char(31) || f.modified || char(31) || f.note END AS member
+-- A visitor with no user ID and no groups: the flag's rules only.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp, 0
 FROM waffle_flag f WHERE f.name = ?1;
 
 -- name: flag_eval_user
 -- An identified user (?2) without extra group names: listed, or in a listed
 -- group by stored membership. Membership is two lookups (schema version 1): the
--- user's own rows, which hold the rows not written by the sync; then the
--- flag's WAFFLE_ group, by name, probed by its primary key (group_id,
--- user_id).
--- member is '' when the user is listed or in a listed group, else NULL: text
--- whose values allocate nothing. Asked for the detail (?3) it is instead
--- one text that FlagDetail splits at the unit separator (char 31): 'u' (the
--- user is listed), 'g' and the least name of the groups that matched, or '-';
--- then the modified time; then the note (last: free text).
+-- user's groups filled by hand, in waffle_group_member_by_user; then the
+-- flag's WAFFLE_ group, by name, probed by the primary key (group_id,
+-- user_id) of waffle_sync_member, which holds a sync's members (schema version 1).
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
-    CASE WHEN ?3 THEN
-        CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
+    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
+    OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
+               JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
+               WHERE bu.user_id = ?2)
+    OR EXISTS (SELECT 1 FROM waffle_group g
+               JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+               JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
+               WHERE g.name = 'WAFFLE_' || f.name)
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval_anonymous_detail
+-- flag_eval_anonymous for FlagDetail: the same row, with the detail in place of the
+-- membership column: 'u' (the user is listed), 'g' and the least name of the
+-- groups that matched, or '-', then the modified time, then the note (last:
+-- free text), separated by the unit separator (char 31), which no name holds.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    '-' || char(31) || f.modified || char(31) || f.note AS detail
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval_user_detail
+-- flag_eval_user for FlagDetail: the same row, with the detail in place of the
+-- membership column: 'u' (the user is listed), 'g' and the least name of the
+-- groups that matched, or '-', then the modified time, then the note (last:
+-- free text), separated by the unit separator (char 31), which no name holds.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
         ELSE COALESCE('g' || COALESCE((SELECT min(g.name) FROM waffle_group_member_by_user bu
                    JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
                    JOIN waffle_group g ON g.id = bu.group_id
@@ -34,13 +51,5 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
                    JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
                    WHERE g.name = 'WAFFLE_' || f.name)), '-') END
-        || char(31) || f.modified || char(31) || f.note
-    WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
-        OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
-                   JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
-                   WHERE bu.user_id = ?2)
-        OR EXISTS (SELECT 1 FROM waffle_group g
-                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-                   JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
-                   WHERE g.name = 'WAFFLE_' || f.name) THEN '' END AS member
+        || char(31) || f.modified || char(31) || f.note AS detail
 FROM waffle_flag f WHERE f.name = ?1;
