@@ -26,7 +26,7 @@ type Ensured struct {
 }
 
 // Ensure creates, in one transaction, every object of seed that does not
-// exist yet, and leaves every one that exists exactly as it is: an
+// exist yet (each with its audit entry, as the other writes), and leaves every one that exists exactly as it is: an
 // operator's change always wins over the seed. It is meant for start-up and
 // is idempotent: a second call creates nothing. Each kind is one set-based
 // insert that skips existing names; a created flag's users and groups are
@@ -47,23 +47,40 @@ func (s *Store) Ensure(ctx context.Context, seed Seed) (Ensured, error) {
 		if err != nil {
 			return err
 		}
-		for _, f := range seed.Flags {
+		for i := range seed.Flags {
+			f := &seed.Flags[i]
 			id, ok := ids[f.Name]
-			if !ok || len(f.Users)+len(f.Groups) == 0 {
+			if !ok {
 				continue
 			}
-			if err := s.ensureFlagLists(ctx, ex, id, &f); err != nil {
+			if len(f.Users)+len(f.Groups) > 0 {
+				if err := s.ensureFlagLists(ctx, ex, id, f); err != nil {
+					return err
+				}
+			}
+			if err := s.writeEntry(ctx, ex, entry{action: actionCreate, kind: "flag", name: f.Name, after: plan.states["flag"][f.Name]}); err != nil {
 				return err
 			}
 		}
-		if _, err := s.ensureRows(ctx, ex, "switch_ensure", plan.switches, now, &done.Switches); err != nil {
-			return err
+		for _, k := range []struct {
+			stmt, kind string
+			rows       []byte
+			created    *[]string
+		}{
+			{"switch_ensure", "switch", plan.switches, &done.Switches},
+			{"sample_ensure", "sample", plan.samples, &done.Samples},
+			{"string_flag_ensure", "string_flag", plan.strings, &done.StringFlags},
+		} {
+			if _, err := s.ensureRows(ctx, ex, k.stmt, k.rows, now, k.created); err != nil {
+				return err
+			}
+			for _, name := range *k.created {
+				if err := s.writeEntry(ctx, ex, entry{action: actionCreate, kind: k.kind, name: name, after: plan.states[k.kind][name]}); err != nil {
+					return err
+				}
+			}
 		}
-		if _, err := s.ensureRows(ctx, ex, "sample_ensure", plan.samples, now, &done.Samples); err != nil {
-			return err
-		}
-		_, err = s.ensureRows(ctx, ex, "string_flag_ensure", plan.strings, now, &done.StringFlags)
-		return err
+		return nil
 	})
 	if err != nil {
 		return Ensured{}, opError("ensuring", "seed", "", err)
@@ -88,6 +105,11 @@ func (s *Store) ensureFlagLists(ctx context.Context, ex execer, id int64, f *Fla
 		return nil
 	}
 	groups := jsonStringArray(own, false)
+	if s.auditing() {
+		if _, err := s.exec(ctx, ex, "audit_group_create_many", groups, s.auditTime(s.now()), actorFrom(ctx)); err != nil {
+			return err
+		}
+	}
 	if _, err := s.exec(ctx, ex, "group_create_many", groups, s.now()); err != nil {
 		return err
 	}
@@ -121,7 +143,10 @@ func (s *Store) ensureRows(ctx context.Context, ex execer, stmt string, rows []b
 
 // seedPlan is a validated seed as the ensure statements' JSON arrays (nil
 // for a kind with nothing to ensure).
-type seedPlan struct{ flags, switches, samples, strings []byte }
+type seedPlan struct {
+	flags, switches, samples, strings []byte
+	states                            map[string]map[string]map[string]any // kind, name: the audit entry's state
+}
 
 type seedFlag struct {
 	Name          string   `json:"name"`
@@ -156,7 +181,9 @@ type seedString struct {
 
 // planSeed validates seed and encodes its rows.
 func planSeed(seed Seed) (seedPlan, error) {
-	var p seedPlan
+	p := seedPlan{states: map[string]map[string]map[string]any{
+		"flag": {}, "switch": {}, "sample": {}, "string_flag": {},
+	}}
 	var err error
 	flags := make([]seedFlag, 0, len(seed.Flags))
 	seen := map[string]bool{}
@@ -173,6 +200,7 @@ func planSeed(seed Seed) (seedPlan, error) {
 		if err != nil {
 			return p, err
 		}
+		p.states["flag"][f.Name] = flagState(&f)
 		flags = append(flags, seedFlag{f.Name, f.Everyone, f.Percent, f.Testing, f.Superusers, f.Staff,
 			f.Authenticated, langs.(string), f.Rollout, ramp, f.Note})
 	}
@@ -185,6 +213,7 @@ func planSeed(seed Seed) (seedPlan, error) {
 		if err := twice(seen, "switch", sw.Name); err != nil {
 			return p, err
 		}
+		p.states["switch"][sw.Name] = sw.auditState()
 		switches = append(switches, seedSwitch{sw.Name, sw.Active, sw.Note})
 	}
 	samples := make([]seedSample, 0, len(seed.Samples))
@@ -200,6 +229,7 @@ func planSeed(seed Seed) (seedPlan, error) {
 		if err := twice(seen, "sample", sm.Name); err != nil {
 			return p, err
 		}
+		p.states["sample"][sm.Name] = map[string]any{"percent": pc, "note": sm.Note}
 		samples = append(samples, seedSample{sm.Name, pc, sm.Note})
 	}
 	strs := make([]seedString, 0, len(seed.StringFlags))
@@ -212,8 +242,10 @@ func planSeed(seed Seed) (seedPlan, error) {
 			return p, err
 		}
 		row := seedString{Name: name}
+		p.states["string_flag"][name] = map[string]any{"value": nil}
 		if ok {
 			row.Value = &text
+			p.states["string_flag"][name]["value"] = text
 		}
 		strs = append(strs, row)
 	}

@@ -74,6 +74,24 @@ func TestEnsure(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, v.Null())
 
+		// Each creation is audited, as any other write; what existed is not.
+		hist, err := s.History(ctx, HistoryFilter{Kind: "switch", Name: "maintenance"})
+		require.NoError(t, err)
+		require.Len(t, hist, 1)
+		require.Equal(t, "create", hist[0].Action)
+		hist, err = s.History(ctx, HistoryFilter{Kind: "flag", Name: "beta"})
+		require.NoError(t, err)
+		require.Len(t, hist, 1)
+		hist, err = s.History(ctx, HistoryFilter{Kind: "group", Name: "testers"})
+		require.NoError(t, err)
+		require.Len(t, hist, 1)
+		hist, err = s.History(ctx, HistoryFilter{Kind: "string_flag", Name: "banner"})
+		require.NoError(t, err)
+		require.Len(t, hist, 1)
+		hist, err = s.History(ctx, HistoryFilter{Kind: "switch", Name: "signup"})
+		require.NoError(t, err)
+		require.Len(t, hist, 1, "only the operator's SetSwitch")
+
 		// Idempotent, and it never overwrites a later change.
 		require.NoError(t, s.SetSample(ctx, "trace", 50))
 		done, err = s.Ensure(ctx, seed)
@@ -82,6 +100,9 @@ func TestEnsure(t *testing.T) {
 		sd, err := s.SampleDetail(ctx, "trace")
 		require.NoError(t, err)
 		require.Equal(t, 50.0, sd.Percent)
+		hist, err = s.History(ctx, HistoryFilter{Kind: "switch", Name: "maintenance"})
+		require.NoError(t, err)
+		require.Len(t, hist, 1, "a second Ensure writes no entry")
 
 		require.NotContains(t, gormLog.String(), "record not found")
 	})

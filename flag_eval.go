@@ -19,8 +19,9 @@ import (
 // Everyone; with Testing, the testing parameter, header or cookie; Users and
 // Groups; Superusers, Staff, Authenticated; Languages; Percent, or while the
 // flag has a Ramp the ramp's percent at Config.Now (an identified user's
-// deterministic bucket, or an anonymous visitor's cookie or draw); else off. docs/flags.md gives the order in full; [Store.FlagDetail] says
-// which rule decided.
+// deterministic bucket, or an anonymous visitor's cookie or draw); else off.
+// docs/flags.md gives the order in full; [Store.FlagDetail] says which rule
+// decided.
 //
 // One SQL statement per call (two when a missing flag is created); an
 // invalid name sends none and returns a *NameError.
@@ -221,8 +222,7 @@ func (s *Store) overrideDecision(name string, req *requestInput) (on, ok bool) {
 	if !s.cfg.Override || req == nil || !req.hasQuery() {
 		return false, false
 	}
-	m := newNameMatcher("%s", name, false)
-	v, found := lookupQuery(req.rawQuery(), &m)
+	v, found := req.st.queryParam(name)
 	return v == "1", found
 }
 
@@ -252,35 +252,28 @@ func userRulesMatch(r *flagRow, u *User) Reason {
 // requestInput is the request the middleware put in the context.
 type requestInput struct{ st *requestState }
 
-func (ri *requestInput) hasQuery() bool   { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
-func (ri *requestInput) rawQuery() string { return ri.st.req.URL.RawQuery }
+func (ri *requestInput) hasQuery() bool { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
 
 // testDecision is step 4: the testing query parameter, header or cookie.
 // why is "" when none of them is there.
 func (s *Store) testDecision(name string, req *requestInput) (on bool, why Reason) {
-	r := req.st.req
-	form := ""
+	st := req.st
 	if req.hasQuery() {
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, name, false)
-		if v, found := lookupQuery(req.rawQuery(), &m); found {
-			req.st.recordTest(name, v == "1")
+		if v, found := st.queryParam(formatName(s.cfg.Cookie.TestNameFormat, name)); found {
+			st.recordTest(name, v == "1")
 			return v == "1", ReasonTestingQuery
 		}
 	}
-	if len(r.Header) > 0 {
-		form = cookieForm(name)
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, true)
-		if v, found := lookupHeader(r, &m); found {
-			req.st.recordTest(name, v == "1")
-			return v == "1", ReasonTestingHeader
-		}
+	if len(st.req.Header) == 0 {
+		return false, ""
 	}
-	if hasCookies(r) {
-		if form == "" {
-			form = cookieForm(name)
-		}
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, false)
-		if v, found := lookupCookie(r, &m); found {
+	cookieName := s.testCookieName(name)
+	if v, found := st.header(cookieName); found {
+		st.recordTest(name, v == "1")
+		return v == "1", ReasonTestingHeader
+	}
+	if hasCookies(st.req) {
+		if v, found := st.cookie(cookieName); found {
 			return v == "True", ReasonTestingCookie
 		}
 	}
@@ -291,7 +284,11 @@ func (s *Store) testDecision(name string, req *requestInput) (on bool, why Reaso
 func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestState) (bool, Reason) {
 	if st != nil {
 		if d, ok := st.memo(name); ok {
-			return d.active, d.reason
+			why := ReasonPercentDraw
+			if d.fromCookie {
+				why = ReasonPercentCookie
+			}
+			return d.active, percentReason(why, d.active, d.rollout)
 		}
 	}
 	percent := r.percent.Float64
@@ -301,18 +298,16 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 		return percentBucket(name, u.ID) < percent, ReasonPercentBucket
 	}
 	if st != nil && st.req != nil && hasCookies(st.req) {
-		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(name), false)
-		if v, ok := lookupCookie(st.req, &m); ok {
+		if v, ok := st.cookie(s.percentCookieName(name)); ok {
 			on := v == "True"
-			why := percentReason(ReasonPercentCookie, on, r.rollout)
-			st.recordPercent(name, on, r.rollout, why) // refreshes the cookie
-			return on, why
+			st.recordPercentCookie(name, on, r.rollout) // refreshes the cookie
+			return on, percentReason(ReasonPercentCookie, on, r.rollout)
 		}
 	}
 	on := s.cfg.Rand()*100 < percent
 	why := percentReason(ReasonPercentDraw, on, r.rollout)
 	if st != nil {
-		st.recordPercent(name, on, r.rollout, why)
+		st.recordPercent(name, on, r.rollout)
 	}
 	return on, why
 }
@@ -331,7 +326,7 @@ func (s *Store) missingFlag(ctx context.Context, name string) (FlagDetail, error
 	d := FlagDetail{Active: s.cfg.FlagDefault, Missing: true, Reason: ReasonMissingDefault}
 	s.logMissing(ctx, s.cfg.LogMissingFlags, "flag", name)
 	if s.cfg.CreateMissingFlags {
-		if _, err := s.exec(ctx, s.pool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
+		if _, err := s.exec(ctx, s.writePool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
 			d.Reason = ReasonError
 			return d, opError("creating missing", "flag", name, err)
 		}

@@ -250,17 +250,6 @@ func TestMigrateSquashMatchesVersions1To4(t *testing.T) {
 	})
 }
 
-// rebindFor turns ? placeholders into PostgreSQL's $n for kind.
-func rebindFor(kind, q string) string {
-	if kind != testdb.Postgres {
-		return q
-	}
-	for i := 1; strings.Contains(q, "?"); i++ {
-		q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
-	}
-	return q
-}
-
 func dumpSchema(t *testing.T, s *Store) []string {
 	t.Helper()
 	sqlDB, err := s.db.DB()

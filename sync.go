@@ -130,7 +130,7 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 
 // syncFlagNames lists the flags a sync of every flag covers.
 func (s *Store) syncFlagNames(ctx context.Context) ([]string, error) {
-	rows, err := s.query(ctx, s.pool(), "sync_flags")
+	rows, err := s.query(ctx, s.writePool(), "sync_flags")
 	if err != nil {
 		return nil, opError("listing", "flags to sync", "", err)
 	}
@@ -170,6 +170,12 @@ func (s *Store) syncFlag(ctx context.Context, c *dbtx.Conn, name string, fs *Fla
 			return err
 		}
 		fs.Active, fs.Added, fs.Removed, fs.Full = r.Active, r.Added, r.Removed, r.Full
+		if r.Added > 0 || r.Removed > 0 {
+			if err := s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: name,
+				after: map[string]any{"active": r.Active, "added": r.Added, "removed": r.Removed}}); err != nil {
+				return fmt.Errorf("writing the audit entry: %w", err)
+			}
+		}
 		// A sync cancelled while it ran commits nothing, even when the
 		// driver finished its statements regardless.
 		return ctx.Err()
@@ -280,12 +286,27 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_user_active"), flagID, user, at).Scan(&active); err != nil {
 			return fmt.Errorf("reading the windows of user %s: %w", quoteTrunc(user), err)
 		}
+		var member bool // for the audit entry: whether the user was a member
+		if s.auditing() {
+			if err := ex.QueryRowContext(ctx, s.q.SQL("audit_sync_user_member"), groupID, user).Scan(&member); err != nil {
+				return fmt.Errorf("reading the membership of user %s: %w", quoteTrunc(user), err)
+			}
+		}
 		stmt := "sync_user_remove"
 		if active {
 			stmt = "sync_user_add"
 		}
 		if _, err := s.exec(ctx, ex, stmt, groupID, user); err != nil {
 			return fmt.Errorf("updating user %s: %w", quoteTrunc(user), err)
+		}
+		if s.auditing() && member != active {
+			counts := map[string]any{"user": user, "added": 0, "removed": 1}
+			if active {
+				counts["added"], counts["removed"] = 1, 0
+			}
+			if err := s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: flag, after: counts}); err != nil {
+				return fmt.Errorf("writing the audit entry: %w", err)
+			}
 		}
 		return ctx.Err()
 	})
@@ -497,7 +518,11 @@ func (s *Store) syncConn(ctx context.Context) *dbtx.Conn {
 	if s.inAppTx() || s.q.Dialect != "sqlite" {
 		return nil
 	}
-	c, err := dbtx.Open(ctx, s.db, true)
+	db, err := s.primaryDB()
+	if err != nil {
+		return nil
+	}
+	c, err := dbtx.Open(ctx, db, !s.cfg.DisablePreparedStatements)
 	if err != nil {
 		return nil
 	}
