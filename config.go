@@ -1,6 +1,7 @@
 package waffle
 
 import (
+	"cmp"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -244,21 +245,14 @@ func (cfg *Config) withDefaults() (Config, error) {
 	if c.MaxJSONBytes == 0 {
 		c.MaxJSONBytes = defaultMaxJSONBytes
 	}
-	if c.Cookie.MaxAge < 0 {
-		return c, &ConfigError{Field: "Cookie.MaxAge", Reason: "must not be negative, got " + c.Cookie.MaxAge.String()}
-	}
-	if c.Cookie.MaxAge == 0 {
-		c.Cookie.MaxAge = defaultCookieMaxAge
+	if err := durationDefault("Cookie.MaxAge", &c.Cookie.MaxAge, defaultCookieMaxAge); err != nil {
+		return c, err
 	}
 	if c.Cookie.MaxPerResponse == 0 {
 		c.Cookie.MaxPerResponse = defaultMaxCookiesPerResponse
 	}
-	if c.Cookie.NameFormat == "" {
-		c.Cookie.NameFormat = "dwf_%s"
-	}
-	if c.Cookie.TestNameFormat == "" {
-		c.Cookie.TestNameFormat = "dwft_%s"
-	}
+	c.Cookie.NameFormat = cmp.Or(c.Cookie.NameFormat, "dwf_%s")
+	c.Cookie.TestNameFormat = cmp.Or(c.Cookie.TestNameFormat, "dwft_%s")
 	for _, f := range []struct{ field, format string }{
 		{"Cookie.NameFormat", c.Cookie.NameFormat},
 		{"Cookie.TestNameFormat", c.Cookie.TestNameFormat},
@@ -267,20 +261,15 @@ func (cfg *Config) withDefaults() (Config, error) {
 			return c, &ConfigError{Field: f.field, Reason: "must contain exactly one %s and no other verb, got " + quote(f.format)}
 		}
 	}
-	if c.Cookie.Path == "" {
-		c.Cookie.Path = "/"
-	}
+	c.Cookie.Path = cmp.Or(c.Cookie.Path, "/")
 	if err := c.Cookie.validateAttributes(); err != nil {
 		return c, err
 	}
 	if c.Cookie.SameSite < 0 || c.Cookie.SameSite > http.SameSiteNoneMode {
 		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
 	}
-	if c.ErrorLogInterval < 0 {
-		return c, &ConfigError{Field: "ErrorLogInterval", Reason: "must not be negative, got " + c.ErrorLogInterval.String()}
-	}
-	if c.ErrorLogInterval == 0 {
-		c.ErrorLogInterval = time.Minute
+	if err := durationDefault("ErrorLogInterval", &c.ErrorLogInterval, time.Minute); err != nil {
+		return c, err
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -292,4 +281,16 @@ func (cfg *Config) withDefaults() (Config, error) {
 		c.Rand = rand.Float64
 	}
 	return c, nil
+}
+
+// durationDefault replaces a zero *d with def, and refuses a negative one
+// with a *ConfigError naming field.
+func durationDefault(field string, d *time.Duration, def time.Duration) error {
+	if *d < 0 {
+		return &ConfigError{Field: field, Reason: "must not be negative, got " + d.String()}
+	}
+	if *d == 0 {
+		*d = def
+	}
+	return nil
 }
