@@ -1,7 +1,6 @@
 package waffle
 
 import (
-	"cmp"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -245,31 +244,16 @@ func (cfg *Config) withDefaults() (Config, error) {
 	if c.MaxJSONBytes == 0 {
 		c.MaxJSONBytes = defaultMaxJSONBytes
 	}
-	if err := durationDefault("Cookie.MaxAge", &c.Cookie.MaxAge, defaultCookieMaxAge); err != nil {
+	cookie, err := c.Cookie.withDefaults()
+	if err != nil {
 		return c, err
 	}
-	if c.Cookie.MaxPerResponse == 0 {
-		c.Cookie.MaxPerResponse = defaultMaxCookiesPerResponse
+	c.Cookie = cookie
+	if c.ErrorLogInterval < 0 {
+		return c, &ConfigError{Field: "ErrorLogInterval", Reason: "must not be negative, got " + c.ErrorLogInterval.String()}
 	}
-	c.Cookie.NameFormat = cmp.Or(c.Cookie.NameFormat, "dwf_%s")
-	c.Cookie.TestNameFormat = cmp.Or(c.Cookie.TestNameFormat, "dwft_%s")
-	for _, f := range []struct{ field, format string }{
-		{"Cookie.NameFormat", c.Cookie.NameFormat},
-		{"Cookie.TestNameFormat", c.Cookie.TestNameFormat},
-	} {
-		if strings.Count(f.format, "%s") != 1 || strings.Count(f.format, "%") != 1 {
-			return c, &ConfigError{Field: f.field, Reason: "must contain exactly one %s and no other verb, got " + quote(f.format)}
-		}
-	}
-	c.Cookie.Path = cmp.Or(c.Cookie.Path, "/")
-	if err := c.Cookie.validateAttributes(); err != nil {
-		return c, err
-	}
-	if c.Cookie.SameSite < 0 || c.Cookie.SameSite > http.SameSiteNoneMode {
-		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
-	}
-	if err := durationDefault("ErrorLogInterval", &c.ErrorLogInterval, time.Minute); err != nil {
-		return c, err
+	if c.ErrorLogInterval == 0 {
+		c.ErrorLogInterval = time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -283,14 +267,41 @@ func (cfg *Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// durationDefault replaces a zero *d with def, and refuses a negative one
-// with a *ConfigError naming field.
-func durationDefault(field string, d *time.Duration, def time.Duration) error {
-	if *d < 0 {
-		return &ConfigError{Field: field, Reason: "must not be negative, got " + d.String()}
+// withDefaults returns a copy of cc with every zero field replaced by its
+// default, or a *ConfigError naming the first field that is invalid.
+func (cc CookieConfig) withDefaults() (CookieConfig, error) {
+	c := cc
+	if c.MaxAge < 0 {
+		return c, &ConfigError{Field: "Cookie.MaxAge", Reason: "must not be negative, got " + c.MaxAge.String()}
 	}
-	if *d == 0 {
-		*d = def
+	if c.MaxAge == 0 {
+		c.MaxAge = defaultCookieMaxAge
 	}
-	return nil
+	if c.MaxPerResponse == 0 {
+		c.MaxPerResponse = defaultMaxCookiesPerResponse
+	}
+	if c.NameFormat == "" {
+		c.NameFormat = "dwf_%s"
+	}
+	if c.TestNameFormat == "" {
+		c.TestNameFormat = "dwft_%s"
+	}
+	for _, f := range []struct{ field, format string }{
+		{"Cookie.NameFormat", c.NameFormat},
+		{"Cookie.TestNameFormat", c.TestNameFormat},
+	} {
+		if strings.Count(f.format, "%s") != 1 || strings.Count(f.format, "%") != 1 {
+			return c, &ConfigError{Field: f.field, Reason: "must contain exactly one %s and no other verb, got " + quote(f.format)}
+		}
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if err := c.validateAttributes(); err != nil {
+		return c, err
+	}
+	if c.SameSite < 0 || c.SameSite > http.SameSiteNoneMode {
+		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
+	}
+	return c, nil
 }
