@@ -80,6 +80,14 @@ type Config struct {
 	// Defaults to false: reads are prepared.
 	DisablePreparedStatements bool
 
+	// ErrorLogInterval is how often the reads without an error branch
+	// ([Store.FlagIsActiveOr] and its siblings) log a failure for one name
+	// and one kind of error, by the clock Now; the records held back in
+	// between are counted in the next one's "suppressed" attribute.
+	//
+	// Defaults to one minute. Negative values are invalid.
+	ErrorLogInterval time.Duration
+
 	// FlagDefault is what [Store.FlagIsActive] returns for a flag that does
 	// not exist.
 	//
@@ -248,6 +256,12 @@ func (cfg *Config) withDefaults() (Config, error) {
 		return c, err
 	}
 	c.Cookie = cookie
+	if c.ErrorLogInterval < 0 {
+		return c, &ConfigError{Field: "ErrorLogInterval", Reason: "must not be negative, got " + c.ErrorLogInterval.String()}
+	}
+	if c.ErrorLogInterval == 0 {
+		c.ErrorLogInterval = time.Minute
+	}
 	if c.Django != nil {
 		d := *c.Django // a copy: the caller's stays as it is
 		if d.TimeZone == nil {

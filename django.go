@@ -150,8 +150,9 @@ func djangoUserID(id string) any {
 	return n
 }
 
-// djangoFlagRow runs Django mode's evaluation statement.
-func (s *Store) djangoFlagRow(ctx context.Context, name string, u *User) *sql.Row {
+// djangoFlagRow runs Django mode's evaluation statement: the statement
+// called full, user or anonymous (FlagIsActive's or FlagDetail's).
+func (s *Store) djangoFlagRow(ctx context.Context, name string, u *User, full, user, anonymous string) *sql.Row {
 	var uid any
 	var groups []string
 	if u != nil {
@@ -160,11 +161,11 @@ func (s *Store) djangoFlagRow(ctx context.Context, name string, u *User) *sql.Ro
 	}
 	switch {
 	case len(groups) > 0:
-		return s.queryRow(ctx, "flag_eval", name, uid, jsonStringArray(groups, true))
+		return s.queryRow(ctx, full, name, uid, jsonStringArray(groups, true))
 	case uid != nil:
-		return s.queryRow(ctx, "flag_eval_user", name, uid)
+		return s.queryRow(ctx, user, name, uid)
 	default:
-		return s.queryRow(ctx, "flag_eval_anonymous", name)
+		return s.queryRow(ctx, anonymous, name)
 	}
 }
 

@@ -76,11 +76,11 @@ func (st *requestState) putPercent(name string, d percentDecision) {
 }
 
 // memo returns the percent decision already taken for name in this request.
-func (st *requestState) memo(name string) (active, ok bool) {
+func (st *requestState) memo(name string) (d percentDecision, ok bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	d, ok := st.percent[name]
-	return d.active, ok
+	d, ok = st.percent[name]
+	return d, ok
 }
 
 // recordTest remembers a testing-mode decision from the query or a header.

@@ -24,6 +24,8 @@ type Store struct {
 	cfg   Config   // with defaults applied
 	q     *query.Set
 	stmts *dbtx.StmtCache // prepared reads, shared with every WithTx copy
+
+	errLog *errLimiter // rate limit of the Or reads' error records, shared too
 }
 
 // New returns a Store on db, which the application opened with a PostgreSQL or
@@ -53,7 +55,7 @@ func New(db *gorm.DB, cfg *Config) (*Store, error) {
 	if q == nil {
 		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, name)
 	}
-	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}}, nil
+	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}, errLog: &errLimiter{}}, nil
 }
 
 // WithTx returns a Store that runs every call inside tx, a transaction the
