@@ -201,6 +201,30 @@ func (s *Store) djangoValidate(r record) error {
 	return nil
 }
 
+// djangoValidateSeed applies djangoValidate to every flag, switch and sample
+// of an Ensure seed.
+func (s *Store) djangoValidateSeed(seed Seed) error {
+	if s.cfg.Django == nil {
+		return nil
+	}
+	for i := range seed.Flags {
+		if err := s.djangoValidate(&seed.Flags[i]); err != nil {
+			return err
+		}
+	}
+	for i := range seed.Switches {
+		if err := s.djangoValidate(&seed.Switches[i]); err != nil {
+			return err
+		}
+	}
+	for i := range seed.Samples {
+		if err := s.djangoValidate(&seed.Samples[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // errDjangoRamp is the *ValueError of a ramp in Django mode: django-waffle's
 // waffle_flag has no column to keep it in.
 func errDjangoRamp(name string) error {

@@ -578,3 +578,57 @@ func TestDjangoMigrations(t *testing.T) {
 	_, err = DjangoMigrations("mysql")
 	require.ErrorIs(t, err, ErrUnsupportedDatabase)
 }
+
+// TestDjangoEnsureAndDetail: Ensure seeds Django's tables (rows Django's
+// full_clean accepts, with their audit entries), and FlagDetail names the
+// auth_group that matched and Django's note and modified time.
+func TestDjangoEnsureAndDetail(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 4, 17, 30, 15, 123456000, time.UTC)
+	cfg := &Config{Now: func() time.Time { return now }}
+	eachDjangoDB(t, djangotest.Options{}, cfg, func(t *testing.T, h *djangoHarness) {
+		ctx := context.Background()
+		s := h.s
+		h.django.Run(t, "write", map[string]any{"users": []map[string]any{{"id": "7", "groups": []string{"beta"}}}}, nil)
+		seed := Seed{
+			Flags:       []Flag{{Name: "f", Groups: []string{"beta", "alpha"}, Note: "seeded"}},
+			Switches:    []Switch{{Name: "sw", Active: true}},
+			Samples:     []Sample{{Name: "sm", Percent: 50}},
+			StringFlags: map[string]any{"color": "blue"},
+		}
+		done, err := s.Ensure(ctx, seed)
+		require.NoError(t, err)
+		require.Equal(t, []string{"f"}, done.Flags)
+		done, err = s.Ensure(ctx, seed)
+		require.NoError(t, err)
+		require.Empty(t, done.Flags)
+
+		r := h.read(t)
+		require.Len(t, r.Flags, 1)
+		require.Empty(t, r.Flags[0].Error)
+		require.Equal(t, []string{"alpha", "beta"}, r.Flags[0].Groups)
+		require.Len(t, r.Switches, 1)
+		require.Empty(t, r.Switches[0].Error)
+		require.Len(t, r.Samples, 1)
+		require.Empty(t, r.Samples[0].Error)
+		entries, err := s.History(ctx, HistoryFilter{})
+		require.NoError(t, err)
+		require.Len(t, entries, 5) // group alpha (beta was Django's), the flag, switch, sample, string flag
+
+		d, err := s.FlagDetail(WithUser(ctx, User{ID: "7", Authenticated: true}), "f")
+		require.NoError(t, err)
+		require.True(t, d.Active)
+		require.Equal(t, ReasonGroup, d.Reason)
+		require.Equal(t, "beta", d.Group)
+		require.Equal(t, "seeded", d.Note)
+		require.True(t, d.Modified.Equal(now), "modified %v", d.Modified)
+		d, err = s.FlagDetail(WithUser(ctx, User{ID: "8", Groups: []string{"alpha"}}), "f")
+		require.NoError(t, err)
+		require.Equal(t, "alpha", d.Group)
+
+		_, err = s.Ensure(ctx, Seed{Flags: []Flag{{Name: "r", Ramp: LinearRamp(now, now.Add(time.Hour), 0, 100)}}})
+		var ve *ValueError
+		require.ErrorAs(t, err, &ve)
+		require.Equal(t, "ramp", ve.Field)
+	})
+}

@@ -129,3 +129,13 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                           OR g.name IN (SELECT jsonb_array_elements_text($3::text::jsonb)))), '-') END
         || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
 FROM waffle_flag f WHERE f.name = $1;
+
+-- name: flag_ensure
+-- Ensure's flags (postgres/ensure.sql), without the ramp Django's table has
+-- not.
+INSERT INTO waffle_flag (name, everyone, percent, testing, superusers, staff, authenticated, languages, rollout, note, created, modified)
+SELECT r.name, r.everyone, r.percent, r.testing, r.superusers, r.staff, r.authenticated, r.languages, r.rollout, r.note, $2, $2
+FROM jsonb_to_recordset($1::text::jsonb) AS r (name text, everyone boolean, percent double precision, testing boolean,
+    superusers boolean, staff boolean, authenticated boolean, languages text, rollout boolean, note text)
+ON CONFLICT (name) DO NOTHING
+RETURNING id, name;

@@ -129,3 +129,13 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                           OR g.name IN (SELECT value FROM json_each(?3)))), '-') END
         || char(31) || f.modified || char(31) || f.note AS detail
 FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_ensure
+-- Ensure's flags (sqlite/ensure.sql), without the ramp Django's table has
+-- not.
+INSERT INTO waffle_flag (name, everyone, percent, testing, superusers, staff, authenticated, languages, rollout, note, created, modified)
+SELECT value ->> 'name', value ->> 'everyone', value ->> 'percent', value ->> 'testing', value ->> 'superusers',
+    value ->> 'staff', value ->> 'authenticated', value ->> 'languages', value ->> 'rollout', value ->> 'note', ?2, ?2
+FROM json_each(?1) WHERE true
+ON CONFLICT (name) DO NOTHING
+RETURNING id, name;
