@@ -501,11 +501,10 @@ func (h *handler) flagSync(w http.ResponseWriter, r *http.Request) {
 	}
 	d := syncData{Flag: name, Result: res.Flags[0], At: res.At}
 	if d.Result.Err != nil {
-		if _, _, ok := userError(d.Result.Err); !ok {
-			h.serverError(w, r, d.Result.Err)
-			return
-		}
-	} else if members, err := h.store.GroupMembers(r.Context(), waffle.SyncGroupName(name)); err == nil {
+		h.storeError(w, r, d.Result.Err)
+		return
+	}
+	if members, err := h.store.GroupMembers(r.Context(), waffle.SyncGroupName(name)); err == nil {
 		d.Members = members
 	}
 	h.render(w, r, 0, "sync", "Sync "+name, "windows", d)
