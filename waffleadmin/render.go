@@ -157,7 +157,7 @@ func (h *handler) fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(h.loc).Format("2006-01-02 15:04:05")
+	return t.In(h.loc).Format("2006-01-02 15:04")
 }
 
 const inputLayout = "2006-01-02T15:04"
