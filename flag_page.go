@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // The calls below read a flag in parts, for pages that must not load every
@@ -100,13 +99,81 @@ func (s *Store) GetFlagRules(ctx context.Context, name string) (*Flag, error) {
 	return &f, nil
 }
 
-// ListFlagRules returns every flag without its users and groups (both nil),
-// ordered by name, in one statement.
-func (s *Store) ListFlagRules(ctx context.Context) ([]Flag, error) {
-	var flags []Flag
-	db := s.db.WithContext(ctx)
-	if err := db.Order(clause.OrderByColumn{Column: clause.Column{Name: "name"}}).Find(&flags).Error; err != nil {
-		return nil, opError("listing", "flags", "", err)
+// FlagQuery selects a page of flags for [Store.ListFlagPage]. The zero
+// value is the first 50 flags by name.
+type FlagQuery struct {
+	// Search keeps the flags whose name contains it, ignoring the case of
+	// ASCII letters. Defaults to "": every flag.
+	Search string
+	// Everyone keeps the flags whose Everyone is "on" (true), "off" (false)
+	// or "unset" (nil). Defaults to "": any.
+	Everyone string
+	// Testing keeps the flags whose Testing is "yes" or "no". Defaults to
+	// "": any.
+	Testing string
+	// Percent keeps the flags with a percent above 0 ("yes") or without one
+	// ("no"). Defaults to "": any.
+	Percent string
+	// Sort is the column to sort by: "name", "note", "everyone" (unset, off,
+	// on), "percent" (none first), "testing", "superusers", "staff",
+	// "authenticated", "languages", "rollout", "created" or "modified"; ties
+	// go by name. Defaults to "": the name.
+	Sort string
+	// Desc sorts in descending order. Defaults to false: ascending.
+	Desc bool
+	// Limit is the most flags returned. Defaults to 50 when 0 or less.
+	Limit int
+	// Offset is how many matching flags to skip. Defaults to 0.
+	Offset int
+}
+
+// FlagPage is one page of flags.
+type FlagPage struct {
+	Flags []Flag // without their users and groups (nil)
+	Total int    // the number of flags that match the query, on every page
+}
+
+var flagSorts = map[string]bool{"": true, "name": true, "note": true, "everyone": true, "percent": true,
+	"testing": true, "superusers": true, "staff": true, "authenticated": true, "languages": true,
+	"rollout": true, "created": true, "modified": true}
+
+// ListFlagPage returns the page of flags q selects, filtered, sorted and cut
+// by the database in one statement, so that its cost follows the page, not
+// the number of flags. An unknown Sort, Everyone, Testing or Percent is a
+// *ValueError.
+func (s *Store) ListFlagPage(ctx context.Context, q FlagQuery) (FlagPage, error) {
+	if !flagSorts[q.Sort] {
+		return FlagPage{}, &ValueError{Kind: "flag query", Field: "sort", Reason: "unknown column " + quoteTrunc(q.Sort)}
 	}
-	return flags, nil
+	for field, v := range map[string]string{"everyone": q.Everyone, "testing": q.Testing, "percent": q.Percent} {
+		ok := v == "" || (field == "everyone" && (v == "on" || v == "off" || v == "unset")) ||
+			(field != "everyone" && (v == "yes" || v == "no"))
+		if !ok {
+			return FlagPage{}, &ValueError{Kind: "flag query", Field: field, Reason: "unknown filter " + quoteTrunc(v)}
+		}
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Offset = max(q.Offset, 0)
+	rows, err := s.query(ctx, s.pool(), "flag_list_page", q.Search, q.Everyone, q.Testing, q.Percent,
+		q.Sort, q.Desc, q.Limit, q.Offset)
+	if err != nil {
+		return FlagPage{}, opError("listing", "flags", "", err)
+	}
+	defer rows.Close()
+	page := FlagPage{Flags: []Flag{}}
+	for rows.Next() {
+		var f Flag
+		if err := rows.Scan(&f.ID, &f.Name, &f.Everyone, &f.Percent, &f.Testing, &f.Superusers, &f.Staff,
+			&f.Authenticated, &f.Languages, &f.Rollout, &f.Note, &f.Ramp, &f.Created, &f.Modified, &page.Total); err != nil {
+			return FlagPage{}, opError("listing", "flags", "", err)
+		}
+		f.Created, f.Modified = f.Created.UTC(), f.Modified.UTC()
+		page.Flags = append(page.Flags, f)
+	}
+	if err := rows.Err(); err != nil {
+		return FlagPage{}, opError("listing", "flags", "", err)
+	}
+	return page, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -60,11 +61,78 @@ func TestFlagUsersPages(t *testing.T) {
 		_, err = s.GetFlagRules(ctx, "missing")
 		require.True(t, errors.As(err, &nf))
 
-		c.Reset()
-		flags, err := s.ListFlagRules(ctx)
+	})
+}
+
+func TestListFlagPage(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, c := h.countingStore(t, nil)
+		on, off := true, false
+		p := func(v float64) *float64 { return &v }
+		for _, f := range []Flag{
+			{Name: "alpha", Everyone: &on, Note: "b"},
+			{Name: "Beta", Everyone: &off, Percent: p(25), Testing: true, Note: "a"},
+			{Name: "gamma", Percent: p(0), Staff: true, Languages: LanguageList{"en"}},
+			{Name: "delta", Testing: true, Percent: p(90), Ramp: LinearRamp(time.Now(), time.Now().Add(time.Hour), 0, 50)},
+		} {
+			require.NoError(t, s.SaveFlag(ctx, &f))
+		}
+		names := func(q FlagQuery) ([]string, int) {
+			t.Helper()
+			c.Reset()
+			page, err := s.ListFlagPage(ctx, q)
+			require.NoError(t, err)
+			require.EqualValues(t, 1, c.Count())
+			var out []string
+			for _, f := range page.Flags {
+				require.Nil(t, f.Users)
+				out = append(out, f.Name)
+			}
+			return out, page.Total
+		}
+		for _, tc := range []struct {
+			q     FlagQuery
+			want  []string
+			total int
+		}{
+			{FlagQuery{}, []string{"Beta", "alpha", "delta", "gamma"}, 4},
+			{FlagQuery{Search: "A"}, []string{"Beta", "alpha", "delta", "gamma"}, 4},
+			{FlagQuery{Search: "ALP"}, []string{"alpha"}, 1},
+			{FlagQuery{Everyone: "on"}, []string{"alpha"}, 1},
+			{FlagQuery{Everyone: "off"}, []string{"Beta"}, 1},
+			{FlagQuery{Everyone: "unset"}, []string{"delta", "gamma"}, 2},
+			{FlagQuery{Testing: "yes"}, []string{"Beta", "delta"}, 2},
+			{FlagQuery{Testing: "no", Percent: "no"}, []string{"alpha", "gamma"}, 2},
+			{FlagQuery{Percent: "yes"}, []string{"Beta", "delta"}, 2},
+			{FlagQuery{Sort: "name", Desc: true}, []string{"gamma", "delta", "alpha", "Beta"}, 4},
+			{FlagQuery{Sort: "percent", Desc: true}, []string{"delta", "Beta", "gamma", "alpha"}, 4},
+			{FlagQuery{Sort: "everyone"}, []string{"delta", "gamma", "Beta", "alpha"}, 4},
+			{FlagQuery{Sort: "note"}, []string{"delta", "gamma", "Beta", "alpha"}, 4},
+			{FlagQuery{Sort: "staff", Desc: true}, []string{"gamma", "delta", "alpha", "Beta"}, 4},
+			{FlagQuery{Sort: "modified", Desc: true, Limit: 1}, []string{"delta"}, 4},
+			{FlagQuery{Limit: 2, Offset: 2}, []string{"delta", "gamma"}, 4},
+			{FlagQuery{Offset: 10}, nil, 0},
+		} {
+			got, total := names(tc.q)
+			require.Equal(t, tc.want, got, "%+v", tc.q)
+			require.Equal(t, tc.total, total, "%+v", tc.q)
+		}
+		page, err := s.ListFlagPage(ctx, FlagQuery{Search: "delta"})
 		require.NoError(t, err)
-		require.EqualValues(t, 1, c.Count())
-		require.Len(t, flags, 2)
-		require.Equal(t, "beta", flags[0].Name)
+		require.NotNil(t, page.Flags[0].Ramp)
+		require.Equal(t, 90.0, *page.Flags[0].Percent)
+		page, err = s.ListFlagPage(ctx, FlagQuery{Search: "gamma"})
+		require.NoError(t, err)
+		require.Equal(t, LanguageList{"en"}, page.Flags[0].Languages)
+		require.Nil(t, page.Flags[0].Everyone)
+		require.Equal(t, time.UTC, page.Flags[0].Created.Location())
+
+		for _, q := range []FlagQuery{{Sort: "id; DROP"}, {Everyone: "maybe"}, {Testing: "on"}, {Percent: "1"}} {
+			_, err := s.ListFlagPage(ctx, q)
+			var ve *ValueError
+			require.ErrorAs(t, err, &ve, "%+v", q)
+		}
 	})
 }

@@ -1,11 +1,9 @@
 package waffleadmin
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,117 +39,41 @@ func (h *handler) flagList(w http.ResponseWriter, r *http.Request) {
 	if d.Dir != "desc" {
 		d.Dir = "asc"
 	}
-	all, err := h.store.ListFlagRules(r.Context())
+	if !validSort[d.Sort] {
+		d.Sort = "name"
+	}
+	fq := waffle.FlagQuery{Search: d.Q, Everyone: d.Everyone, Testing: d.Testing, Percent: d.Pct,
+		Sort: d.Sort, Desc: d.Dir == "desc", Limit: h.cfg.PageSize}
+	d.Page, _ = strconv.Atoi(q.Get("page"))
+	d.Page = max(d.Page, 1)
+	fq.Offset = (d.Page - 1) * fq.Limit
+	page, err := h.store.ListFlagPage(r.Context(), fq)
+	if err == nil && len(page.Flags) == 0 && d.Page > 1 {
+		// Past the end (the list shrank): show the last page.
+		fq.Offset = 0
+		if page, err = h.store.ListFlagPage(r.Context(), fq); err == nil && page.Total > 0 {
+			d.Page = (page.Total + fq.Limit - 1) / fq.Limit
+			fq.Offset = (d.Page - 1) * fq.Limit
+			page, err = h.store.ListFlagPage(r.Context(), fq)
+		}
+	}
 	if err != nil {
-		h.serverError(w, r, err)
+		h.storeError(w, r, err)
 		return
 	}
-	flags := all[:0:0]
-	needle := strings.ToLower(d.Q)
-	for _, f := range all {
-		if needle != "" && !strings.Contains(strings.ToLower(f.Name), needle) {
-			continue
-		}
-		switch d.Everyone {
-		case "on":
-			if f.Everyone == nil || !*f.Everyone {
-				continue
-			}
-		case "off":
-			if f.Everyone == nil || *f.Everyone {
-				continue
-			}
-		case "unset":
-			if f.Everyone != nil {
-				continue
-			}
-		}
-		if d.Testing != "" && f.Testing != (d.Testing == "yes") {
-			continue
-		}
-		if d.Pct != "" && (f.Percent != nil && *f.Percent > 0) != (d.Pct == "yes") {
-			continue
-		}
-		flags = append(flags, f)
-	}
-	if d.Sort != "name" || d.Dir == "desc" {
-		key := sortKey(d.Sort)
-		slices.SortStableFunc(flags, func(a, b waffle.Flag) int {
-			c := key(a, b)
-			if c == 0 {
-				c = strings.Compare(a.Name, b.Name)
-			}
-			if d.Dir == "desc" {
-				c = -c
-			}
-			return c
-		})
-	}
-	d.Total = len(flags)
-	size := h.cfg.PageSize
-	d.Pages = max(1, (d.Total+size-1)/size)
-	d.Page, _ = strconv.Atoi(q.Get("page"))
-	d.Page = min(max(d.Page, 1), d.Pages)
-	start := (d.Page - 1) * size
-	d.Flags = flags[start:min(start+size, len(flags))]
+	d.Flags, d.Total = page.Flags, page.Total
+	d.Pages = max(1, (d.Total+fq.Limit-1)/fq.Limit)
+	d.Page = min(d.Page, d.Pages)
 	d.Showing = len(d.Flags)
 	h.render(w, r, 0, "flags", "Flags", "flags", d)
 }
 
-func boolCmp(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
-}
+var validSort = map[string]bool{}
 
-// sortKey compares two flags by a column of the list.
-func sortKey(col string) func(a, b waffle.Flag) int {
-	tri := func(p *bool) int {
-		if p == nil {
-			return 0
-		}
-		if *p {
-			return 2
-		}
-		return 1
+func init() {
+	for _, c := range flagColumns {
+		validSort[c.Key] = true
 	}
-	pct := func(p *float64) float64 {
-		if p == nil {
-			return -1
-		}
-		return *p
-	}
-	switch col {
-	case "note":
-		return func(a, b waffle.Flag) int { return strings.Compare(a.Note, b.Note) }
-	case "everyone":
-		return func(a, b waffle.Flag) int { return cmp.Compare(tri(a.Everyone), tri(b.Everyone)) }
-	case "percent":
-		return func(a, b waffle.Flag) int { return cmp.Compare(pct(a.Percent), pct(b.Percent)) }
-	case "testing":
-		return func(a, b waffle.Flag) int { return boolCmp(a.Testing, b.Testing) }
-	case "superusers":
-		return func(a, b waffle.Flag) int { return boolCmp(a.Superusers, b.Superusers) }
-	case "staff":
-		return func(a, b waffle.Flag) int { return boolCmp(a.Staff, b.Staff) }
-	case "authenticated":
-		return func(a, b waffle.Flag) int { return boolCmp(a.Authenticated, b.Authenticated) }
-	case "languages":
-		return func(a, b waffle.Flag) int {
-			return strings.Compare(strings.Join(a.Languages, ","), strings.Join(b.Languages, ","))
-		}
-	case "rollout":
-		return func(a, b waffle.Flag) int { return boolCmp(a.Rollout, b.Rollout) }
-	case "created":
-		return func(a, b waffle.Flag) int { return a.Created.Compare(b.Created) }
-	case "modified":
-		return func(a, b waffle.Flag) int { return a.Modified.Compare(b.Modified) }
-	}
-	return func(a, b waffle.Flag) int { return 0 }
 }
 
 // bulkData is the confirmation page of a bulk action.
