@@ -43,7 +43,8 @@ func BenchmarkAdmin(b *testing.B) {
 			})
 			require.NoError(b, err)
 			for _, pg := range []struct{ name, path, want string }{
-				{"FlagList10kFlags", "/flags?sort=modified&dir=desc&page=3", "Page 3 of 200"},
+				{"FlagList10kFlags", "/flags", "Page 1 of 200"},
+				{"FlagList10kFlagsSorted", "/flags?sort=modified&dir=desc&page=3", "Page 3 of 200"},
 				{"FlagList10kFlagsSearch", "/flags?q=flag-0999&testing=yes", "flag-09999"},
 				{"FlagPage100kUsers", "/flag?name=flag-00000", "100000"},
 				{"FlagPage100kUsersSearch", "/flag?name=flag-00000&uq=user-0999", "user-099949"},
