@@ -152,7 +152,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ri.actor, ri.perm = actor, perm
-	r = r.WithContext(withActor(r.Context(), actor))
+	r = r.WithContext(waffle.WithActor(r.Context(), actor))
 
 	session := ""
 	if c, err := r.Cookie(sessionCookie); err == nil && len(c.Value) >= 22 {
