@@ -240,6 +240,28 @@ func TestAdminInBrowser(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"frank"}, members)
 
+		// The history has each change, with its actor.
+		tb.open("/admin/history?kind=flag&name=" + name)
+		tb.waitText("History of " + name)
+		rows := tb.eval(`[...document.querySelectorAll('#history tbody tr')].map(tr =>
+			[...tr.querySelectorAll('td')].slice(1, 5).map(td => td.innerText.split('\n')[0].trim()).join(' '))`).([]any)
+		var got []string
+		for _, r := range rows {
+			got = append(got, strings.TrimSuffix(r.(string), " history"))
+		}
+		// Newest first: the sync, the bulk off, everyone on, the group, the
+		// users, the creation.
+		require.Equal(t, []string{
+			"alice sync flag " + name, "alice update flag " + name, "alice update flag " + name, "alice update flag " + name,
+			"alice update flag " + name, "alice create flag " + name,
+		}, got)
+		tb.open("/admin/history?kind=window&actor=alice")
+		tb.waitText("History")
+		require.Contains(t, tb.text(), "frank")
+		tb.open("/admin/history?actor=alice")
+		tb.waitText("History")
+		require.NotContains(t, tb.text(), "No changes recorded")
+
 		// Screenshots: the list and a flag page, and both at phone width.
 		if db.Kind == testdb.SQLite {
 			tb.open("/admin/flags")
