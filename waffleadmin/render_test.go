@@ -16,7 +16,7 @@ var hostileNames = []string{
 	"<script>alert(1)</script>",
 	`"'><img src=x onerror=alert(1)>`,
 	strings.Repeat("🧇", 255),
-	"מתג-בטא ‮gnp.exe",
+	"מתג-בטא \u202egnp.exe",
 }
 
 // TestEscaping stores every kind of object under hostile names and checks
