@@ -136,3 +136,40 @@ func TestListFlagPage(t *testing.T) {
 		}
 	})
 }
+
+func TestSaveFlagRules(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := WithActor(context.Background(), "ops")
+		s := h.store(t, nil)
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "beta", Users: []string{"u1", "u2"}, Groups: []string{"g"}}))
+		on, p := true, 12.5
+		f := &Flag{Name: "beta", Everyone: &on, Percent: &p, Note: "n", Users: []string{"ignored"}}
+		require.NoError(t, s.SaveFlagRules(ctx, f))
+		require.NotZero(t, f.ID)
+		got, err := s.GetFlag(ctx, "beta")
+		require.NoError(t, err)
+		require.True(t, *got.Everyone)
+		require.Equal(t, 12.5, *got.Percent)
+		require.Equal(t, "n", got.Note)
+		require.Equal(t, []string{"u1", "u2"}, got.Users)
+		require.Equal(t, []string{"g"}, got.Groups)
+
+		require.NoError(t, s.SaveFlagRules(ctx, &Flag{Name: "fresh", Testing: true}))
+		got, err = s.GetFlag(ctx, "fresh")
+		require.NoError(t, err)
+		require.True(t, got.Testing)
+		require.Empty(t, got.Users)
+
+		entries, err := s.History(ctx, HistoryFilter{Kind: "flag", Name: "beta"})
+		require.NoError(t, err)
+		require.Equal(t, "ops", entries[0].Actor)
+		require.Contains(t, string(entries[0].After), `"everyone":true`)
+		require.NotContains(t, string(entries[0].After), "users")
+		require.NotContains(t, string(entries[0].Before), "users")
+
+		bad := 150.0
+		var ve *ValueError
+		require.ErrorAs(t, s.SaveFlagRules(ctx, &Flag{Name: "beta", Percent: &bad}), &ve)
+	})
+}

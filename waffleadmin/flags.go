@@ -123,7 +123,7 @@ func (h *handler) flagBulk(w http.ResponseWriter, r *http.Request) {
 
 // setEveryone sets a flag's Everyone field, leaving the rest as it is.
 func (h *handler) setEveryone(r *http.Request, name, action string) error {
-	f, err := h.store.GetFlag(r.Context(), name)
+	f, err := h.store.GetFlagRules(r.Context(), name)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (h *handler) setEveryone(r *http.Request, name, action string) error {
 	default:
 		f.Everyone = nil
 	}
-	return h.store.SaveFlag(r.Context(), f)
+	return h.store.SaveFlagRules(r.Context(), f)
 }
 
 // flagForm is the flag edit page's form: the values as typed, and an error
@@ -233,7 +233,7 @@ func (h *handler) flagSave(w http.ResponseWriter, r *http.Request) {
 		f = &waffle.Flag{Name: form.Name}
 	} else {
 		var err error
-		if f, err = h.store.GetFlag(ctx, form.Name); err != nil {
+		if f, err = h.store.GetFlagRules(ctx, form.Name); err != nil {
 			h.storeError(w, r, err)
 			return
 		}
@@ -268,7 +268,7 @@ func (h *handler) flagSave(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Ramp = ramp
 	if len(form.Errors) == 0 {
-		err := h.store.SaveFlag(ctx, f)
+		err := h.store.SaveFlagRules(ctx, f)
 		if err == nil {
 			h.redirect(w, r, "/flag", "name", f.Name, "done", "saved")
 			return
