@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -60,6 +61,18 @@ type Config struct {
 	// entry in its own transaction.
 	DisableAudit bool
 
+	// DisablePreparedStatements makes the Store send every statement
+	// unprepared: it then prepares no reads of its own (by default they are
+	// prepared once per pool and reused) and no sync statements. Set it
+	// behind a connection pooler that does not keep prepared statements
+	// across transactions, such as PgBouncer before 1.21 in transaction
+	// pooling mode, and give pgx default_query_exec_mode=exec (or
+	// simple_protocol) in the DSN so that the driver prepares none either.
+	// docs/deployment.md has the settings that work.
+	//
+	// Defaults to false: reads are prepared.
+	DisablePreparedStatements bool
+
 	// FlagDefault is what [Store.FlagIsActive] returns for a flag that does
 	// not exist.
 	//
@@ -89,6 +102,13 @@ type Config struct {
 	//
 	// Defaults to nil: missing switches are not logged.
 	LogMissingSwitches slog.Leveler
+
+	// MaxJSONBytes is the largest input [Store.SetFromJSON] accepts, in
+	// bytes, checked before any parsing: a larger one is a *JSONError that
+	// matches [ErrJSONTooLarge]. Negative values are invalid.
+	//
+	// Defaults to 16 MiB (about 150,000 flags of 100 bytes).
+	MaxJSONBytes int
 
 	// MissingFlagHandling is what [Store.Get] returns for a string flag that is
 	// missing or NULL. An unknown mode makes [New] fail.
@@ -150,6 +170,13 @@ type CookieConfig struct {
 	// Defaults to false: percent cookies are Secure (WAFFLE_SECURE=True).
 	Insecure bool
 
+	// MaxPerResponse is the most percent and testing cookies one response
+	// sets; the decisions left out are taken again on the next request (see
+	// [Store.Middleware] for which are sent). Negative means no limit.
+	//
+	// Defaults to 50.
+	MaxPerResponse int
+
 	// MaxAge is how long a percent cookie lives. Negative values are invalid.
 	//
 	// Defaults to 30 days (WAFFLE_MAX_AGE).
@@ -180,6 +207,14 @@ type CookieConfig struct {
 
 const defaultCookieMaxAge = 30 * 24 * time.Hour
 
+// defaultMaxJSONBytes is Config.MaxJSONBytes's default.
+const defaultMaxJSONBytes = 16 << 20
+
+// defaultMaxCookiesPerResponse is Config.Cookie.MaxPerResponse's default:
+// 50 cookies of about 100 bytes stay far below the 8 to 16 KB of response
+// header that common proxies accept.
+const defaultMaxCookiesPerResponse = 50
+
 // withDefaults returns a copy of cfg with every zero field replaced by its
 // default, or a *ConfigError naming the first field that is invalid.
 func (cfg *Config) withDefaults() (Config, error) {
@@ -195,11 +230,20 @@ func (cfg *Config) withDefaults() (Config, error) {
 		return c, &ConfigError{Field: "MissingFlagHandling", Reason: "unknown mode " + quote(string(c.MissingFlagHandling)) +
 			` (use "return_false", "return_empty", "return_none" or "exception")`}
 	}
+	if c.MaxJSONBytes < 0 {
+		return c, &ConfigError{Field: "MaxJSONBytes", Reason: "must not be negative, got " + strconv.Itoa(c.MaxJSONBytes)}
+	}
+	if c.MaxJSONBytes == 0 {
+		c.MaxJSONBytes = defaultMaxJSONBytes
+	}
 	if c.Cookie.MaxAge < 0 {
 		return c, &ConfigError{Field: "Cookie.MaxAge", Reason: "must not be negative, got " + c.Cookie.MaxAge.String()}
 	}
 	if c.Cookie.MaxAge == 0 {
 		c.Cookie.MaxAge = defaultCookieMaxAge
+	}
+	if c.Cookie.MaxPerResponse == 0 {
+		c.Cookie.MaxPerResponse = defaultMaxCookiesPerResponse
 	}
 	if c.Cookie.NameFormat == "" {
 		c.Cookie.NameFormat = "dwf_%s"

@@ -128,8 +128,7 @@ func (s *Store) overrideDecision(name string, req *requestInput) (on, ok bool) {
 	if !s.cfg.Override || req == nil || !req.hasQuery() {
 		return false, false
 	}
-	m := newNameMatcher("%s", name, false)
-	v, found := lookupQuery(req.rawQuery(), &m)
+	v, found := req.st.queryParam(name)
 	return v == "1", found
 }
 
@@ -145,35 +144,28 @@ func userRulesMatch(r *flagRow, u *User) bool {
 // requestInput is the request the middleware put in the context.
 type requestInput struct{ st *requestState }
 
-func (ri *requestInput) hasQuery() bool   { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
-func (ri *requestInput) rawQuery() string { return ri.st.req.URL.RawQuery }
+func (ri *requestInput) hasQuery() bool { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
 
 // testDecision is step 4: the testing query parameter, header or cookie.
 // ok is false when none of them is there.
 func (s *Store) testDecision(name string, req *requestInput) (on, ok bool) {
-	r := req.st.req
-	form := ""
+	st := req.st
 	if req.hasQuery() {
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, name, false)
-		if v, found := lookupQuery(req.rawQuery(), &m); found {
-			req.st.recordTest(name, v == "1")
+		if v, found := st.queryParam(formatName(s.cfg.Cookie.TestNameFormat, name)); found {
+			st.recordTest(name, v == "1")
 			return v == "1", true
 		}
 	}
-	if len(r.Header) > 0 {
-		form = cookieForm(name)
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, true)
-		if v, found := lookupHeader(r, &m); found {
-			req.st.recordTest(name, v == "1")
-			return v == "1", true
-		}
+	if len(st.req.Header) == 0 {
+		return false, false
 	}
-	if hasCookies(r) {
-		if form == "" {
-			form = cookieForm(name)
-		}
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, false)
-		if v, found := lookupCookie(r, &m); found {
+	cookieName := s.testCookieName(name)
+	if v, found := st.header(cookieName); found {
+		st.recordTest(name, v == "1")
+		return v == "1", true
+	}
+	if hasCookies(st.req) {
+		if v, found := st.cookie(cookieName); found {
 			return v == "True", true
 		}
 	}
@@ -194,10 +186,9 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 		return percentBucket(name, u.ID) < percent
 	}
 	if st != nil && st.req != nil && hasCookies(st.req) {
-		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(name), false)
-		if v, ok := lookupCookie(st.req, &m); ok {
+		if v, ok := st.cookie(s.percentCookieName(name)); ok {
 			on := v == "True"
-			st.recordPercent(name, on, r.rollout) // refreshes the cookie
+			st.recordPercentCookie(name, on, r.rollout) // refreshes the cookie
 			return on
 		}
 	}
@@ -212,7 +203,7 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 func (s *Store) missingFlag(ctx context.Context, name string) (bool, error) {
 	s.logMissing(ctx, s.cfg.LogMissingFlags, "flag", name)
 	if s.cfg.CreateMissingFlags {
-		if _, err := s.exec(ctx, s.pool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
+		if _, err := s.exec(ctx, s.writePool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
 			return s.cfg.FlagDefault, opError("creating missing", "flag", name, err)
 		}
 	}

@@ -14,14 +14,19 @@ import (
 // stored as it is, true as "True", false as "", null as NULL (reads as
 // missing), and a number as its literal text exactly as written ("1.50").
 //
-// Anything else (a nested object or array, an invalid name, a NUL, invalid
-// JSON or UTF-8, empty input, data after the value) is a *JSONError naming the
+// Anything else (a nested object or array, an invalid name, a NUL, a lone
+// UTF-16 surrogate escape, invalid JSON or UTF-8, empty input, data after the
+// value, input over Config.MaxJSONBytes: [ErrJSONTooLarge]) is a *JSONError naming the
 // key or the byte offset, and nothing is written: the whole input is validated
 // first, then every row goes in one transaction, with one statement whatever
 // the number of names (and one for the audit entries of the names whose value
 // changes). Through [Store.WithTx] the rows commit with the
 // application's transaction. The full rules: docs/flags.md.
 func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
+	if len(blob) > s.cfg.MaxJSONBytes {
+		return &JSONError{Offset: -1, Err: ErrJSONTooLarge,
+			Reason: fmt.Sprintf("input of %d bytes is over the limit of %d (Config.MaxJSONBytes)", len(blob), s.cfg.MaxJSONBytes)}
+	}
 	flags, err := parseStringFlags(blob)
 	if err != nil {
 		return err
