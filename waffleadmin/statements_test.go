@@ -40,7 +40,8 @@ func TestStatementsPerPage(t *testing.T) {
 			require.NoError(t, e.other.AddGroupMembers(ctx(), "g", users...))
 		}
 		pages := []string{"/flags", "/flags?q=f00&sort=modified&dir=desc&testing=no", "/flag?name=f0000", "/flag?name=f0000&uq=9",
-			"/switches", "/samples", "/strings", "/groups", "/group?name=g", "/windows", "/windows?flag=f0001", "/flag/delete?name=f0001"}
+			"/switches", "/samples", "/strings", "/groups", "/group?name=g", "/windows", "/windows?flag=f0001", "/flag/delete?name=f0001",
+			"/history", "/history?kind=flag&name=f0001", "/history?actor=alice", "/window?id=1", "/flag/new"}
 		count := func() map[string]int64 {
 			out := map[string]int64{}
 			for _, p := range pages {
@@ -63,6 +64,8 @@ func TestStatementsPerPage(t *testing.T) {
 		}
 		require.EqualValues(t, 1, large["/flags"])
 		require.EqualValues(t, 3, large["/flag?name=f0000"])
+		require.EqualValues(t, 1, large["/history"])
+		require.EqualValues(t, 0, large["/flag/new"])
 		t.Logf("statements per page: %v", large)
 	})
 }
