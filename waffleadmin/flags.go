@@ -105,6 +105,8 @@ func (h *handler) flagBulk(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, 0, "bulk", label, "flags", bulkData{Action: action, Label: label, Names: names})
 		return
 	}
+	// Each flag changes in its own transaction, as django-waffle's actions
+	// change each row; a flag deleted meanwhile is skipped.
 	ctx := r.Context()
 	for _, name := range names {
 		var err error
@@ -113,7 +115,7 @@ func (h *handler) flagBulk(w http.ResponseWriter, r *http.Request) {
 		} else {
 			err = h.setEveryone(r, name, action)
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, waffle.ErrNotFound) {
 			h.storeError(w, r, err)
 			return
 		}

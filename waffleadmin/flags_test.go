@@ -141,6 +141,9 @@ func TestBulkActions(t *testing.T) {
 		require.Len(t, flags, 1)
 		require.Equal(t, "b", flags[0].Name)
 
+		// A flag deleted meanwhile is skipped; the others change.
+		c.follow(c.post("/flags/bulk", url.Values{"action": {"on"}, "name": {"gone", "b"}, "confirm": {"yes"}}))
+		require.True(t, *everyone("b"))
 		require.Equal(t, http.StatusBadRequest, c.post("/flags/bulk", url.Values{"action": {"on"}}).Status)
 		require.Equal(t, http.StatusBadRequest, c.post("/flags/bulk", url.Values{"action": {"explode"}, "name": {"b"}}).Status)
 	})

@@ -28,8 +28,9 @@ type pages struct {
 }
 
 var funcs = template.FuncMap{
-	"join": strings.Join,
-	"add":  func(a, b int) int { return a + b },
+	"join":      strings.Join,
+	"syncGroup": func(name string) bool { return strings.HasPrefix(name, "WAFFLE_") },
+	"add":       func(a, b int) int { return a + b },
 	"nextdir": func(sorted, key, dir string) string {
 		if sorted == key && dir == "asc" {
 			return "desc"

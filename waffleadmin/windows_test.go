@@ -58,6 +58,10 @@ func TestWindows(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, r.Body)
 		require.Contains(t, r.Body, `<dd id="sync-added">1</dd>`)
 		require.Regexp(t, `id="sync-members"><li>ann</li></ul>`, r.Body)
+		// The flag page lists the sync's group, without a remove box.
+		r = c.get("/flag?name=beta")
+		require.Contains(t, r.Body, `WAFFLE_beta <span class="tag">time windows</span>`)
+		require.NotContains(t, r.Body, `name="group" value="WAFFLE_beta"`)
 		ok, err := e.other.FlagIsActive(waffle.WithUser(ctx(), waffle.User{ID: "ann"}), "beta")
 		require.NoError(t, err)
 		require.True(t, ok)
