@@ -42,12 +42,33 @@ func (s *Store) FlagUsers(ctx context.Context, name string, p UserPage) (UserLis
 	if err := ValidateName("flag", name); err != nil {
 		return UserList{}, err
 	}
+	return s.userPage(ctx, "flag_users_page", "flag", name, p)
+}
+
+// GroupMemberPage returns one page of the members of the group called name
+// (both those added with AddGroupMembers and those a time-window sync keeps),
+// in one statement however many members it has. A group that does not
+// exist is a *NotFoundError.
+func (s *Store) GroupMemberPage(ctx context.Context, name string, p UserPage) (UserList, error) {
+	if err := ValidateName("group", name); err != nil {
+		return UserList{}, err
+	}
+	return s.userPage(ctx, "group_members_page", "group", name, p)
+}
+
+// userPage runs stmt, whose rows are (object ID, matching count, user or
+// NULL), for one page of p.
+func (s *Store) userPage(ctx context.Context, stmt, kind, name string, p UserPage) (UserList, error) {
 	if p.Limit <= 0 {
 		p.Limit = 100
 	}
-	rows, err := s.query(ctx, s.pool(), "flag_users_page", name, p.Search, p.After, p.Limit+1)
+	doing := "listing users of"
+	if kind == "group" {
+		doing = "listing members of"
+	}
+	rows, err := s.query(ctx, s.pool(), stmt, name, p.Search, p.After, p.Limit+1)
 	if err != nil {
-		return UserList{}, opError("listing users of", "flag", name, err)
+		return UserList{}, opError(doing, kind, name, err)
 	}
 	defer rows.Close()
 	out := UserList{Users: []string{}}
@@ -56,7 +77,7 @@ func (s *Store) FlagUsers(ctx context.Context, name string, p UserPage) (UserLis
 		var id int64
 		var user sql.NullString
 		if err := rows.Scan(&id, &out.Total, &user); err != nil {
-			return UserList{}, opError("listing users of", "flag", name, err)
+			return UserList{}, opError(doing, kind, name, err)
 		}
 		found = true
 		if !user.Valid {
@@ -69,10 +90,10 @@ func (s *Store) FlagUsers(ctx context.Context, name string, p UserPage) (UserLis
 		out.Users = append(out.Users, user.String)
 	}
 	if err := rows.Err(); err != nil {
-		return UserList{}, opError("listing users of", "flag", name, err)
+		return UserList{}, opError(doing, kind, name, err)
 	}
 	if !found {
-		return UserList{}, &NotFoundError{Kind: "flag", Name: name}
+		return UserList{}, &NotFoundError{Kind: kind, Name: name}
 	}
 	return out, nil
 }

@@ -173,3 +173,49 @@ func TestSaveFlagRules(t *testing.T) {
 		require.ErrorAs(t, s.SaveFlagRules(ctx, &Flag{Name: "beta", Percent: &bad}), &ve)
 	})
 }
+
+func TestGroupMemberPage(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s, c := h.countingStore(t, nil)
+		var ids []string
+		for i := range 120 {
+			ids = append(ids, fmt.Sprintf("m%03d", i))
+		}
+		require.NoError(t, s.AddGroupMembers(ctx, "staff", ids...))
+		require.NoError(t, s.CreateGroup(ctx, "empty"))
+		c.Reset()
+		page, err := s.GroupMemberPage(ctx, "staff", UserPage{Limit: 50})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, c.Count())
+		require.Equal(t, ids[:50], page.Users)
+		require.Equal(t, 120, page.Total)
+		require.True(t, page.More)
+		page, err = s.GroupMemberPage(ctx, "staff", UserPage{Limit: 50, After: "m099"})
+		require.NoError(t, err)
+		require.Equal(t, ids[100:], page.Users)
+		require.False(t, page.More)
+		page, err = s.GroupMemberPage(ctx, "staff", UserPage{Search: "m11"})
+		require.NoError(t, err)
+		require.Equal(t, 10, page.Total)
+
+		// A sync group's members come from the sync.
+		require.NoError(t, s.SaveFlag(ctx, &Flag{Name: "beta"}))
+		_, err = s.AddWindow(ctx, FlagMember{Flag: "beta", User: "w1"})
+		require.NoError(t, err)
+		_, err = s.SyncMembership(ctx, "beta")
+		require.NoError(t, err)
+		page, err = s.GroupMemberPage(ctx, SyncGroupName("beta"), UserPage{})
+		require.NoError(t, err)
+		require.Equal(t, []string{"w1"}, page.Users)
+
+		page, err = s.GroupMemberPage(ctx, "empty", UserPage{})
+		require.NoError(t, err)
+		require.Empty(t, page.Users)
+		_, err = s.GroupMemberPage(ctx, "missing", UserPage{})
+		var nf *NotFoundError
+		require.ErrorAs(t, err, &nf)
+		require.Equal(t, "group", nf.Kind)
+	})
+}

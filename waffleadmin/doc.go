@@ -40,6 +40,7 @@
 // Pages read what they show in a fixed number of statements, whatever the
 // number of objects: the flag list is filtered, sorted and cut by the
 // database (waffle.Store.ListFlagPage), and a flag's users are shown a page at
-// a time (waffle.Store.FlagUsers). docs/admin.md has the pages, the costs and
+// a time (waffle.Store.FlagUsers), as are a group's members
+// (waffle.Store.GroupMemberPage). docs/admin.md has the pages, the costs and
 // the security model in full.
 package waffleadmin

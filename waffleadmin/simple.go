@@ -169,20 +169,23 @@ func (h *handler) groupList(w http.ResponseWriter, r *http.Request) {
 }
 
 type groupData struct {
-	Name    string
-	Sync    bool
-	Members []string
+	Name     string
+	Sync     bool
+	Members  waffle.UserList
+	Q, After string
 }
 
 func (h *handler) groupPage(w http.ResponseWriter, r *http.Request) {
-	name := r.URL.Query().Get("name")
-	members, err := h.store.GroupMembers(r.Context(), name)
+	q := r.URL.Query()
+	d := groupData{Name: q.Get("name"), Q: q.Get("uq"), After: q.Get("after")}
+	d.Sync = strings.HasPrefix(d.Name, "WAFFLE_")
+	members, err := h.store.GroupMemberPage(r.Context(), d.Name, waffle.UserPage{Search: d.Q, After: d.After, Limit: h.cfg.PageSize})
 	if err != nil {
 		h.storeError(w, r, err)
 		return
 	}
-	h.render(w, r, 0, "group", "Group "+name, "groups",
-		groupData{Name: name, Sync: strings.HasPrefix(name, "WAFFLE_"), Members: members})
+	d.Members = members
+	h.render(w, r, 0, "group", "Group "+d.Name, "groups", d)
 }
 
 func (h *handler) groupCreate(w http.ResponseWriter, r *http.Request) {
@@ -225,4 +228,3 @@ func (h *handler) groupDelete(w http.ResponseWriter, r *http.Request) {
 	h.redirect(w, r, "/groups", "done", "deleted")
 }
 
-var _ = waffle.SyncGroupName

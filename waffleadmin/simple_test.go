@@ -2,8 +2,10 @@ package waffleadmin
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -124,6 +126,19 @@ func TestGroups(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"ann", "cy"}, m)
 		require.Contains(t, c.get("/groups").Body, "staff")
+		var many []string
+		for i := range 60 {
+			many = append(many, fmt.Sprintf("member-%03d", i))
+		}
+		c.follow(c.post("/group/members", url.Values{"name": {"staff"}, "users": {strings.Join(many, "\n")}}))
+		r := c.get("/group?name=staff")
+		require.Equal(t, 50, strings.Count(r.Body, `name="user" value=`))
+		require.Contains(t, r.Body, `<span class="count">62</span>`)
+		require.Contains(t, r.Body, `href="/group?after=member-047&amp;name=staff"`)
+		r = c.get("/group?name=staff&after=member-047")
+		require.Equal(t, 12, strings.Count(r.Body, `name="user" value=`))
+		r = c.get("/group?name=staff&uq=member-05")
+		require.Equal(t, 10, strings.Count(r.Body, `name="user" value=`))
 		require.Equal(t, http.StatusBadRequest, c.post("/group/create", url.Values{"name": {"WAFFLE_x"}}).Status)
 		require.Contains(t, c.post("/group/delete", url.Values{"name": {"staff"}}).Body, "Delete this group?")
 		c.follow(c.post("/group/delete", url.Values{"name": {"staff"}, "confirm": {"yes"}}))
