@@ -227,4 +227,3 @@ func (h *handler) groupDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	h.redirect(w, r, "/groups", "done", "deleted")
 }
-
