@@ -66,7 +66,7 @@ lint: ## golangci-lint (.golangci.yml, installed at the pinned version when miss
 	@if [ -f go.work ]; then mods=$$($(GO) list -m -f '{{.Dir}}'); else mods=.; fi; \
 	rc=0; for m in $$mods; do \
 		echo "golangci-lint run ./... in $$m"; \
-		( cd "$$m" && $(GOLANGCI_LINT) run ./... ) || rc=1; \
+		( cd "$$m" && $(GOLANGCI_LINT) run --allow-parallel-runners ./... ) || rc=1; \
 	done; exit $$rc
 
 fuzz: ## run each Fuzz* target of the root package for FUZZTIME (the library's fuzz targets live there)

@@ -236,38 +236,11 @@ func (cfg *Config) withDefaults() (Config, error) {
 	if c.MaxJSONBytes == 0 {
 		c.MaxJSONBytes = defaultMaxJSONBytes
 	}
-	if c.Cookie.MaxAge < 0 {
-		return c, &ConfigError{Field: "Cookie.MaxAge", Reason: "must not be negative, got " + c.Cookie.MaxAge.String()}
-	}
-	if c.Cookie.MaxAge == 0 {
-		c.Cookie.MaxAge = defaultCookieMaxAge
-	}
-	if c.Cookie.MaxPerResponse == 0 {
-		c.Cookie.MaxPerResponse = defaultMaxCookiesPerResponse
-	}
-	if c.Cookie.NameFormat == "" {
-		c.Cookie.NameFormat = "dwf_%s"
-	}
-	if c.Cookie.TestNameFormat == "" {
-		c.Cookie.TestNameFormat = "dwft_%s"
-	}
-	for _, f := range []struct{ field, format string }{
-		{"Cookie.NameFormat", c.Cookie.NameFormat},
-		{"Cookie.TestNameFormat", c.Cookie.TestNameFormat},
-	} {
-		if strings.Count(f.format, "%s") != 1 || strings.Count(f.format, "%") != 1 {
-			return c, &ConfigError{Field: f.field, Reason: "must contain exactly one %s and no other verb, got " + quote(f.format)}
-		}
-	}
-	if c.Cookie.Path == "" {
-		c.Cookie.Path = "/"
-	}
-	if err := c.Cookie.validateAttributes(); err != nil {
+	cookie, err := c.Cookie.withDefaults()
+	if err != nil {
 		return c, err
 	}
-	if c.Cookie.SameSite < 0 || c.Cookie.SameSite > http.SameSiteNoneMode {
-		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
-	}
+	c.Cookie = cookie
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -276,6 +249,45 @@ func (cfg *Config) withDefaults() (Config, error) {
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64
+	}
+	return c, nil
+}
+
+// withDefaults returns a copy of cc with every zero field replaced by its
+// default, or a *ConfigError naming the first field that is invalid.
+func (cc CookieConfig) withDefaults() (CookieConfig, error) {
+	c := cc
+	if c.MaxAge < 0 {
+		return c, &ConfigError{Field: "Cookie.MaxAge", Reason: "must not be negative, got " + c.MaxAge.String()}
+	}
+	if c.MaxAge == 0 {
+		c.MaxAge = defaultCookieMaxAge
+	}
+	if c.MaxPerResponse == 0 {
+		c.MaxPerResponse = defaultMaxCookiesPerResponse
+	}
+	if c.NameFormat == "" {
+		c.NameFormat = "dwf_%s"
+	}
+	if c.TestNameFormat == "" {
+		c.TestNameFormat = "dwft_%s"
+	}
+	for _, f := range []struct{ field, format string }{
+		{"Cookie.NameFormat", c.NameFormat},
+		{"Cookie.TestNameFormat", c.TestNameFormat},
+	} {
+		if strings.Count(f.format, "%s") != 1 || strings.Count(f.format, "%") != 1 {
+			return c, &ConfigError{Field: f.field, Reason: "must contain exactly one %s and no other verb, got " + quote(f.format)}
+		}
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if err := c.validateAttributes(); err != nil {
+		return c, err
+	}
+	if c.SameSite < 0 || c.SameSite > http.SameSiteNoneMode {
+		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
 	}
 	return c, nil
 }

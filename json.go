@@ -37,16 +37,18 @@ func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
 	args := s.setManyArgs(flags)
 	err = s.writeTx(ctx, func(ex execer) error {
 		if s.auditing() {
-			// The entries first, from the rows as they are (on PostgreSQL
-			// with the table locked against other writers): one set-based
-			// statement for every name.
+			// The entries from the rows as they are, in one set-based
+			// statement (on PostgreSQL with the table locked against
+			// other writers, and the same statement runs the upsert).
+			at := s.auditTime(args[2].(time.Time))
 			if s.Dialect() == query.Postgres {
 				if _, err := s.exec(ctx, ex, "audit_string_flag_lock"); err != nil {
 					return err
 				}
+				_, err := s.exec(ctx, ex, "audit_string_flag_set_many", args[0], args[1], args[2], actorFrom(ctx), at)
+				return err
 			}
-			audit := []any{args[0], args[1], s.auditTime(args[2].(time.Time)), actorFrom(ctx)}
-			if _, err := s.exec(ctx, ex, "audit_string_flag_set_many", audit...); err != nil {
+			if _, err := s.exec(ctx, ex, "audit_string_flag_set_many", args[0], args[1], at, actorFrom(ctx)); err != nil {
 				return err
 			}
 		}

@@ -61,7 +61,7 @@ func TestPgBouncerReadsAndWrites(t *testing.T) {
 				}
 				v, err := s.Get(ctx, name)
 				if err != nil || v.String() != fmt.Sprint(i) {
-					errs <- fmt.Errorf("Get(%s) = %q, %v", name, v.String(), err)
+					errs <- fmt.Errorf("Get(%s) = %q, %w", name, v.String(), err)
 					return
 				}
 				for _, c := range []struct {
@@ -71,16 +71,16 @@ func TestPgBouncerReadsAndWrites(t *testing.T) {
 				}{{"beta", User{}, true}, {"members", User{ID: "u2"}, true}, {"members", User{ID: "u3"}, false}} {
 					on, err := s.FlagIsActive(WithUser(ctx, c.user), c.flag)
 					if err != nil || on != c.want {
-						errs <- fmt.Errorf("FlagIsActive(%s, %s) = %v, %v", c.flag, c.user.ID, on, err)
+						errs <- fmt.Errorf("FlagIsActive(%s, %s) = %v, %w", c.flag, c.user.ID, on, err)
 						return
 					}
 				}
 				if on, err := s.SwitchIsActive(ctx, "banner"); err != nil || !on {
-					errs <- fmt.Errorf("SwitchIsActive = %v, %v", on, err)
+					errs <- fmt.Errorf("SwitchIsActive = %v, %w", on, err)
 					return
 				}
 				if on, err := s.SampleIsActive(ctx, "logs"); err != nil || !on {
-					errs <- fmt.Errorf("SampleIsActive = %v, %v", on, err)
+					errs <- fmt.Errorf("SampleIsActive = %v, %w", on, err)
 					return
 				}
 			}

@@ -97,15 +97,6 @@ func (s *Store) writePool() gorm.ConnPool {
 	return s.db.ConnPool
 }
 
-// writeDB returns the *gorm.DB with ctx on which GORM writes: s.db, with its
-// statement's pool set back to writePool (a handle from
-// db.Clauses(dbresolver.Read) would begin its transactions on the replica).
-func (s *Store) writeDB(ctx context.Context) *gorm.DB {
-	db := s.db.WithContext(ctx) // a new Statement: s.db is left as it is
-	db.Statement.ConnPool = s.writePool()
-	return db
-}
-
 // primaryDB returns the *sql.DB of writePool outside a transaction: where
 // write transactions, syncs and migrations take their connection.
 func (s *Store) primaryDB() (*sql.DB, error) {

@@ -91,12 +91,9 @@ func open(dsn string, bouncer bool) (*waffle.Store, *gorm.DB, error) {
 // The orchestrator.
 
 func orchestrate() error {
-	duration := 10 * time.Minute
-	if d := os.Getenv("SOAK_DURATION"); d != "" {
-		var err error
-		if duration, err = time.ParseDuration(d); err != nil {
-			return fmt.Errorf("SOAK_DURATION: %w", err)
-		}
+	duration, err := soakDuration()
+	if err != nil {
+		return err
 	}
 	direct := env("WAFFLE_TEST_POSTGRES_DSN")
 	env("WAFFLE_TEST_PGBOUNCER_DSN")
@@ -108,29 +105,9 @@ func orchestrate() error {
 	if err != nil {
 		return err
 	}
-	if err := s.Migrate(ctx); err != nil {
+	epoch, err := seed(ctx, s, duration)
+	if err != nil {
 		return err
-	}
-	percent := 50.0
-	for i := range 20 {
-		if err := s.SaveFlag(ctx, &waffle.Flag{Name: fmt.Sprintf("read-%02d", i), Percent: &percent}); err != nil {
-			return err
-		}
-	}
-	epoch := time.Now().Add(-windowLen)
-	users := int((duration+2*windowLen)/windowEvery) + 1
-	for f := range syncFlags {
-		name := fmt.Sprintf("sync-%d", f)
-		if err := s.SaveFlag(ctx, &waffle.Flag{Name: name}); err != nil {
-			return err
-		}
-		for u := range users {
-			start := epoch.Add(time.Duration(u) * windowEvery)
-			end := start.Add(windowLen)
-			if _, err := s.AddWindow(ctx, waffle.FlagMember{Flag: name, User: userID(u), Start: start, End: &end}); err != nil {
-				return err
-			}
-		}
 	}
 
 	dir, err := os.MkdirTemp("", "waffle-soak.")
@@ -208,6 +185,49 @@ func orchestrate() error {
 		return errors.New("the soak found problems (see the report)")
 	}
 	return nil
+}
+
+// soakDuration is SOAK_DURATION, 10 minutes by default.
+func soakDuration() (time.Duration, error) {
+	d := os.Getenv("SOAK_DURATION")
+	if d == "" {
+		return 10 * time.Minute, nil
+	}
+	duration, err := time.ParseDuration(d)
+	if err != nil {
+		return 0, fmt.Errorf("SOAK_DURATION: %w", err)
+	}
+	return duration, nil
+}
+
+// seed migrates the database and writes the flags the workers read and the
+// windows they sync, and returns the windows' epoch.
+func seed(ctx context.Context, s *waffle.Store, duration time.Duration) (time.Time, error) {
+	if err := s.Migrate(ctx); err != nil {
+		return time.Time{}, err
+	}
+	percent := 50.0
+	for i := range 20 {
+		if err := s.SaveFlag(ctx, &waffle.Flag{Name: fmt.Sprintf("read-%02d", i), Percent: &percent}); err != nil {
+			return time.Time{}, err
+		}
+	}
+	epoch := time.Now().Add(-windowLen)
+	users := int((duration+2*windowLen)/windowEvery) + 1
+	for f := range syncFlags {
+		name := fmt.Sprintf("sync-%d", f)
+		if err := s.SaveFlag(ctx, &waffle.Flag{Name: name}); err != nil {
+			return time.Time{}, err
+		}
+		for u := range users {
+			start := epoch.Add(time.Duration(u) * windowEvery)
+			end := start.Add(windowLen)
+			if _, err := s.AddWindow(ctx, waffle.FlagMember{Flag: name, User: userID(u), Start: start, End: &end}); err != nil {
+				return time.Time{}, err
+			}
+		}
+	}
+	return epoch, nil
 }
 
 func userID(u int) string { return fmt.Sprintf("u%05d", u) }
@@ -555,26 +575,31 @@ func verify(ctx context.Context, s *waffle.Store, results []result) (checks, err
 			c.batchesTorn++
 		}
 	}
-	// A last sync with the servers up: each group is exactly the users
-	// active now.
+	c.finalSync = finalSync(ctx, s)
+	return c, nil
+}
+
+// finalSync runs a last sync with the servers up and checks that each
+// group is exactly the users active now: "ok", or what is wrong.
+func finalSync(ctx context.Context, s *waffle.Store) string {
 	res, err := s.SyncMembership(ctx, "sync-0", "sync-1")
-	c.finalSync = "ok"
+	verdict := "ok"
 	if err != nil {
-		c.finalSync = err.Error()
+		verdict = err.Error()
 	}
 	for _, f := range res.Flags {
 		if f.Err != nil {
-			c.finalSync = f.Err.Error()
+			verdict = f.Err.Error()
 			continue
 		}
 		members, err := s.GroupMembers(ctx, waffle.SyncGroupName(f.Flag))
 		if err != nil {
-			c.finalSync = err.Error()
+			verdict = err.Error()
 		} else if len(members) != f.Active {
-			c.finalSync = fmt.Sprintf("%s: %d members, %d active", f.Flag, len(members), f.Active)
+			verdict = fmt.Sprintf("%s: %d members, %d active", f.Flag, len(members), f.Active)
 		}
 	}
-	return c, nil
+	return verdict
 }
 
 func percentile(sorted []int64, p float64) time.Duration {
