@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -61,14 +62,29 @@ func (h *handler) history(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, 0, "history", title, "history", d)
 }
 
-// jsonText returns raw JSON indented for reading, "" for null or nothing.
+// jsonText returns an entry's state as one "field: value" line per field,
+// sorted, each value as compact JSON; "" for null or nothing.
 func jsonText(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
 	}
-	var b bytes.Buffer
-	if err := json.Indent(&b, raw, "", "  "); err != nil {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
 		return string(raw)
 	}
-	return strings.TrimSpace(b.String())
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		var c bytes.Buffer
+		if err := json.Compact(&c, fields[k]); err != nil {
+			c.Reset()
+			c.Write(fields[k])
+		}
+		b.WriteString(k + ": " + c.String() + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

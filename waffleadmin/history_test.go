@@ -50,7 +50,7 @@ func TestHistory(t *testing.T) {
 		} {
 			require.Contains(t, rows, want, "%q", rows)
 		}
-		require.Contains(t, r.Body, "&#34;everyone&#34;: true")
+		require.Contains(t, r.Body, "everyone: true")
 
 		rows = historyRows(alice.get("/history?actor=bob").Body)
 		require.Len(t, rows, 3, "%q", rows)

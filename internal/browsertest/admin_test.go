@@ -272,6 +272,9 @@ func TestAdminInBrowser(t *testing.T) {
 			tb.waitText("grace")
 			tb.screenshot("admin-flag.png", 1280)
 			tb.screenshot("admin-flag-phone.png", 390)
+			tb.open("/admin/history")
+			tb.waitText("History")
+			tb.screenshot("admin-history.png", 1280)
 		}
 
 		// Hostile names render as text: no dialog, no injected element.
