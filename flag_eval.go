@@ -27,6 +27,12 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	if err := ValidateName("flag", name); err != nil {
 		return false, err
 	}
+	if b, err := s.requestBatch(ctx, kindFlag, name); b != nil || err != nil {
+		if err != nil {
+			return false, err
+		}
+		return s.batchFlag(ctx, b, name)
+	}
 	u := userFrom(ctx)
 	var userID string
 	var groups []string

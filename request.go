@@ -22,6 +22,8 @@ type requestState struct {
 	// tests holds testing-mode decisions taken from the query string or a
 	// header: the dwft_ cookies to write.
 	tests map[string]bool
+	// batch is the request's declared names and their rows ([Store.Needs]).
+	batch *batchMemo
 }
 
 // percentDecision is one flag's percent result in a request.

@@ -21,6 +21,12 @@ func (s *Store) Get(ctx context.Context, name string) (Value, error) {
 	if err := ValidateName("string flag", name); err != nil {
 		return v, err
 	}
+	if b, err := s.requestBatch(ctx, kindString, name); b != nil || err != nil {
+		if err != nil {
+			return v, err
+		}
+		return b.stringResult(s, name)
+	}
 	var ns sql.NullString
 	err := s.queryRow(ctx, "string_flag_get", name).Scan(&ns)
 	switch {
