@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle"
 )
 
 // The benchmarks' data, the same on both databases, written with plain SQL
@@ -166,4 +168,18 @@ func (d *benchDB) ids(tb testing.TB, table string) map[string]int64 {
 	}
 	require.NoError(tb, rows.Err())
 	return out
+}
+
+// benchNames returns flags flags of the benchmarks' data (the benchmarked
+// flag first, then other flags) and switches switches (the benchmarked
+// switch, then others).
+func benchNames(flags, switches int) waffle.Names {
+	n := waffle.Names{Flags: []string{benchFlag(benchLargeUsers)}, Switches: []string{benchSwitch}}
+	for i := 1; i < flags; i++ {
+		n.Flags = append(n.Flags, fmt.Sprintf("other-flag-%03d", i))
+	}
+	for i := 1; i < switches; i++ {
+		n.Switches = append(n.Switches, fmt.Sprintf("other-switch-%05d", i))
+	}
+	return n
 }
