@@ -393,7 +393,7 @@ func TestBatchStatementsPerResponse(t *testing.T) {
 			return r.WithContext(WithUser(r.Context(), User{ID: "u2", Groups: []string{"g1"}}))
 		}
 		readAll := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := WithUser(r.Context(), User{ID: "u2", Groups: []string{"g1"}})
+			ctx := r.Context()
 			for range 2 {
 				for _, n := range names.Flags {
 					_, err := s.FlagIsActive(ctx, n)
@@ -423,8 +423,8 @@ func TestBatchStatementsPerResponse(t *testing.T) {
 			handler http.Handler
 			wrap    func(*http.Request) *http.Request
 		}{
-			{"Needs", s.Needs(names)(readAll), nil},
-			{"NeedsAndGuard", s.Needs(names)(s.FlagRequired("!f0", nil)(s.SwitchRequired("s1", nil)(readAll))), nil},
+			{"Needs", s.Needs(names)(readAll), user},
+			{"NeedsAndGuard", s.Needs(names)(s.FlagRequired("f0", nil)(s.SwitchRequired("s1", nil)(readAll))), user},
 			{"Status", s.StatusHandler(), user},
 			{"WaffleJS", s.JSHandler(), user},
 			{"Template", s.Middleware(tmpl), user},
@@ -437,7 +437,7 @@ func TestBatchStatementsPerResponse(t *testing.T) {
 			counter.Reset()
 			rec := httptest.NewRecorder()
 			c.handler.ServeHTTP(rec, r)
-			require.Less(t, rec.Code, 500, c.name)
+			require.Less(t, rec.Code, 300, c.name)
 			require.Equal(t, int64(1), counter.Count(), "%s: %v", c.name, counter.Statements())
 		}
 		counter.Reset()

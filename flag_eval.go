@@ -49,7 +49,7 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	var row *sql.Row
 	switch {
 	case len(groups) > 0:
-		row = s.queryRow(ctx, "flag_eval", name, userID, jsonStringArray(groups, true))
+		row = s.queryRow(ctx, "flag_eval", name, userID, s.listArg(groups, true))
 	case userID != "":
 		row = s.queryRow(ctx, "flag_eval_user", name, userID)
 	default:

@@ -602,7 +602,7 @@ func TestFlagEvalPlanUsesIndexes(t *testing.T) {
 			require.NoError(t, err)
 			explain = "EXPLAIN "
 		}
-		rows, err := sqlDB.QueryContext(ctx, explain+s.q.SQL("flag_eval"), "f7", "m7", `["g1","g2"]`)
+		rows, err := sqlDB.QueryContext(ctx, explain+s.q.SQL("flag_eval"), "f7", "m7", s.listArg([]string{"g1", "g2"}, true))
 		require.NoError(t, err)
 		defer rows.Close()
 		cols, err := rows.Columns()

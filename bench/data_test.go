@@ -121,6 +121,13 @@ func (d *benchDB) seed(tb testing.TB) {
 	}
 	d.insert(tb, "waffle_flag_user", []string{"flag_id", "user_id"}, users)
 	d.insert(tb, "waffle_flag_group", []string{"flag_id", "group_id"}, flagGroups)
+	// The other flags have time windows, never synced yet: a sync state
+	// each (evaluation probes it for the flag's synced group).
+	var syncs [][]any
+	for f := range benchOtherFlags {
+		syncs = append(syncs, []any{flagIDs[fmt.Sprintf("other-flag-%03d", f)], true})
+	}
+	d.insert(tb, "waffle_flag_sync", []string{"flag_id", "dirty"}, syncs)
 
 	d.exec(tb, "ANALYZE") // planner statistics, as a database in service has them
 }

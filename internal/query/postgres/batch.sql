@@ -15,7 +15,8 @@
 -- member is the same test as flag_eval's: listed; in a group filled by hand
 -- (the partial index by user); in the group the flag's sync filled
 -- (waffle_flag_sync.group_id, a primary-key probe); or one of the extra
--- group names is listed.
+-- group names is listed (their groups' IDs computed once, then probed by
+-- the primary key of waffle_flag_group).
 
 -- name: batch_eval
 SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
@@ -27,8 +28,9 @@ SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.aut
                JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
                JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $2::text
                WHERE fs.flag_id = f.id)
-    OR EXISTS (SELECT 1 FROM waffle_flag_group fg JOIN waffle_group g ON g.id = fg.group_id
-               WHERE fg.flag_id = f.id AND g.name = ANY ((SELECT $3::text[])::text[])),
+    OR EXISTS (SELECT 1 FROM waffle_flag_group fg
+               WHERE fg.flag_id = f.id
+                 AND fg.group_id = ANY (ARRAY(SELECT g.id FROM waffle_group g WHERE g.name = ANY ((SELECT $3::text[])::text[])))),
     NULL::boolean, NULL::text, f.modified
 FROM waffle_flag f WHERE f.name = ANY ((SELECT $1::text[])::text[])
 UNION ALL
@@ -54,8 +56,9 @@ SELECT 0 AS kind, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staf
                JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
                JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $1::text
                WHERE fs.flag_id = f.id)
-    OR EXISTS (SELECT 1 FROM waffle_flag_group fg JOIN waffle_group g ON g.id = fg.group_id
-               WHERE fg.flag_id = f.id AND g.name = ANY ((SELECT $2::text[])::text[])),
+    OR EXISTS (SELECT 1 FROM waffle_flag_group fg
+               WHERE fg.flag_id = f.id
+                 AND fg.group_id = ANY (ARRAY(SELECT g.id FROM waffle_group g WHERE g.name = ANY ((SELECT $2::text[])::text[])))),
     NULL::boolean, NULL::text, f.modified
 FROM waffle_flag f
 UNION ALL
