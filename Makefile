@@ -24,10 +24,11 @@ help: ## List the targets
 # benchmarks, the browser tests, the CLI. Each is vetted and tested on its own.
 MODULES = $(shell $(GO) list -m -f '{{.Dir}}')
 
-test: ## go vet and every test with -race, for every module of go.work, on SQLite, a throwaway PostgreSQL and headless Chromium; then the consumer-module check
+test: ## go vet, golangci-lint and every test with -race, for every module of go.work, on SQLite, a throwaway PostgreSQL and headless Chromium; then the consumer-module check
 	@start=$$(date +%s); rc=0; \
 	( set -x; \
 	  for m in $(MODULES); do (cd "$$m" && $(GO) vet ./...) || exit 1; done && \
+	  $(MAKE) --no-print-directory lint && \
 	  scripts/ensure-chromium && \
 	  $(WITH_PG) sh -c 'for m in $(MODULES); do (cd "$$m" && $(GO) test -race -count=1 $(TESTFLAGS) ./...) || exit 1; done' && \
 	  scripts/check-consumer ) || rc=$$?; \

@@ -50,6 +50,16 @@ type Config struct {
 	// Defaults to false.
 	CreateMissingSwitches bool
 
+	// DisableAudit turns the audit trail off: changes then write no entry
+	// (docs/audit.md). Leave it off unless the changes are audited
+	// elsewhere, such as a bulk loader's own log: after an incident, what
+	// changed, when and who changed it is what an operator needs, and an
+	// entry can only be written with its change.
+	//
+	// Defaults to false: every change made through the library writes an
+	// entry in its own transaction.
+	DisableAudit bool
+
 	// FlagDefault is what [Store.FlagIsActive] returns for a flag that does
 	// not exist.
 	//

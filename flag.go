@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,12 @@ func (f *Flag) name() string   { return f.Name }
 
 func (f *Flag) touch(now time.Time) { touch(&f.Created, &f.Modified, now) }
 
+func (f *Flag) auditState() map[string]any { return flagState(f) }
+func (f *Flag) auditLoad(ctx context.Context, s *Store, tx *gorm.DB) (map[string]any, bool, error) {
+	_, state, found, err := s.loadFlagState(ctx, tx.Statement.ConnPool, f.Name)
+	return state, found, err
+}
+
 func (f *Flag) validate() error {
 	if err := ValidateName("flag", f.Name); err != nil {
 		return err
@@ -142,6 +149,11 @@ func (f *Flag) saved(ctx context.Context, s *Store, tx *gorm.DB) error {
 	groups := jsonStringArray(own, false)
 	if _, err := s.exec(ctx, ex, "flag_groups_keep_only", f.ID, groups); err != nil {
 		return err
+	}
+	if s.auditing() {
+		if _, err := s.exec(ctx, ex, "audit_group_create_many", groups, s.auditTime(s.now()), actorFrom(ctx)); err != nil {
+			return err
+		}
 	}
 	if _, err := s.exec(ctx, ex, "group_create_many", groups, s.now()); err != nil {
 		return err
@@ -256,6 +268,17 @@ func (s *Store) DeleteFlag(ctx context.Context, name string) error {
 	}
 	syncGroup := syncGroupPrefix + name
 	err := s.writeTx(ctx, func(ex execer) error {
+		var before map[string]any
+		if s.auditing() {
+			_, state, found, err := s.loadFlagState(ctx, ex, name)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return &NotFoundError{Kind: "flag", Name: name}
+			}
+			before = state
+		}
 		for _, st := range []struct {
 			stmt string
 			arg  string
@@ -278,7 +301,10 @@ func (s *Store) DeleteFlag(ctx context.Context, name string) error {
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
 			return &NotFoundError{Kind: "flag", Name: name}
 		}
-		return nil
+		if before == nil {
+			return nil
+		}
+		return s.writeEntry(ctx, ex, entry{action: actionDelete, kind: "flag", name: name, before: before})
 	})
 	var nf *NotFoundError
 	if err != nil && !errors.As(err, &nf) {
@@ -367,20 +393,73 @@ func (s *Store) changeFlagList(ctx context.Context, doing, name string, values [
 		if err != nil {
 			return err
 		}
-		for _, stmt := range stmts {
-			args := []any{id, list}
-			if stmt == "group_create_many" {
-				args = []any{list, now}
-			}
-			if _, err := s.exec(ctx, ex, stmt, args...); err != nil {
-				return err
-			}
+		// The entry: which values really come or go, read with the flag's
+		// row locked by flag_touch.
+		field, removing, change, err := s.flagListChange(ctx, ex, id, list, values, stmts)
+		if err != nil {
+			return err
 		}
-		return nil
+		if err := s.runFlagListStmts(ctx, ex, id, list, now, stmts); err != nil {
+			return err
+		}
+		if len(change) == 0 {
+			return nil
+		}
+		slices.Sort(change)
+		e := entry{action: actionUpdate, kind: "flag", name: name,
+			before: map[string]any{field: []string{}}, after: map[string]any{field: change}}
+		if removing {
+			e.before, e.after = e.after, e.before
+		}
+		return s.writeEntry(ctx, ex, e)
 	})
 	var nf *NotFoundError
 	if err != nil && !errors.As(err, &nf) {
 		return opError(doing, "flag", name, err)
 	}
 	return err
+}
+
+// flagListChange returns what changeFlagList's stmts change on the flag's
+// list, for its audit entry: the field ("users" or "groups"), whether values
+// go rather than come, and the values that really do (none when auditing
+// is off).
+func (s *Store) flagListChange(ctx context.Context, ex execer, id int64, list string, values, stmts []string) (field string, removing bool, change []string, err error) {
+	field, among := "users", "audit_flag_users_among"
+	for _, stmt := range stmts {
+		switch stmt {
+		case "flag_groups_add", "flag_groups_remove":
+			field, among = "groups", "audit_flag_groups_among"
+		}
+		removing = removing || stmt == "flag_users_remove" || stmt == "flag_groups_remove"
+	}
+	if !s.auditing() {
+		return field, removing, nil, nil
+	}
+	listed, err := scanStrings(ctx, s, ex, among, id, list)
+	if err != nil {
+		return field, removing, nil, err
+	}
+	return field, removing, listChange(values, listed, removing), nil
+}
+
+// runFlagListStmts runs changeFlagList's stmts with the flag's ID and the
+// values as a JSON array; group_create_many takes the values and the time
+// instead, and writes the entries of the groups it creates.
+func (s *Store) runFlagListStmts(ctx context.Context, ex execer, id int64, list string, now time.Time, stmts []string) error {
+	for _, stmt := range stmts {
+		args := []any{id, list}
+		if stmt == "group_create_many" {
+			args = []any{list, now}
+			if s.auditing() {
+				if _, err := s.exec(ctx, ex, "audit_group_create_many", list, s.auditTime(now), actorFrom(ctx)); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := s.exec(ctx, ex, stmt, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

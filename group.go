@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -49,7 +50,15 @@ func (s *Store) CreateGroup(ctx context.Context, name string) error {
 	if err := validateOwnGroupName(name); err != nil {
 		return err
 	}
-	if _, err := s.exec(ctx, s.pool(), "group_create", name, s.now()); err != nil {
+	err := s.write(ctx, func(ex execer) error {
+		created, err := s.execCount(ctx, ex, "group_create", name, s.now())
+		if err != nil || created == 0 {
+			return err
+		}
+		return s.writeEntry(ctx, ex, entry{action: actionCreate, kind: "group", name: name,
+			after: map[string]any{"members": []string{}}})
+	})
+	if err != nil {
 		return opError("creating", "group", name, err)
 	}
 	return nil
@@ -62,6 +71,16 @@ func (s *Store) DeleteGroup(ctx context.Context, name string) error {
 		return err
 	}
 	err := s.writeTx(ctx, func(ex execer) error {
+		if s.auditing() {
+			members, err := s.lockedMembers(ctx, ex, name)
+			if err != nil {
+				return err
+			}
+			if err := s.writeEntry(ctx, ex, entry{action: actionDelete, kind: "group", name: name,
+				before: map[string]any{"members": members}}); err != nil {
+				return err
+			}
+		}
 		for _, stmt := range []string{"group_delete_members", "group_delete_links"} {
 			if _, err := s.exec(ctx, ex, stmt, name); err != nil {
 				return err
@@ -108,16 +127,28 @@ func (s *Store) AddGroupMembers(ctx context.Context, group string, users ...stri
 		return err
 	}
 	now := s.now()
+	list := jsonStringArray(users, false)
 	err := s.writeTx(ctx, func(ex execer) error {
-		if _, err := s.exec(ctx, ex, "group_create", group, now); err != nil {
+		created, err := s.execCount(ctx, ex, "group_create", group, now)
+		if err != nil {
 			return err
 		}
 		id, err := s.groupID(ctx, ex, group)
 		if err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, ex, "group_members_add", id, jsonStringArray(users, false))
-		return err
+		var added []string
+		if s.auditing() {
+			members, err := scanStrings(ctx, s, ex, "audit_group_members_among", id, list)
+			if err != nil {
+				return err
+			}
+			added = listChange(users, members, false)
+		}
+		if _, err = s.exec(ctx, ex, "group_members_add", id, list); err != nil {
+			return err
+		}
+		return s.recordMembers(ctx, ex, group, created > 0, added, false)
 	})
 	return groupError("adding members to", group, err)
 }
@@ -129,13 +160,24 @@ func (s *Store) RemoveGroupMembers(ctx context.Context, group string, users ...s
 	if err := validateGroupMembers(group, users); err != nil {
 		return err
 	}
+	list := jsonStringArray(users, false)
 	err := s.writeTx(ctx, func(ex execer) error {
 		id, err := s.groupID(ctx, ex, group)
 		if err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, ex, "group_members_remove", id, jsonStringArray(users, false))
-		return err
+		var removed []string
+		if s.auditing() {
+			members, err := scanStrings(ctx, s, ex, "audit_group_members_among", id, list)
+			if err != nil {
+				return err
+			}
+			removed = listChange(users, members, true)
+		}
+		if _, err = s.exec(ctx, ex, "group_members_remove", id, list); err != nil {
+			return err
+		}
+		return s.recordMembers(ctx, ex, group, false, removed, true)
 	})
 	return groupError("removing members from", group, err)
 }
@@ -196,6 +238,54 @@ func validateGroupMembers(group string, users []string) error {
 		}
 	}
 	return nil
+}
+
+// recordMembers writes the entry of a change of group's members: users
+// added (or removed), the group's creation when created. Nothing changed,
+// nothing written.
+func (s *Store) recordMembers(ctx context.Context, ex execer, group string, created bool, users []string, removed bool) error {
+	slices.Sort(users)
+	if users == nil {
+		users = []string{}
+	}
+	switch {
+	case created:
+		return s.writeEntry(ctx, ex, entry{action: actionCreate, kind: "group", name: group,
+			after: map[string]any{"members": users}})
+	case len(users) == 0:
+		return nil
+	case removed:
+		return s.writeEntry(ctx, ex, entry{action: actionUpdate, kind: "group", name: group,
+			before: map[string]any{"members": users}, after: map[string]any{"members": []string{}}})
+	}
+	return s.writeEntry(ctx, ex, entry{action: actionUpdate, kind: "group", name: group,
+		before: map[string]any{"members": []string{}}, after: map[string]any{"members": users}})
+}
+
+// lockedMembers returns the members of the group called name, sorted, for
+// the entry of its deletion, or a *NotFoundError. The group is locked on
+// PostgreSQL (group_id reads it FOR KEY SHARE; group_delete follows).
+func (s *Store) lockedMembers(ctx context.Context, ex execer, name string) ([]string, error) {
+	if _, err := s.groupID(ctx, ex, name); err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, ex, "group_members", name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id int64
+		var user sql.NullString
+		if err := rows.Scan(&id, &user); err != nil {
+			return nil, err
+		}
+		if user.Valid {
+			out = append(out, user.String)
+		}
+	}
+	return out, rows.Err()
 }
 
 // groupID returns the ID of the group called name, or a *NotFoundError.

@@ -3,6 +3,7 @@ package waffle
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gowaffle/waffle/internal/query"
 )
@@ -17,7 +18,8 @@ import (
 // JSON or UTF-8, empty input, data after the value) is a *JSONError naming the
 // key or the byte offset, and nothing is written: the whole input is validated
 // first, then every row goes in one transaction, with one statement whatever
-// the number of names. Through [Store.WithTx] the rows commit with the
+// the number of names (and one for the audit entries of the names whose value
+// changes). Through [Store.WithTx] the rows commit with the
 // application's transaction. The full rules: docs/flags.md.
 func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
 	flags, err := parseStringFlags(blob)
@@ -29,6 +31,20 @@ func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
 	}
 	args := s.setManyArgs(flags)
 	err = s.writeTx(ctx, func(ex execer) error {
+		if s.auditing() {
+			// The entries first, from the rows as they are (on PostgreSQL
+			// with the table locked against other writers): one set-based
+			// statement for every name.
+			if s.Dialect() == query.Postgres {
+				if _, err := s.exec(ctx, ex, "audit_string_flag_lock"); err != nil {
+					return err
+				}
+			}
+			audit := []any{args[0], args[1], s.auditTime(args[2].(time.Time)), actorFrom(ctx)}
+			if _, err := s.exec(ctx, ex, "audit_string_flag_set_many", audit...); err != nil {
+				return err
+			}
+		}
 		_, err := s.exec(ctx, ex, "string_flag_set_many", args...)
 		return err
 	})

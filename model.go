@@ -7,6 +7,9 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/gowaffle/waffle/internal/dbtx"
+	"github.com/gowaffle/waffle/internal/query"
 )
 
 // Model is a record the generic calls [Load], [List] and [Save] handle:
@@ -45,6 +48,11 @@ type record interface {
 	saved(ctx context.Context, s *Store, tx *gorm.DB) error
 	// loaded completes records with more than one table after a read.
 	loaded(ctx context.Context, s *Store, tx *gorm.DB) error
+	// auditState returns the fields the audit trail records.
+	auditState() map[string]any
+	// auditLoad returns the stored state of the record with this name, its
+	// row locked on PostgreSQL, or found false.
+	auditLoad(ctx context.Context, s *Store, tx *gorm.DB) (state map[string]any, found bool, err error)
 }
 
 // Load returns the record called name as the application's struct T, with
@@ -96,7 +104,8 @@ func List[T any, PT interface {
 // updates the row with rec's name, or creates it. The name and values are
 // validated first (a *NameError or *ValueError, and nothing is written).
 // Save sets Modified, and Created for a new row, from the configured clock,
-// and fills rec's ID.
+// and fills rec's ID. Its audit entry (the library's fields that changed;
+// none when nothing did) is written in the same transaction.
 func Save[T any, PT interface {
 	*T
 	Model
@@ -106,7 +115,16 @@ func Save[T any, PT interface {
 		return err
 	}
 	r.touch(s.now())
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.saveTx(ctx, func(ex execer) error {
+		tx := s.gormOn(ctx, ex)
+		var before map[string]any
+		found := false
+		if s.auditing() {
+			var err error
+			if before, found, err = s.auditBefore(ctx, tx, r); err != nil {
+				return err
+			}
+		}
 		stmt := &gorm.Statement{DB: tx}
 		if err := stmt.Parse(rec); err != nil {
 			return err
@@ -128,12 +146,79 @@ func Save[T any, PT interface {
 		if err := tx.Select("id", "created").Where(map[string]any{"name": r.name()}).Take(rec).Error; err != nil {
 			return err
 		}
-		return r.saved(ctx, s, tx)
+		if err := r.saved(ctx, s, tx); err != nil {
+			return err
+		}
+		if !s.auditing() {
+			return nil
+		}
+		if !found {
+			before = nil
+		}
+		e, changed := changeEntry(r.kind(), r.name(), before, r.auditState())
+		if !changed {
+			return nil
+		}
+		return s.writeEntry(ctx, ex, e)
 	})
 	if err != nil {
 		return opError("saving", r.kind(), r.name(), err)
 	}
 	return nil
+}
+
+// saveTx runs fn in writeTx's transaction or, bound to the application's
+// transaction, under a savepoint in it (gorm's nested transaction), so that
+// a failed save leaves the application's transaction usable.
+func (s *Store) saveTx(ctx context.Context, fn func(ex execer) error) error {
+	if !s.inAppTx() {
+		return s.writeTx(ctx, fn)
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(tx.Statement.ConnPool)
+	})
+}
+
+// gormOn returns a *gorm.DB whose statements run on ex, the connection of
+// writeTx's transaction (or the application's transaction).
+func (s *Store) gormOn(ctx context.Context, ex execer) *gorm.DB {
+	if c, ok := ex.(*dbtx.Conn); ok {
+		db := s.db.Session(&gorm.Session{NewDB: true, Context: ctx})
+		db.Statement.ConnPool = c.SQLConn()
+		return db
+	}
+	return s.db.WithContext(ctx)
+}
+
+// auditBefore returns the stored state of r's row, locked on PostgreSQL.
+// When there is none, it first takes a lock on r's kind and name, so that
+// two transactions creating it one after the other see each other's row.
+func (s *Store) auditBefore(ctx context.Context, tx *gorm.DB, r record) (map[string]any, bool, error) {
+	before, found, err := r.auditLoad(ctx, s, tx)
+	if err != nil || found {
+		return before, found, err
+	}
+	if s.q.Dialect == query.SQLite {
+		return nil, false, nil // the write lock is held since BEGIN IMMEDIATE
+	}
+	if _, err := s.exec(ctx, tx.Statement.ConnPool, "audit_name_lock", r.kind()+":"+r.name()); err != nil {
+		return nil, false, err
+	}
+	return r.auditLoad(ctx, s, tx)
+}
+
+// lockedTake reads the row called name into dest, locked FOR UPDATE on
+// PostgreSQL; found is false when there is none.
+func (s *Store) lockedTake(tx *gorm.DB, name string, dest any) (bool, error) {
+	q := tx.Where(map[string]any{"name": name})
+	if s.q.Dialect == query.Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Take(dest).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // kindPlural returns the plural used in messages.

@@ -40,6 +40,14 @@ func (sm *Sample) validate() error {
 func (sm *Sample) touch(now time.Time)                            { touch(&sm.Created, &sm.Modified, now) }
 func (sm *Sample) saved(context.Context, *Store, *gorm.DB) error  { return nil }
 func (sm *Sample) loaded(context.Context, *Store, *gorm.DB) error { return nil }
+func (sm *Sample) auditState() map[string]any {
+	return map[string]any{"percent": sm.Percent, "note": sm.Note}
+}
+func (sm *Sample) auditLoad(ctx context.Context, s *Store, tx *gorm.DB) (map[string]any, bool, error) {
+	var old Sample
+	found, err := s.lockedTake(tx, sm.Name, &old)
+	return old.auditState(), found, err
+}
 
 // checkPercent returns p if it is a percentage from 0 to 100 inclusive, or a
 // *ValueError for kind's object name. NaN and the infinities are rejected.
@@ -93,7 +101,8 @@ func (s *Store) missingSample(ctx context.Context, name string) (bool, error) {
 }
 
 // SetSample sets the percentage of reads for which the sample called name is
-// on, creating the sample when it does not exist, in one statement. percent
+// on, creating the sample when it does not exist, with its audit entry when
+// the value changes (one statement on PostgreSQL). percent
 // must be from 0 to 100 inclusive (a *ValueError otherwise, and nothing is
 // written). Its note, and any column the application added, are left as they
 // are.
@@ -105,7 +114,7 @@ func (s *Store) SetSample(ctx context.Context, name string, percent float64) err
 	if err != nil {
 		return err
 	}
-	if _, err := s.exec(ctx, s.pool(), "sample_set", name, percent, s.now()); err != nil {
+	if err := s.setAudited(ctx, "sample_set", "sample_set_audited", name, percent); err != nil {
 		return opError("setting", "sample", name, err)
 	}
 	return nil
@@ -123,5 +132,5 @@ func (s *Store) ListSamples(ctx context.Context) ([]Sample, error) {
 
 // DeleteSample deletes the sample called name, or returns a *NotFoundError.
 func (s *Store) DeleteSample(ctx context.Context, name string) error {
-	return s.deleteByName(ctx, "sample", "sample_delete", name)
+	return s.deleteAudited(ctx, "sample", "sample_delete", "audit_sample_delete", name)
 }

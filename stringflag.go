@@ -45,7 +45,8 @@ func (s *Store) Get(ctx context.Context, name string) (Value, error) {
 }
 
 // Set stores v as the string flag called name (flagday's set), creating it
-// when it does not exist, in one statement. v is stored as text:
+// when it does not exist, with its audit entry when the value changes (one
+// statement on PostgreSQL). v is stored as text:
 //
 //	true                   "True"
 //	false                  ""
@@ -70,7 +71,7 @@ func (s *Store) Set(ctx context.Context, name string, v any) error {
 	if ok {
 		arg = str
 	}
-	if _, err := s.exec(ctx, s.pool(), "string_flag_set", name, arg, s.now()); err != nil {
+	if err := s.setAudited(ctx, "string_flag_set", "string_flag_set_audited", name, arg); err != nil {
 		return opError("setting", "string flag", name, err)
 	}
 	return nil
@@ -79,7 +80,7 @@ func (s *Store) Set(ctx context.Context, name string, v any) error {
 // DeleteStringFlag deletes the string flag called name, or returns a
 // *NotFoundError. A deleted flag reads as missing.
 func (s *Store) DeleteStringFlag(ctx context.Context, name string) error {
-	return s.deleteByName(ctx, "string flag", "string_flag_delete", name)
+	return s.deleteAudited(ctx, "string flag", "string_flag_delete", "audit_string_flag_delete", name)
 }
 
 // stringFlagText maps v to the text Set stores: ok is false for NULL. The

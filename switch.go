@@ -33,6 +33,14 @@ func (sw *Switch) validate() error {
 func (sw *Switch) touch(now time.Time)                            { touch(&sw.Created, &sw.Modified, now) }
 func (sw *Switch) saved(context.Context, *Store, *gorm.DB) error  { return nil }
 func (sw *Switch) loaded(context.Context, *Store, *gorm.DB) error { return nil }
+func (sw *Switch) auditState() map[string]any {
+	return map[string]any{"active": sw.Active, "note": sw.Note}
+}
+func (sw *Switch) auditLoad(ctx context.Context, s *Store, tx *gorm.DB) (map[string]any, bool, error) {
+	var old Switch
+	found, err := s.lockedTake(tx, sw.Name, &old)
+	return old.auditState(), found, err
+}
 
 // touch sets modified to now, and created too when it is zero.
 func touch(created, modified *time.Time, now time.Time) {
@@ -78,13 +86,14 @@ func (s *Store) missingSwitch(ctx context.Context, name string) (bool, error) {
 }
 
 // SetSwitch turns the switch called name on or off, creating it when it does
-// not exist, in one statement. Its note, and any column the application
-// added, are left as they are.
+// not exist, with its audit entry when the value changes (one statement on
+// PostgreSQL, one transaction on SQLite). Its note, and any column the
+// application added, are left as they are.
 func (s *Store) SetSwitch(ctx context.Context, name string, active bool) error {
 	if err := ValidateName("switch", name); err != nil {
 		return err
 	}
-	if _, err := s.exec(ctx, s.pool(), "switch_set", name, active, s.now()); err != nil {
+	if err := s.setAudited(ctx, "switch_set", "switch_set_audited", name, active); err != nil {
 		return opError("setting", "switch", name, err)
 	}
 	return nil
@@ -102,21 +111,5 @@ func (s *Store) ListSwitches(ctx context.Context) ([]Switch, error) {
 
 // DeleteSwitch deletes the switch called name, or returns a *NotFoundError.
 func (s *Store) DeleteSwitch(ctx context.Context, name string) error {
-	return s.deleteByName(ctx, "switch", "switch_delete", name)
-}
-
-// deleteByName runs the delete statement stmt for the object called name and
-// reports a *NotFoundError when no row went.
-func (s *Store) deleteByName(ctx context.Context, kind, stmt, name string) error {
-	if err := ValidateName(kind, name); err != nil {
-		return err
-	}
-	res, err := s.exec(ctx, s.pool(), stmt, name)
-	if err != nil {
-		return opError("deleting", kind, name, err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return &NotFoundError{Kind: kind, Name: name}
-	}
-	return nil
+	return s.deleteAudited(ctx, "switch", "switch_delete", "audit_switch_delete", name)
 }

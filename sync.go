@@ -170,6 +170,12 @@ func (s *Store) syncFlag(ctx context.Context, c *dbtx.Conn, name string, fs *Fla
 			return err
 		}
 		fs.Active, fs.Added, fs.Removed, fs.Full = r.Active, r.Added, r.Removed, r.Full
+		if r.Added > 0 || r.Removed > 0 {
+			if err := s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: name,
+				after: map[string]any{"active": r.Active, "added": r.Added, "removed": r.Removed}}); err != nil {
+				return fmt.Errorf("writing the audit entry: %w", err)
+			}
+		}
 		// A sync cancelled while it ran commits nothing, even when the
 		// driver finished its statements regardless.
 		return ctx.Err()
@@ -280,12 +286,27 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 		if err := ex.QueryRowContext(ctx, s.q.SQL("sync_user_active"), flagID, user, at).Scan(&active); err != nil {
 			return fmt.Errorf("reading the windows of user %s: %w", quoteTrunc(user), err)
 		}
+		var member bool // for the audit entry: whether the user was a member
+		if s.auditing() {
+			if err := ex.QueryRowContext(ctx, s.q.SQL("audit_sync_user_member"), groupID, user).Scan(&member); err != nil {
+				return fmt.Errorf("reading the membership of user %s: %w", quoteTrunc(user), err)
+			}
+		}
 		stmt := "sync_user_remove"
 		if active {
 			stmt = "sync_user_add"
 		}
 		if _, err := s.exec(ctx, ex, stmt, groupID, user); err != nil {
 			return fmt.Errorf("updating user %s: %w", quoteTrunc(user), err)
+		}
+		if s.auditing() && member != active {
+			counts := map[string]any{"user": user, "added": 0, "removed": 1}
+			if active {
+				counts["added"], counts["removed"] = 1, 0
+			}
+			if err := s.writeEntry(ctx, ex, entry{action: actionSync, kind: "flag", name: flag, after: counts}); err != nil {
+				return fmt.Errorf("writing the audit entry: %w", err)
+			}
 		}
 		return ctx.Err()
 	})

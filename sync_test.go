@@ -1255,14 +1255,14 @@ func TestSyncMembershipStatements(t *testing.T) {
 		}
 		// A first sync: the lock, then the group created (and cleared on
 		// SQLite), the state (PostgreSQL: the group attached in the same
-		// statement), the members, the state saved.
-		first := map[string]int{"postgres": 7, "sqlite": 9}[s.Dialect()]
+		// statement), the members, the state saved, the audit entry.
+		first := map[string]int{"postgres": 8, "sqlite": 10}[s.Dialect()]
 		require.Len(t, sent(FlagSync{Flag: "beta", Active: 1, Added: 1, Full: true}), first)
 		// Nothing changed: the lock, the state, the two incremental
 		// statements.
 		require.Len(t, sent(FlagSync{Flag: "beta", Active: 1}), 6)
-		// A window written: compared in full.
+		// A window written: compared in full, and the entry.
 		addWindow(t, s, "beta", "bob", windowT0.Add(-time.Hour), nil)
-		require.Len(t, sent(FlagSync{Flag: "beta", Active: 2, Added: 1, Full: true}), 7)
+		require.Len(t, sent(FlagSync{Flag: "beta", Active: 2, Added: 1, Full: true}), 8)
 	})
 }

@@ -79,8 +79,14 @@ func (s *Store) AddWindow(ctx context.Context, m FlagMember) (FlagMember, error)
 		return FlagMember{}, err
 	}
 	m.Created = s.now()
-	err = s.pool().QueryRowContext(ctx, s.q.SQL("window_insert"),
-		m.Flag, m.User, m.Start, nullTime(m.End), m.Note, m.Created).Scan(&m.ID)
+	err = s.write(ctx, func(ex execer) error {
+		err := ex.QueryRowContext(ctx, s.q.SQL("window_insert"),
+			m.Flag, m.User, m.Start, nullTime(m.End), m.Note, m.Created).Scan(&m.ID)
+		if err != nil {
+			return err
+		}
+		return s.writeEntry(ctx, ex, entry{action: actionCreate, kind: "window", name: m.Flag, after: windowState(m)})
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return FlagMember{}, &NotFoundError{Kind: "flag", Name: m.Flag}
 	}
@@ -171,8 +177,29 @@ func (s *Store) UpdateWindow(ctx context.Context, m FlagMember) (FlagMember, err
 	if err != nil {
 		return FlagMember{}, err
 	}
-	err = s.pool().QueryRowContext(ctx, s.q.SQL("window_update"),
-		m.ID, m.Flag, m.User, m.Start, nullTime(m.End), m.Note).Scan(&m.Created)
+	err = s.write(ctx, func(ex execer) error {
+		var old []FlagMember
+		if s.auditing() {
+			rows, err := s.query(ctx, ex, "audit_window_old", m.ID)
+			if err != nil {
+				return err
+			}
+			if old, err = scanMembers(rows); err != nil {
+				return err
+			}
+		}
+		err := ex.QueryRowContext(ctx, s.q.SQL("window_update"),
+			m.ID, m.Flag, m.User, m.Start, nullTime(m.End), m.Note).Scan(&m.Created)
+		if err != nil || len(old) == 0 {
+			return err
+		}
+		m.Created = dbTime(m.Created)
+		e, changed := changeEntry("window", m.Flag, windowState(old[0]), windowState(m))
+		if !changed {
+			return nil
+		}
+		return s.writeEntry(ctx, ex, e)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		// The window or the flag is missing: say which.
 		if _, err := s.GetWindow(ctx, m.ID); err != nil {
@@ -190,14 +217,34 @@ func (s *Store) UpdateWindow(ctx context.Context, m FlagMember) (FlagMember, err
 // DeleteWindow deletes the window with this ID, or returns a *NotFoundError
 // of kind "window". The user keeps the flag until the next sync.
 func (s *Store) DeleteWindow(ctx context.Context, id int64) error {
-	res, err := s.exec(ctx, s.pool(), "window_delete", id)
-	if err != nil {
+	err := s.write(ctx, func(ex execer) error {
+		var old []FlagMember
+		if s.auditing() {
+			rows, err := s.query(ctx, ex, "audit_window_old", id)
+			if err != nil {
+				return err
+			}
+			if old, err = scanMembers(rows); err != nil {
+				return err
+			}
+		}
+		res, err := s.exec(ctx, ex, "window_delete", id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return windowNotFound(id)
+		}
+		if len(old) == 0 {
+			return nil
+		}
+		return s.writeEntry(ctx, ex, entry{action: actionDelete, kind: "window", name: old[0].Flag, before: windowState(old[0])})
+	})
+	var nf *NotFoundError
+	if err != nil && !errors.As(err, &nf) {
 		return opError("deleting", "window", strconv.FormatInt(id, 10), err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return windowNotFound(id)
-	}
-	return nil
+	return err
 }
 
 // checkMember validates m and returns it ready to store: the zero Start

@@ -18,19 +18,37 @@ import (
 type cli struct {
 	t  *testing.T
 	db *testdb.DB
+	s  *waffle.Store // under eachDB: a store of its own on db, to check what the command did
 }
 
 // eachDB runs fn as parallel subtests on SQLite and PostgreSQL, each with a
-// new database that `waffle migrate` has set up, in parallel with other
-// tests.
+// new database that `waffle migrate` has set up and c.s open on it, in
+// parallel with other tests.
 func eachDB(t *testing.T, fn func(t *testing.T, c *cli)) {
+	t.Helper()
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
+		c.ok("migrate")
+		c.s = c.store()
+		fn(t, c)
+	})
+}
+
+// eachEmptyDB runs fn as parallel subtests on SQLite and PostgreSQL, each
+// with a new database without the schema, in parallel with other tests.
+func eachEmptyDB(t *testing.T, fn func(t *testing.T, c *cli)) {
 	t.Helper()
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
-		c.ok("migrate")
-		fn(t, c)
+		fn(t, &cli{t: t, db: db})
 	})
+}
+
+// migrations returns the schema's versions in the test database's dialect.
+func (c *cli) migrations() []waffle.Migration {
+	c.t.Helper()
+	ms, err := waffle.Migrations(c.db.Kind)
+	require.NoError(c.t, err)
+	return ms
 }
 
 // result is what one run printed and returned.

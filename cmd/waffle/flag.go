@@ -144,89 +144,19 @@ its percent, after the last the last one's.`)
 	})
 }
 
+// A flagChange makes one change to a flag and returns what it set, for the
+// report ("percent: 12.5").
+type flagChange func(*waffle.Flag) string
+
 // changes checks the options given and returns the changes they make, in a
-// fixed order, each returning what it set for the report.
-func (o *flagOptions) changes(cf *cmdFlags) ([]func(*waffle.Flag) string, error) {
-	var out []func(*waffle.Flag) string
-	if cf.set("everyone") {
-		var v *bool
-		switch o.everyone {
-		case "on":
-			v = new(true)
-		case "off":
-			v = new(false)
-		case "unset":
-		default:
-			return nil, cf.usageErr("invalid --everyone %q (want on, off or unset)", o.everyone)
-		}
-		out = append(out, func(f *waffle.Flag) string {
-			f.Everyone = v
-			return "everyone: " + triState(v)
-		})
+// fixed order: the fields, the ramp, the users, the groups.
+func (o *flagOptions) changes(cf *cmdFlags) ([]flagChange, error) {
+	out, err := o.fieldChanges(cf)
+	if err != nil {
+		return nil, err
 	}
-	if cf.set("percent") {
-		var v *float64
-		if o.percent != "unset" {
-			p, err := parsePercent(o.percent)
-			if err != nil {
-				return nil, cf.usageErr("%v (or unset)", err)
-			}
-			v = &p
-		}
-		out = append(out, func(f *waffle.Flag) string {
-			f.Percent = v
-			return "percent: " + percentText(v)
-		})
-	}
-	for _, b := range []struct {
-		name string
-		v    bool
-		set  func(*waffle.Flag, bool)
-	}{
-		{"superusers", o.superusers, func(f *waffle.Flag, v bool) { f.Superusers = v }},
-		{"staff", o.staff, func(f *waffle.Flag, v bool) { f.Staff = v }},
-		{"authenticated", o.authenticated, func(f *waffle.Flag, v bool) { f.Authenticated = v }},
-		{"rollout", o.rollout, func(f *waffle.Flag, v bool) { f.Rollout = v }},
-		{"testing", o.testing, func(f *waffle.Flag, v bool) { f.Testing = v }},
-	} {
-		if cf.set(b.name) {
-			out = append(out, func(f *waffle.Flag) string {
-				b.set(f, b.v)
-				return fmt.Sprintf("%s: %v", b.name, b.v)
-			})
-		}
-	}
-	if cf.set("languages") {
-		var langs waffle.LanguageList
-		for l := range strings.SplitSeq(o.languages, ",") {
-			if l = strings.TrimSpace(l); l != "" {
-				langs = append(langs, l)
-			}
-		}
-		out = append(out, func(f *waffle.Flag) string {
-			f.Languages = langs
-			return "languages: " + listText(langs)
-		})
-	}
-	if cf.set("note") {
-		out = append(out, func(f *waffle.Flag) string {
-			f.Note = o.note
-			return fmt.Sprintf("note: %q", o.note)
-		})
-	}
-	if o.appendLists && !cf.set("user") && !cf.set("group") {
-		return nil, cf.usageErr("--append goes with --user or --group")
-	}
-	if o.clearUsers && (cf.set("user") || cf.set("remove-user")) {
-		return nil, cf.usageErr("--clear-users goes without --user and --remove-user")
-	}
-	if o.clearGroups && (cf.set("group") || cf.set("remove-group")) {
-		return nil, cf.usageErr("--clear-groups goes without --group and --remove-group")
-	}
-	for _, g := range slices.Concat(o.groups, o.removeGroups) {
-		if strings.HasPrefix(g, "WAFFLE_") {
-			return nil, fmt.Errorf("group %q: the WAFFLE_ prefix is reserved for the groups `waffle sync` keeps", g)
-		}
+	if err := o.checkLists(cf); err != nil {
+		return nil, err
 	}
 	ramp, err := o.rampChange(cf)
 	if err != nil {
@@ -235,6 +165,126 @@ func (o *flagOptions) changes(cf *cmdFlags) ([]func(*waffle.Flag) string, error)
 	if ramp != nil {
 		out = append(out, ramp)
 	}
+	return append(out, o.listChanges(cf)...), nil
+}
+
+// fieldChanges returns the changes of the options given that each set one
+// field, in the order of the table.
+func (o *flagOptions) fieldChanges(cf *cmdFlags) ([]flagChange, error) {
+	var out []flagChange
+	for _, opt := range []struct {
+		name   string
+		change func() (flagChange, error)
+	}{
+		{"everyone", o.everyoneChange},
+		{"percent", o.percentChange},
+		{"superusers", boolChange("superusers", o.superusers, func(f *waffle.Flag) *bool { return &f.Superusers })},
+		{"staff", boolChange("staff", o.staff, func(f *waffle.Flag) *bool { return &f.Staff })},
+		{"authenticated", boolChange("authenticated", o.authenticated, func(f *waffle.Flag) *bool { return &f.Authenticated })},
+		{"rollout", boolChange("rollout", o.rollout, func(f *waffle.Flag) *bool { return &f.Rollout })},
+		{"testing", boolChange("testing", o.testing, func(f *waffle.Flag) *bool { return &f.Testing })},
+		{"languages", o.languagesChange},
+		{"note", o.noteChange},
+	} {
+		if !cf.set(opt.name) {
+			continue
+		}
+		c, err := opt.change()
+		if err != nil {
+			return nil, cf.usageErr("%v", err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (o *flagOptions) everyoneChange() (flagChange, error) {
+	var v *bool
+	switch o.everyone {
+	case "on":
+		v = new(true)
+	case "off":
+		v = new(false)
+	case "unset":
+	default:
+		return nil, fmt.Errorf("invalid --everyone %q (want on, off or unset)", o.everyone)
+	}
+	return func(f *waffle.Flag) string {
+		f.Everyone = v
+		return "everyone: " + triState(v)
+	}, nil
+}
+
+func (o *flagOptions) percentChange() (flagChange, error) {
+	var v *float64
+	if o.percent != "unset" {
+		p, err := parsePercent(o.percent)
+		if err != nil {
+			return nil, fmt.Errorf("%w (or unset)", err)
+		}
+		v = &p
+	}
+	return func(f *waffle.Flag) string {
+		f.Percent = v
+		return "percent: " + percentText(v)
+	}, nil
+}
+
+// boolChange returns the change of a boolean option: the field that field
+// points to in the flag is set to v.
+func boolChange(name string, v bool, field func(*waffle.Flag) *bool) func() (flagChange, error) {
+	return func() (flagChange, error) {
+		return func(f *waffle.Flag) string {
+			*field(f) = v
+			return fmt.Sprintf("%s: %v", name, v)
+		}, nil
+	}
+}
+
+func (o *flagOptions) languagesChange() (flagChange, error) {
+	var langs waffle.LanguageList
+	for l := range strings.SplitSeq(o.languages, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			langs = append(langs, l)
+		}
+	}
+	return func(f *waffle.Flag) string {
+		f.Languages = langs
+		return "languages: " + listText(langs)
+	}, nil
+}
+
+func (o *flagOptions) noteChange() (flagChange, error) {
+	return func(f *waffle.Flag) string {
+		f.Note = o.note
+		return fmt.Sprintf("note: %q", o.note)
+	}, nil
+}
+
+// checkLists checks the options that change the users and groups go
+// together, and that no group given is one `waffle sync` keeps.
+func (o *flagOptions) checkLists(cf *cmdFlags) error {
+	if o.appendLists && !cf.set("user") && !cf.set("group") {
+		return cf.usageErr("--append goes with --user or --group")
+	}
+	if o.clearUsers && (cf.set("user") || cf.set("remove-user")) {
+		return cf.usageErr("--clear-users goes without --user and --remove-user")
+	}
+	if o.clearGroups && (cf.set("group") || cf.set("remove-group")) {
+		return cf.usageErr("--clear-groups goes without --group and --remove-group")
+	}
+	for _, g := range slices.Concat(o.groups, o.removeGroups) {
+		if strings.HasPrefix(g, "WAFFLE_") {
+			return fmt.Errorf("group %q: the WAFFLE_ prefix is reserved for the groups `waffle sync` keeps", g)
+		}
+	}
+	return nil
+}
+
+// listChanges returns the changes to the users and the groups, when options
+// for them are given. The groups `waffle sync` keeps (WAFFLE_) stay attached.
+func (o *flagOptions) listChanges(cf *cmdFlags) []flagChange {
+	var out []flagChange
 	if cf.set("user") || cf.set("remove-user") || o.clearUsers {
 		out = append(out, func(f *waffle.Flag) string {
 			f.Users = changeList(f.Users, o.users, o.removeUsers, o.appendLists || !cf.set("user"), o.clearUsers)
@@ -243,26 +293,27 @@ func (o *flagOptions) changes(cf *cmdFlags) ([]func(*waffle.Flag) string, error)
 	}
 	if cf.set("group") || cf.set("remove-group") || o.clearGroups {
 		out = append(out, func(f *waffle.Flag) string {
-			var sync []string // the windows' group stays attached
+			isSync := func(g string) bool { return strings.HasPrefix(g, "WAFFLE_") }
+			var sync []string
 			for _, g := range f.Groups {
-				if strings.HasPrefix(g, "WAFFLE_") {
+				if isSync(g) {
 					sync = append(sync, g)
 				}
 			}
-			own := slices.DeleteFunc(slices.Clone(f.Groups), func(g string) bool { return strings.HasPrefix(g, "WAFFLE_") })
+			own := slices.DeleteFunc(slices.Clone(f.Groups), isSync)
 			f.Groups = changeList(own, o.groups, o.removeGroups, o.appendLists || !cf.set("group"), o.clearGroups)
 			text := "groups: " + listText(f.Groups)
 			f.Groups = append(f.Groups, sync...)
 			return text
 		})
 	}
-	return out, nil
+	return out
 }
 
 // rampChange checks the ramp options and returns the change they make, or
 // nil when none is given. The library validates the ramp itself (order of
 // the instants): a *ValueError when the flag is saved.
-func (o *flagOptions) rampChange(cf *cmdFlags) (func(*waffle.Flag) string, error) {
+func (o *flagOptions) rampChange(cf *cmdFlags) (flagChange, error) {
 	linear := cf.set("ramp") || cf.set("ramp-start") || cf.set("ramp-end")
 	given := 0
 	for _, set := range []bool{linear, cf.set("ramp-steps"), o.noRamp} {
@@ -276,55 +327,70 @@ func (o *flagOptions) rampChange(cf *cmdFlags) (func(*waffle.Flag) string, error
 	if given > 1 {
 		return nil, cf.usageErr("give one of --ramp (with --ramp-start and --ramp-end), --ramp-steps and --no-ramp")
 	}
-	var r *waffle.Ramp
+	var r *waffle.Ramp // nil for --no-ramp
+	var err error
 	switch {
 	case linear:
-		if !cf.set("ramp") || !cf.set("ramp-start") || !cf.set("ramp-end") {
-			return nil, cf.usageErr("--ramp, --ramp-start and --ramp-end go together")
-		}
-		fromText, toText, ok := strings.Cut(o.ramp, ":")
-		if !ok {
-			return nil, cf.usageErr("invalid --ramp %q: want FROM:TO percents, such as 0:100", o.ramp)
-		}
-		from, err := parsePercent(fromText)
-		if err != nil {
-			return nil, cf.usageErr("--ramp: %v", err)
-		}
-		to, err := parsePercent(toText)
-		if err != nil {
-			return nil, cf.usageErr("--ramp: %v", err)
-		}
-		start, err := parseTime(o.rampStart)
-		if err != nil {
-			return nil, cf.usageErr("--ramp-start: %v", err)
-		}
-		end, err := parseTime(o.rampEnd)
-		if err != nil {
-			return nil, cf.usageErr("--ramp-end: %v", err)
-		}
-		r = waffle.LinearRamp(start, end, from, to)
+		r, err = o.linearRamp(cf)
 	case cf.set("ramp-steps"):
-		r = &waffle.Ramp{Mode: waffle.RampSteps}
-		for step := range strings.SplitSeq(o.rampSteps, ",") {
-			at, pct, ok := strings.Cut(strings.TrimSpace(step), "=")
-			if !ok {
-				return nil, cf.usageErr("invalid --ramp-steps step %q: want TIME=PERCENT", step)
-			}
-			t, err := parseTime(strings.TrimSpace(at))
-			if err != nil {
-				return nil, cf.usageErr("--ramp-steps: %v", err)
-			}
-			p, err := parsePercent(pct)
-			if err != nil {
-				return nil, cf.usageErr("--ramp-steps: %v", err)
-			}
-			r.Points = append(r.Points, waffle.RampPoint{At: t, Percent: p})
-		}
+		r, err = o.stepsRamp(cf)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return func(f *waffle.Flag) string {
 		f.Ramp = r
 		return "ramp: " + rampText(r)
 	}, nil
+}
+
+// linearRamp reads --ramp FROM:TO, --ramp-start and --ramp-end.
+func (o *flagOptions) linearRamp(cf *cmdFlags) (*waffle.Ramp, error) {
+	if !cf.set("ramp") || !cf.set("ramp-start") || !cf.set("ramp-end") {
+		return nil, cf.usageErr("--ramp, --ramp-start and --ramp-end go together")
+	}
+	fromText, toText, ok := strings.Cut(o.ramp, ":")
+	if !ok {
+		return nil, cf.usageErr("invalid --ramp %q: want FROM:TO percents, such as 0:100", o.ramp)
+	}
+	from, err := parsePercent(fromText)
+	if err != nil {
+		return nil, cf.usageErr("--ramp: %v", err)
+	}
+	to, err := parsePercent(toText)
+	if err != nil {
+		return nil, cf.usageErr("--ramp: %v", err)
+	}
+	start, err := parseTime(o.rampStart)
+	if err != nil {
+		return nil, cf.usageErr("--ramp-start: %v", err)
+	}
+	end, err := parseTime(o.rampEnd)
+	if err != nil {
+		return nil, cf.usageErr("--ramp-end: %v", err)
+	}
+	return waffle.LinearRamp(start, end, from, to), nil
+}
+
+// stepsRamp reads --ramp-steps TIME=PERCENT,...
+func (o *flagOptions) stepsRamp(cf *cmdFlags) (*waffle.Ramp, error) {
+	r := &waffle.Ramp{Mode: waffle.RampSteps}
+	for step := range strings.SplitSeq(o.rampSteps, ",") {
+		at, pct, ok := strings.Cut(strings.TrimSpace(step), "=")
+		if !ok {
+			return nil, cf.usageErr("invalid --ramp-steps step %q: want TIME=PERCENT", step)
+		}
+		t, err := parseTime(strings.TrimSpace(at))
+		if err != nil {
+			return nil, cf.usageErr("--ramp-steps: %v", err)
+		}
+		p, err := parsePercent(pct)
+		if err != nil {
+			return nil, cf.usageErr("--ramp-steps: %v", err)
+		}
+		r.Points = append(r.Points, waffle.RampPoint{At: t, Percent: p})
+	}
+	return r, nil
 }
 
 // rampText describes a ramp on one line: "linear 0% at T, 100% at T".

@@ -13,9 +13,8 @@ import (
 
 func TestFlagCreate(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		require.Equal(t, `waffle: flag "checkout" does not exist (add --create to create it)`, c.fails(1, "flag", "checkout", "--staff"))
-		_, err := s.GetFlag(ctx, "checkout")
+		_, err := c.s.GetFlag(ctx, "checkout")
 		require.ErrorIs(t, err, waffle.ErrNotFound)
 
 		out := c.ok("flag", "checkout", "--create", "--percent", "12.5", "--staff", "--testing",
@@ -29,7 +28,7 @@ Setting note: "new checkout"
 Setting users: 42, 7
 Setting groups: beta
 `, out)
-		f, err := s.GetFlag(ctx, "checkout")
+		f, err := c.s.GetFlag(ctx, "checkout")
 		require.NoError(t, err)
 		require.Nil(t, f.Everyone, "everyone stays unset")
 		require.Equal(t, 12.5, *f.Percent)
@@ -44,13 +43,13 @@ Setting groups: beta
 		require.Equal(t, "new checkout", f.Note)
 
 		// The flag works: staff and user 42 have it.
-		on, err := s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "1", Staff: true}), "checkout")
+		on, err := c.s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "1", Staff: true}), "checkout")
 		require.NoError(t, err)
 		require.True(t, on)
 
 		// A bare --create makes a flag with nothing on.
 		require.Equal(t, "Creating flag: bare\n", c.ok("flag", "bare", "--create"))
-		f, err = s.GetFlag(ctx, "bare")
+		f, err = c.s.GetFlag(ctx, "bare")
 		require.NoError(t, err)
 		require.Nil(t, f.Everyone)
 		require.Nil(t, f.Percent)
@@ -110,12 +109,11 @@ func TestFlagChangesOnlyFieldsGiven(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			eachDB(t, func(t *testing.T, c *cli) {
-				s := c.store()
-				require.NoError(t, s.SaveFlag(ctx, base()))
+				require.NoError(t, c.s.SaveFlag(ctx, base()))
 				c.ok(append([]string{"flag", "f"}, tc.args...)...)
 				want := base()
 				tc.change(want)
-				got, err := s.GetFlag(ctx, "f")
+				got, err := c.s.GetFlag(ctx, "f")
 				require.NoError(t, err)
 				requireSameFlag(t, want, got)
 			})
@@ -127,16 +125,15 @@ func TestFlagChangesOnlyFieldsGiven(t *testing.T) {
 // are replaced or cleared.
 func TestFlagGroupsKeepSyncGroup(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		c.ok("flag", "f", "--create", "--group", "g1")
 		c.ok("window", "add", "f", "u1", "--start", "2020-01-01")
 		c.ok("sync", "f")
 		c.ok("flag", "f", "--group", "g2")
-		f, err := s.GetFlag(ctx, "f")
+		f, err := c.s.GetFlag(ctx, "f")
 		require.NoError(t, err)
 		require.ElementsMatch(t, []string{"WAFFLE_f", "g2"}, f.Groups)
 		c.ok("flag", "f", "--clear-groups")
-		f, err = s.GetFlag(ctx, "f")
+		f, err = c.s.GetFlag(ctx, "f")
 		require.NoError(t, err)
 		require.Equal(t, []string{"WAFFLE_f"}, f.Groups)
 		require.Contains(t, c.fails(1, "flag", "f", "--group", "WAFFLE_x"), "WAFFLE_ prefix is reserved")
@@ -217,7 +214,7 @@ func TestFlagErrors(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
-		f, err := c.store().GetFlag(ctx, "f")
+		f, err := c.s.GetFlag(ctx, "f")
 		require.NoError(t, err)
 		require.Equal(t, 10.0, *f.Percent)
 		require.Empty(t, f.Languages, "a failed change writes nothing")
@@ -227,7 +224,6 @@ func TestFlagErrors(t *testing.T) {
 
 func TestDeleteFlags(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		c.ok("flag", "a", "--create", "--group", "g")
 		c.flags("b")
 		c.ok("switch", "sw", "on", "--create")
@@ -241,13 +237,13 @@ Deleted 1 String flags
 Not found: flag "zz"
 Not found: sample "nope"
 `, out)
-		flags, err := s.ListFlags(ctx)
+		flags, err := c.s.ListFlags(ctx)
 		require.NoError(t, err)
 		require.Len(t, flags, 1)
 		require.Equal(t, "b", flags[0].Name)
-		_, err = s.GetSwitch(ctx, "sw")
+		_, err = c.s.GetSwitch(ctx, "sw")
 		require.ErrorIs(t, err, waffle.ErrNotFound)
-		_, err = s.GetSample(ctx, "sm")
+		_, err = c.s.GetSample(ctx, "sm")
 		require.ErrorIs(t, err, waffle.ErrNotFound)
 		require.Equal(t, "{}\n", c.ok("dump-json"))
 	})
@@ -258,14 +254,13 @@ Not found: sample "nope"
 func TestFlagRamp(t *testing.T) {
 	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		out := c.ok("flag", "checkout", "--create", "--percent", "5", "--ramp", "0:100",
 			"--ramp-start", "2026-12-07T09:00:00Z", "--ramp-end", "2026-12-14")
 		require.Equal(t, `Creating flag: checkout
 Setting percent: 5
 Setting ramp: linear 0% at 2026-12-07T09:00:00Z, 100% at 2026-12-14T00:00:00Z
 `, out)
-		f, err := s.GetFlag(ctx, "checkout")
+		f, err := c.s.GetFlag(ctx, "checkout")
 		require.NoError(t, err)
 		linear := waffle.LinearRamp(start, time.Date(2026, 12, 14, 0, 0, 0, 0, time.UTC), 0, 100)
 		require.Equal(t, linear, f.Ramp)
@@ -294,7 +289,7 @@ Setting ramp: linear 0% at 2026-12-07T09:00:00Z, 100% at 2026-12-14T00:00:00Z
 
 		// --no-ramp clears it; the percent applies again.
 		require.Equal(t, "Setting ramp: none\n", c.ok("flag", "checkout", "--no-ramp"))
-		f, err = s.GetFlag(ctx, "checkout")
+		f, err = c.s.GetFlag(ctx, "checkout")
 		require.NoError(t, err)
 		require.Nil(t, f.Ramp)
 		require.Equal(t, 5.0, *f.Percent)
@@ -347,7 +342,7 @@ func TestFlagRampErrors(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, append([]string{"flag", "f"}, tc.args...)...), tc.msg, "%q", tc.args)
 		}
-		f, err := c.store().GetFlag(ctx, "f")
+		f, err := c.s.GetFlag(ctx, "f")
 		require.NoError(t, err)
 		require.Equal(t, 10.0, *f.Percent)
 		require.False(t, f.Staff, "a failed change writes nothing")

@@ -10,7 +10,6 @@ import (
 
 func TestGroup(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		require.Equal(t, "NAME  MEMBERS  CREATED\n", c.ok("group", "list"))
 		require.Equal(t, "[]\n", c.ok("group", "list", "--json"))
 
@@ -19,7 +18,7 @@ func TestGroup(t *testing.T) {
 		require.Equal(t, "Added 3 users to group beta\n", c.ok("group", "add", "beta", "u1", "u2", "u3"))
 		require.Equal(t, "Added 1 users to group alpha\n", c.ok("group", "add", "alpha", "u1"), "add creates the group")
 		require.Equal(t, "Removed 2 users from group beta\n", c.ok("group", "remove", "beta", "u2", "nobody"))
-		members, err := s.GroupMembers(ctx, "beta")
+		members, err := c.s.GroupMembers(ctx, "beta")
 		require.NoError(t, err)
 		require.Equal(t, []string{"u1", "u3"}, members)
 
@@ -39,12 +38,12 @@ func TestGroup(t *testing.T) {
 
 		// A flag listing the group is on for its members.
 		c.ok("flag", "f", "--create", "--group", "beta")
-		on, err := s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "u3"}), "f")
+		on, err := c.s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "u3"}), "f")
 		require.NoError(t, err)
 		require.True(t, on)
 
 		require.Equal(t, "Group beta deleted\n", c.ok("group", "delete", "beta"))
-		f, err := s.GetFlag(ctx, "f")
+		f, err := c.s.GetFlag(ctx, "f")
 		require.NoError(t, err)
 		require.Empty(t, f.Groups, "deleting a group takes it off its flags")
 	})
@@ -73,7 +72,7 @@ func TestGroupErrors(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
-		members, err := c.store().GroupMembers(ctx, "g")
+		members, err := c.s.GroupMembers(ctx, "g")
 		require.NoError(t, err)
 		require.Empty(t, members, "a bad ID in a batch writes none")
 	})

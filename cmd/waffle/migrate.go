@@ -75,12 +75,7 @@ func migrateUp(ctx context.Context, a *app, args []string) error {
 	if cf.set("to") && *to < 1 {
 		return cf.usageErr("--to must be a version, 1 or more (to revert, use migrate down)")
 	}
-	s, closeDB, err := cf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	res, err := s.MigrateUp(ctx, *to)
+	res, ms, err := moveSchema(ctx, cf, (*waffle.Store).MigrateUp, *to)
 	if err != nil {
 		return err
 	}
@@ -88,10 +83,6 @@ func migrateUp(ctx context.Context, a *app, args []string) error {
 		a.printf("Applied version %d: %s\n", v.Version, v.Name)
 	}
 	if len(res.Versions) == 0 {
-		ms, err := waffle.Migrations(s.Dialect())
-		if err != nil {
-			return err
-		}
 		if res.Current >= len(ms) {
 			a.printf("The schema is up to date (version %d).\n", res.Current)
 		} else {
@@ -99,6 +90,23 @@ func migrateUp(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	return nil
+}
+
+// moveSchema opens the database, moves its schema with move
+// (Store.MigrateUp or Store.MigrateDown) to version to, and returns what it
+// did and the versions of the database's dialect.
+func moveSchema(ctx context.Context, cf *cmdFlags, move func(*waffle.Store, context.Context, int) (*waffle.MigrateResult, error), to int) (*waffle.MigrateResult, []waffle.Migration, error) {
+	s, closeDB, err := cf.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer closeDB()
+	res, err := move(s, ctx, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	ms, err := waffle.Migrations(s.Dialect())
+	return res, ms, err
 }
 
 func migrateDown(ctx context.Context, a *app, args []string) error {
@@ -119,16 +127,7 @@ func migrateDown(ctx context.Context, a *app, args []string) error {
 		return cf.usageErr("give --to N, the version to go down to: reverting drops each newer version's tables and their data (--to 0 drops %s)",
 			strings.Join(droppedBy(ms...), ", "))
 	}
-	s, closeDB, err := cf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	res, err := s.MigrateDown(ctx, *to)
-	if err != nil {
-		return err
-	}
-	ms, err := waffle.Migrations(s.Dialect())
+	res, ms, err := moveSchema(ctx, cf, (*waffle.Store).MigrateDown, *to)
 	if err != nil {
 		return err
 	}
@@ -141,7 +140,10 @@ func migrateDown(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-var dropped = regexp.MustCompile(`(?m)^\s*DROP (TABLE|VIEW|FUNCTION|INDEX|TRIGGER) IF EXISTS (\w+)`)
+var (
+	dropped       = regexp.MustCompile(`(?m)^\s*DROP (TABLE|VIEW|FUNCTION|INDEX|TRIGGER) IF EXISTS (\w+)`)
+	droppedColumn = regexp.MustCompile(`(?m)^\s*ALTER TABLE (\w+) DROP COLUMN (?:IF EXISTS )?(\w+)`)
+)
 
 // droppedBy lists the objects the down SQL of ms drops, newest version
 // first.
@@ -154,6 +156,9 @@ func droppedBy(ms ...waffle.Migration) []string {
 			} else {
 				out = append(out, strings.ToLower(m[1])+" "+m[2])
 			}
+		}
+		for _, m := range droppedColumn.FindAllStringSubmatch(ms[i].Down, -1) {
+			out = append(out, "column "+m[1]+"."+m[2])
 		}
 	}
 	return out

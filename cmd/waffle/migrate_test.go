@@ -18,11 +18,8 @@ import (
 )
 
 func TestMigrate(t *testing.T) {
-	t.Parallel()
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
-		ms, err := waffle.Migrations(db.Kind)
-		require.NoError(t, err)
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
+		ms := c.migrations()
 		require.NotEmpty(t, ms)
 
 		status := lines(c.ok("migrate", "status"))
@@ -62,9 +59,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestMigrateStatusJSONBeforeMigrate(t *testing.T) {
-	t.Parallel()
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
 		out := c.ok("migrate", "status", "--json")
 		require.Contains(t, out, `"applied_at": null`)
 	})
@@ -77,6 +72,17 @@ func TestMigrateSQL(t *testing.T) {
 		want, err := waffle.MigrationScript(d)
 		require.NoError(t, err)
 		require.Equal(t, want, c.ok("migrate", "sql", "--dialect", d))
+
+		// One version's step, up or down.
+		ms, err := waffle.Migrations(d)
+		require.NoError(t, err)
+		for _, m := range ms {
+			v := strconv.Itoa(m.Version)
+			require.Equal(t, m.Up, c.ok("migrate", "sql", "--dialect", d, "--version", v))
+			require.Equal(t, m.Down, c.ok("migrate", "sql", "--dialect", d, "--version", v, "--down"))
+		}
+		require.Contains(t, c.fails(2, "migrate", "sql", "--dialect", d, "--version", "99"), "no version 99")
+		require.Contains(t, c.fails(2, "migrate", "sql", "--dialect", d, "--down"), "--down needs --version")
 	}
 	// Without --dialect, the database's.
 	pg := c.ok("--database", "postgres://h/db", "migrate", "sql")
@@ -88,13 +94,11 @@ func TestMigrateSQL(t *testing.T) {
 // The printed script is what a team's own migration tool runs: after it, the
 // library finds the schema up to date and the command works.
 func TestMigrateSQLAppliedByHand(t *testing.T) {
-	t.Parallel()
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
-		script := c.ok("migrate", "sql", "--dialect", db.Kind)
-		sqlDB, err := db.Open(t).DB()
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
+		script := c.ok("migrate", "sql", "--dialect", c.db.Kind)
+		sqlDB, err := c.db.Open(t).DB()
 		require.NoError(t, err)
-		if db.Kind == testdb.SQLite {
+		if c.db.Kind == testdb.SQLite {
 			_, err = sqlDB.Exec(script)
 		} else {
 			conn, cerr := sqlDB.Conn(ctx)
@@ -109,9 +113,7 @@ func TestMigrateSQLAppliedByHand(t *testing.T) {
 }
 
 func TestMigrateDownNeedsTarget(t *testing.T) {
-	t.Parallel()
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
 		c.ok("migrate")
 		line := c.fails(2, "migrate", "down")
 		require.Contains(t, line, "give --to N")
@@ -126,11 +128,8 @@ func TestMigrateDownNeedsTarget(t *testing.T) {
 }
 
 func TestMigrateUpDownUp(t *testing.T) {
-	t.Parallel()
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
-		ms, err := waffle.Migrations(db.Kind)
-		require.NoError(t, err)
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
+		ms := c.migrations()
 		require.Equal(t, "Applied version 1: initial\n", c.ok("migrate", "up", "--to", "1"))
 		c.ok("migrate")
 		c.ok("switch", "x", "on", "--create")
@@ -138,6 +137,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 		out := lines(c.ok("migrate", "down", "--to", "0"))
 		require.Len(t, out, len(ms))
 		require.Regexp(t, `^Reverted version 1: initial \(dropped .*waffle_flag_member, .*\bwaffle_flag\b.*\)$`, out[len(out)-1])
+		require.Equal(t, "Reverted version 2: ramp (dropped column waffle_flag.ramp)", out[len(out)-2])
 		require.Equal(t, "Nothing to revert: the schema is at version 0.\n", c.ok("migrate", "down", "--to", "0"))
 		for _, line := range lines(c.ok("migrate", "status"))[1:] {
 			require.Regexp(t, `\sno$`, line)
@@ -147,22 +147,6 @@ func TestMigrateUpDownUp(t *testing.T) {
 		require.Len(t, lines(c.ok("migrate")), len(ms))
 		require.Contains(t, c.fails(1, "switch", "x"), "does not exist", "the data went with the schema")
 	})
-}
-
-func TestMigrateSQLStep(t *testing.T) {
-	t.Parallel()
-	c := &cli{t: t}
-	for _, d := range []string{"postgres", "sqlite"} {
-		ms, err := waffle.Migrations(d)
-		require.NoError(t, err)
-		for _, m := range ms {
-			v := strconv.Itoa(m.Version)
-			require.Equal(t, m.Up, c.ok("migrate", "sql", "--dialect", d, "--version", v))
-			require.Equal(t, m.Down, c.ok("migrate", "sql", "--dialect", d, "--version", v, "--down"))
-		}
-		require.Contains(t, c.fails(2, "migrate", "sql", "--dialect", d, "--version", "99"), "no version 99")
-		require.Contains(t, c.fails(2, "migrate", "sql", "--dialect", d, "--down"), "--down needs --version")
-	}
 }
 
 func TestMigrateExport(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gowaffle/waffle"
 )
 
 // envDatabase names the environment variable that gives the database when
@@ -46,6 +48,7 @@ var allCommands = []*command{
 	groupCommand,
 	windowCommand,
 	syncCommand,
+	historyCommand,
 	getCommand,
 	setCommand,
 	loadJSONCommand,
@@ -165,7 +168,9 @@ waffle manages the feature flags, switches, samples, string flags, groups and
 time windows that the waffle library keeps in an application's database.
 
 The database is --database DB (before or after the command) or $`+envDatabase+`:
-a SQLite file path (created when missing) or a postgres:// URL.
+a SQLite file path (created when missing) or a postgres:// URL. Changes are
+recorded in the audit trail as made by --actor NAME (before the command;
+default $USER): see "waffle history".
 
 Commands:
 `)
@@ -209,7 +214,7 @@ func (e *usageError) Error() string { return e.msg }
 // actorContext returns ctx carrying the --actor for the library's audit
 // trail.
 func (a *app) actorContext(ctx context.Context) context.Context {
-	return ctx // TODO(audit): waffle.WithActor(ctx, a.actor)
+	return waffle.WithActor(ctx, a.actor)
 }
 
 // exitCode reports err on stderr and returns the exit status: 0 for nil, 2

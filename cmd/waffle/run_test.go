@@ -92,9 +92,7 @@ func TestUnreachableDatabase(t *testing.T) {
 }
 
 func TestUnmigratedDatabase(t *testing.T) {
-	t.Parallel()
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		c := &cli{t: t, db: db}
+	eachEmptyDB(t, func(t *testing.T, c *cli) {
 		line := c.fails(1, "switch", "--list")
 		require.Contains(t, line, "run `waffle migrate` first")
 	})

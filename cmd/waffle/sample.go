@@ -4,7 +4,7 @@ import (
 	"github.com/gowaffle/waffle"
 )
 
-var sampleCommand = (&settingKind[float64, waffle.Sample]{
+var sampleCommand = (&settingKind[float64, waffle.Sample, *waffle.Sample]{
 	name:    "sample",
 	summary: "set a sample's percent, show it, or list samples",
 	about: `Sets the percent of reads for which the sample NAME is on: a decimal number
@@ -15,8 +15,6 @@ is given. A sample that does not exist is an error unless --create is given.`,
 	needs:  "a percent",
 	parse:  parsePercent,
 	show:   func(p float64) string { return formatPercent(p) + "%" },
-	get:    (*waffle.Store).GetSample,
-	list:   (*waffle.Store).ListSamples,
 	set:    (*waffle.Store).SetSample,
 	header: []string{"NAME", "PERCENT", "MODIFIED", "NOTE"},
 	row: func(sm waffle.Sample) []string {

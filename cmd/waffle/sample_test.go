@@ -10,17 +10,16 @@ import (
 
 func TestSample(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		require.Contains(t, c.fails(1, "sample", "beta", "50"), `sample "beta" does not exist (add --create to create it)`)
 
 		require.Equal(t, "Creating sample: beta\nSample beta: 12.5%\n", c.ok("sample", "beta", "12.5", "--create"))
-		sm, err := s.GetSample(ctx, "beta")
+		sm, err := c.s.GetSample(ctx, "beta")
 		require.NoError(t, err)
 		require.Equal(t, 12.5, sm.Percent)
 
 		// 0 is a percent like any other (django-waffle's command refuses it).
 		require.Equal(t, "Sample beta: 0%\n", c.ok("sample", "beta", "0"))
-		sm, err = s.GetSample(ctx, "beta")
+		sm, err = c.s.GetSample(ctx, "beta")
 		require.NoError(t, err)
 		require.Equal(t, 0.0, sm.Percent)
 
@@ -36,10 +35,9 @@ func TestSample(t *testing.T) {
 
 func TestSampleKeepsNote(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
-		require.NoError(t, waffle.Save(ctx, s, &waffle.Sample{Name: "sm", Percent: 5, Note: "ops"}))
+		require.NoError(t, waffle.Save(ctx, c.s, &waffle.Sample{Name: "sm", Percent: 5, Note: "ops"}))
 		c.ok("sample", "sm", "7")
-		sm, err := s.GetSample(ctx, "sm")
+		sm, err := c.s.GetSample(ctx, "sm")
 		require.NoError(t, err)
 		require.Equal(t, 7.0, sm.Percent)
 		require.Equal(t, "ops", sm.Note)
@@ -84,7 +82,7 @@ func TestSampleErrors(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
-		sms, err := c.store().ListSamples(ctx)
+		sms, err := c.s.ListSamples(ctx)
 		require.NoError(t, err)
 		require.Len(t, sms, 1)
 		require.Equal(t, 10.0, sms[0].Percent, "no failure wrote anything")
@@ -93,11 +91,10 @@ func TestSampleErrors(t *testing.T) {
 
 func TestDeleteSamples(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
-		require.NoError(t, s.SetSample(ctx, "a", 1))
-		require.NoError(t, s.SetSample(ctx, "b", 1))
+		require.NoError(t, c.s.SetSample(ctx, "a", 1))
+		require.NoError(t, c.s.SetSample(ctx, "b", 1))
 		require.Equal(t, "Deleted 1 Samples\nNot found: sample \"nope\"\n", c.ok("delete", "--sample", "a", "--sample", "nope"))
-		sms, err := s.ListSamples(ctx)
+		sms, err := c.s.ListSamples(ctx)
 		require.NoError(t, err)
 		require.Len(t, sms, 1)
 	})

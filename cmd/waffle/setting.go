@@ -11,8 +11,11 @@ import (
 
 // A settingKind is a kind of named object that holds one value the command
 // sets: a switch (on or off) or a sample (a percent). V is the value, R the
-// stored object.
-type settingKind[V, R any] struct {
+// stored object (read with waffle.Load and waffle.List), PR its pointer.
+type settingKind[V, R any, PR interface {
+	*R
+	waffle.Model
+}] struct {
 	name    string // "switch"
 	summary string // for `waffle help`
 	about   string // under the synopsis
@@ -21,19 +24,17 @@ type settingKind[V, R any] struct {
 	needs   string // what --create needs: "a state (on or off)"
 	parse   func(string) (V, error)
 	show    func(V) string // the value in the report: "on", "12.5%"
-	get     func(*waffle.Store, context.Context, string) (*R, error)
-	list    func(*waffle.Store, context.Context) ([]R, error)
 	set     func(*waffle.Store, context.Context, string, V) error
 	header  []string
 	row     func(R) []string
 }
 
-func (k *settingKind[V, R]) command() *command {
+func (k *settingKind[V, R, PR]) command() *command {
 	return &command{name: k.name, summary: k.summary, run: k.run}
 }
 
 // run sets, shows or lists: NAME [VALUE] [--create] | --list [--json].
-func (k *settingKind[V, R]) run(ctx context.Context, a *app, args []string) error {
+func (k *settingKind[V, R, PR]) run(ctx context.Context, a *app, args []string) error {
 	cf := newCmdFlags(a, k.name, "NAME ["+k.syntax+"] [--create] | --list [--json]", k.about)
 	list := cf.Bool("list", false, "list every "+k.name)
 	create := cf.Bool("create", false, "create the "+k.name+" when it does not exist")
@@ -47,7 +48,7 @@ func (k *settingKind[V, R]) run(ctx context.Context, a *app, args []string) erro
 			return cf.usageErr("--list takes no name, %s or --create", k.value)
 		}
 		return withStore(ctx, cf, func(s *waffle.Store) error {
-			rows, err := k.list(s, ctx)
+			rows, err := waffle.List[R, PR](ctx, s)
 			if err != nil {
 				return err
 			}
@@ -73,7 +74,7 @@ func (k *settingKind[V, R]) run(ctx context.Context, a *app, args []string) erro
 		return err
 	}
 	return withStore(ctx, cf, func(s *waffle.Store) error {
-		r, err := getForChange(a, k.name, name, *create, func() (*R, error) { return k.get(s, ctx, name) })
+		r, err := getForChange(a, k.name, name, *create, func() (*R, error) { return waffle.Load[R, PR](ctx, s, name) })
 		switch {
 		case err != nil:
 			return err

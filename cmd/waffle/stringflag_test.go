@@ -14,11 +14,10 @@ import (
 
 func TestGetSet(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		require.Contains(t, c.fails(1, "get", "color"), `no such flag "color"`)
 
 		require.Equal(t, "String flag color: \"blue\"\n", c.ok("set", "color", "blue"))
-		v, err := s.Get(ctx, "color")
+		v, err := c.s.Get(ctx, "color")
 		require.NoError(t, err)
 		require.Equal(t, "blue", v.String())
 		require.Equal(t, "blue\n", c.ok("get", "color"))
@@ -30,7 +29,7 @@ func TestGetSet(t *testing.T) {
 		require.Equal(t, "\"\"\n", c.ok("get", "color", "--json"))
 
 		require.Equal(t, "String flag color: NULL\n", c.ok("set", "--null", "color"))
-		v, err = s.Get(ctx, "color")
+		v, err = c.s.Get(ctx, "color")
 		require.NoError(t, err)
 		require.True(t, v.Null())
 		require.Equal(t, "", c.ok("get", "color"), "NULL prints nothing")
@@ -66,7 +65,7 @@ func TestGetSetErrors(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
-		flags, err := c.store().ListStringFlags(ctx)
+		flags, err := c.s.ListStringFlags(ctx)
 		require.NoError(t, err)
 		require.Empty(t, flags)
 	})
@@ -76,7 +75,6 @@ func TestGetSetErrors(t *testing.T) {
 // string, unicode, JSON's special characters and 255-rune names included.
 func TestDumpLoadRoundTrip(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		require.Equal(t, "{}\n", c.ok("dump-json"))
 		want := map[string]any{
 			"null":                   nil,
@@ -91,7 +89,7 @@ func TestDumpLoadRoundTrip(t *testing.T) {
 			"-dash":                  "leading dash",
 		}
 		for k, v := range want {
-			require.NoError(t, s.Set(ctx, k, v))
+			require.NoError(t, c.s.Set(ctx, k, v))
 		}
 		dump := c.ok("dump-json")
 		var got map[string]*string
@@ -117,7 +115,7 @@ func TestDumpLoadRoundTrip(t *testing.T) {
 		r = c.runIn(dump, "load-json", "-")
 		require.NoError(t, r.err, r.stderr)
 		require.Equal(t, dump, c.ok("dump-json"))
-		v, err := s.Get(ctx, "null")
+		v, err := c.s.Get(ctx, "null")
 		require.NoError(t, err)
 		require.True(t, v.Null(), "null stays NULL")
 
@@ -134,8 +132,7 @@ func TestDumpLoadRoundTrip(t *testing.T) {
 // was valid.
 func TestLoadJSONAllOrNothing(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
-		require.NoError(t, s.Set(ctx, "keep", "old"))
+		require.NoError(t, c.s.Set(ctx, "keep", "old"))
 		before := c.ok("dump-json")
 		for _, tc := range []struct{ name, input, msg string }{
 			{"Syntax", `{"keep": "new", "a": }`, "invalid JSON"},

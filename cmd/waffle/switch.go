@@ -6,7 +6,7 @@ import (
 	"github.com/gowaffle/waffle"
 )
 
-var switchCommand = (&settingKind[bool, waffle.Switch]{
+var switchCommand = (&settingKind[bool, waffle.Switch, *waffle.Switch]{
 	name:    "switch",
 	summary: "turn a switch on or off, show it, or list switches",
 	about: `Turns the switch NAME on or off, or shows it when no state is given. A switch
@@ -24,8 +24,6 @@ that does not exist is an error unless --create is given.`,
 		return false, fmt.Errorf("invalid state %q (want on or off)", s)
 	},
 	show:   onOff,
-	get:    (*waffle.Store).GetSwitch,
-	list:   (*waffle.Store).ListSwitches,
 	set:    (*waffle.Store).SetSwitch,
 	header: []string{"NAME", "ACTIVE", "MODIFIED", "NOTE"},
 	row: func(sw waffle.Switch) []string {

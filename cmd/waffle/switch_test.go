@@ -11,20 +11,19 @@ import (
 
 func TestSwitch(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 
 		line := c.fails(1, "switch", "checkout", "on")
 		require.Equal(t, `waffle: switch "checkout" does not exist (add --create to create it)`, line)
-		_, err := s.GetSwitch(ctx, "checkout")
+		_, err := c.s.GetSwitch(ctx, "checkout")
 		require.ErrorIs(t, err, waffle.ErrNotFound, "nothing created")
 
 		require.Equal(t, "Creating switch: checkout\nSwitch checkout: on\n", c.ok("switch", "checkout", "on", "--create"))
-		on, err := s.SwitchIsActive(ctx, "checkout")
+		on, err := c.s.SwitchIsActive(ctx, "checkout")
 		require.NoError(t, err)
 		require.True(t, on)
 
 		require.Equal(t, "Switch checkout: off\n", c.ok("switch", "checkout", "off"))
-		on, err = s.SwitchIsActive(ctx, "checkout")
+		on, err = c.s.SwitchIsActive(ctx, "checkout")
 		require.NoError(t, err)
 		require.False(t, on)
 
@@ -43,10 +42,9 @@ func TestSwitch(t *testing.T) {
 
 func TestSwitchKeepsNote(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
-		require.NoError(t, waffle.Save(ctx, s, &waffle.Switch{Name: "sw", Note: "line one\nline\ttwo"}))
+		require.NoError(t, waffle.Save(ctx, c.s, &waffle.Switch{Name: "sw", Note: "line one\nline\ttwo"}))
 		c.ok("switch", "sw", "on")
-		sw, err := s.GetSwitch(ctx, "sw")
+		sw, err := c.s.GetSwitch(ctx, "sw")
 		require.NoError(t, err)
 		require.True(t, sw.Active)
 		require.Equal(t, "line one\nline\ttwo", sw.Note, "the command changes only the state")
@@ -105,7 +103,7 @@ func TestSwitchErrors(t *testing.T) {
 			line := c.fails(tc.code, tc.args...)
 			require.Contains(t, line, tc.msg, tc.name)
 		}
-		sws, err := c.store().ListSwitches(ctx)
+		sws, err := c.s.ListSwitches(ctx)
 		require.NoError(t, err)
 		require.Empty(t, sws, "no failure wrote anything")
 	})

@@ -11,7 +11,6 @@ import (
 
 func TestSync(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		c.flags("beta", "gamma")
 		c.ok("window", "add", "beta", "u1", "--start", "2020-01-01")
 		c.ok("window", "add", "beta", "u1", "--start", "2020-01-01", "--end", "2020-06-01") // over; u1 counts once
@@ -21,17 +20,17 @@ func TestSync(t *testing.T) {
 
 		out := lines(c.ok("sync"))
 		require.Equal(t, []string{"FLAG   ACTIVE  ADDED  REMOVED  ERROR", "beta   2       2      0", "gamma  1       1      0"}, out)
-		on, err := s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "u2"}), "beta")
+		on, err := c.s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "u2"}), "beta")
 		require.NoError(t, err)
 		require.True(t, on, "a synced window turns the flag on for its user")
-		on, err = s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "u3"}), "beta")
+		on, err = c.s.FlagIsActive(waffle.WithUser(ctx, waffle.User{ID: "u3"}), "beta")
 		require.NoError(t, err)
 		require.False(t, on, "a window that has not started does not")
 
 		require.Equal(t, []string{"FLAG  ACTIVE  ADDED  REMOVED  ERROR", "beta  2       0      0"}, lines(c.ok("sync", "beta")), "nothing changed")
 
 		// A window deleted: the next sync removes its user.
-		ms, err := s.ListWindows(ctx, waffle.WindowFilter{Flag: "beta", User: "u2"})
+		ms, err := c.s.ListWindows(ctx, waffle.WindowFilter{Flag: "beta", User: "u2"})
 		require.NoError(t, err)
 		c.ok("window", "delete", jsonNumber(ms[0].ID))
 		var res syncJSON

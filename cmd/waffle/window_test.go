@@ -11,7 +11,6 @@ import (
 
 func TestWindow(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		c.flags("beta", "other")
 
 		out := c.ok("window", "add", "beta", "u1", "--start", "2020-01-01", "--end", "2100-01-01T12:30:00+02:00", "--note", "pilot")
@@ -25,7 +24,7 @@ func TestWindow(t *testing.T) {
 		require.Nil(t, added.End)
 		require.False(t, added.Active, "not yet")
 
-		ms, err := s.ListWindows(ctx, waffle.WindowFilter{Flag: "beta", User: "u1"})
+		ms, err := c.s.ListWindows(ctx, waffle.WindowFilter{Flag: "beta", User: "u1"})
 		require.NoError(t, err)
 		require.Len(t, ms, 1)
 		require.Equal(t, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), ms[0].Start, "a date is midnight UTC")
@@ -50,7 +49,7 @@ func TestWindow(t *testing.T) {
 		require.Equal(t, "[]\n", c.ok("window", "list", "--user", "nobody", "--json"))
 
 		require.Equal(t, "Deleted 2 windows\nNot found: window 99\n", c.ok("window", "delete", "2", "99", "3"))
-		ms, err = s.ListWindows(ctx, waffle.WindowFilter{})
+		ms, err = c.s.ListWindows(ctx, waffle.WindowFilter{})
 		require.NoError(t, err)
 		require.Len(t, ms, 2)
 	})
@@ -82,7 +81,7 @@ func TestWindowErrors(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
-		ms, err := c.store().ListWindows(ctx, waffle.WindowFilter{})
+		ms, err := c.s.ListWindows(ctx, waffle.WindowFilter{})
 		require.NoError(t, err)
 		require.Empty(t, ms, "no failure wrote a window")
 	})
@@ -92,7 +91,6 @@ func TestWindowErrors(t *testing.T) {
 // end; a bad option changes nothing.
 func TestWindowUpdate(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		c.flags("beta", "other")
 		c.ok("window", "add", "beta", "u1", "--start", "2020-01-01", "--end", "2030-01-01", "--note", "pilot")
 
@@ -105,7 +103,7 @@ func TestWindowUpdate(t *testing.T) {
 		require.Nil(t, got.End)
 		require.True(t, got.Active)
 
-		m, err := s.GetWindow(ctx, 1)
+		m, err := c.s.GetWindow(ctx, 1)
 		require.NoError(t, err)
 		require.Equal(t, "pilot", m.Note, "not given: kept")
 		require.Equal(t, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), m.Start)
@@ -125,7 +123,7 @@ func TestWindowUpdate(t *testing.T) {
 		} {
 			require.Contains(t, c.fails(tc.code, tc.args...), tc.msg, "%q", tc.args)
 		}
-		after, err := s.GetWindow(ctx, 1)
+		after, err := c.s.GetWindow(ctx, 1)
 		require.NoError(t, err)
 		require.Equal(t, m, after, "no failure changed the window")
 	})
@@ -172,17 +170,16 @@ func FuzzParseTime(f *testing.F) {
 // Deleting a flag deletes its windows and its WAFFLE_ group.
 func TestDeleteFlagWithWindows(t *testing.T) {
 	eachDB(t, func(t *testing.T, c *cli) {
-		s := c.store()
 		c.flags("a", "b")
 		c.ok("window", "add", "a", "u1")
 		c.ok("window", "add", "b", "u2")
 		c.ok("sync")
 		require.Equal(t, "Deleted 1 Flags\n", c.ok("delete", "--flag", "a"))
-		ms, err := s.ListWindows(ctx, waffle.WindowFilter{})
+		ms, err := c.s.ListWindows(ctx, waffle.WindowFilter{})
 		require.NoError(t, err)
 		require.Len(t, ms, 1)
 		require.Equal(t, "b", ms[0].Flag)
-		groups, err := s.ListGroups(ctx)
+		groups, err := c.s.ListGroups(ctx)
 		require.NoError(t, err)
 		require.Len(t, groups, 1)
 		require.Equal(t, "WAFFLE_b", groups[0].Name)

@@ -37,6 +37,10 @@ func Open(ctx context.Context, db *gorm.DB, prepare bool) (*Conn, error) {
 	return c, nil
 }
 
+// SQLConn returns the connection c holds, for code that runs statements on
+// it through another API (gorm).
+func (c *Conn) SQLConn() *sql.Conn { return c.conn }
+
 // Discarded reports whether [Conn.Discard] closed c: it can run nothing more
 // and is to be replaced (and still closed).
 func (c *Conn) Discarded() bool { return c.discarded }

@@ -57,9 +57,20 @@ func Run(ctx context.Context, c *Conn, q *query.Set, fn func(ex Execer) error) e
 // lock even when the application's DSN sets no busy timeout. When ctx ends
 // first, the error joins ctx's and the database's.
 func Begin(ctx context.Context, c *Conn, q *query.Set) error {
+	return RetryBusy(ctx, func() error {
+		_, err := c.ExecContext(ctx, q.SQL("tx_begin"))
+		return err
+	})
+}
+
+// RetryBusy runs fn again while it fails with SQLite's "database is locked",
+// waiting 1 ms, then twice as long each time up to 100 ms, until ctx ends
+// (the error then joins ctx's and the database's). fn must change nothing
+// when it fails: one statement, or a BEGIN.
+func RetryBusy(ctx context.Context, fn func() error) error {
 	delay := time.Millisecond
 	for {
-		_, err := c.ExecContext(ctx, q.SQL("tx_begin"))
+		err := fn()
 		if err == nil || !IsBusy(err) {
 			return err
 		}
