@@ -27,6 +27,11 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 	if err := ValidateName("flag", name); err != nil {
 		return false, err
 	}
+	if d := s.snapshotData(); d != nil {
+		if on, ok, err := s.snapshotFlag(ctx, d, name); ok {
+			return on, err
+		}
+	}
 	if b, err := s.requestBatch(ctx, kindFlag, name); b != nil || err != nil {
 		if err != nil {
 			return false, err

@@ -24,6 +24,8 @@ type requestState struct {
 	tests map[string]bool
 	// batch is the request's declared names and their rows ([Store.Needs]).
 	batch *batchMemo
+	// members is the user's memberships read for the snapshot.
+	members *memberships
 }
 
 // percentDecision is one flag's percent result in a request.

@@ -70,6 +70,11 @@ func (s *Store) SampleIsActive(ctx context.Context, name string) (bool, error) {
 	if err := ValidateName("sample", name); err != nil {
 		return false, err
 	}
+	if d := s.snapshotData(); d != nil {
+		if p, ok := d.samples[name]; ok {
+			return s.cfg.Rand()*100 < p, nil
+		}
+	}
 	if b, err := s.requestBatch(ctx, kindSample, name); err != nil {
 		return false, err
 	} else if b != nil {

@@ -24,6 +24,7 @@ type Store struct {
 	cfg   Config   // with defaults applied
 	q     *query.Set
 	stmts *dbtx.StmtCache // prepared reads, shared with every WithTx copy
+	snap  *snapshotState  // the in-process snapshot, when started (StartSnapshot)
 }
 
 // New returns a Store on db, which the application opened with a PostgreSQL or
@@ -50,7 +51,7 @@ func New(db *gorm.DB, cfg *Config) (*Store, error) {
 	if q == nil {
 		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, name)
 	}
-	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}}, nil
+	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}, snap: &snapshotState{}}, nil
 }
 
 // WithTx returns a Store that runs every call inside tx, a transaction the

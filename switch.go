@@ -58,6 +58,11 @@ func (s *Store) SwitchIsActive(ctx context.Context, name string) (bool, error) {
 	if err := ValidateName("switch", name); err != nil {
 		return false, err
 	}
+	if d := s.snapshotData(); d != nil {
+		if on, ok := d.switches[name]; ok {
+			return on, nil
+		}
+	}
 	if b, err := s.requestBatch(ctx, kindSwitch, name); err != nil {
 		return false, err
 	} else if b != nil {
