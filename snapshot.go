@@ -30,10 +30,16 @@ type snapshotState struct {
 	running  atomic.Bool
 	data     atomic.Pointer[snapData]
 	verified atomic.Int64 // unix ns when data was last known current; 0: stale
-	reloads  atomic.Int64
+	// fresh is verified within Config.SnapshotMaxAge, kept by markCurrent
+	// and a timer, so that a read costs no clock reading.
+	fresh   atomic.Bool
+	maxAge  time.Duration
+	timer   *time.Timer // guarded by timerMu
+	reloads atomic.Int64
 	// listenerPID is the PostgreSQL backend of the listener's connection.
 	listenerPID atomic.Uint32
 	mu          sync.Mutex // one load at a time
+	timerMu     sync.Mutex
 }
 
 // snapData is one load of the definitions. It is never changed once
@@ -76,6 +82,7 @@ func (s *Store) StartSnapshot(ctx context.Context) error {
 	if !s.snap.running.CompareAndSwap(false, true) {
 		return ErrSnapshotRunning
 	}
+	s.snap.maxAge = s.cfg.SnapshotMaxAge
 	w, err := s.newWatcher(ctx)
 	if err == nil {
 		err = s.reloadSnapshot(ctx)
@@ -95,9 +102,51 @@ func (s *Store) StartSnapshot(ctx context.Context) error {
 }
 
 func (s *Store) stopSnapshot() {
-	s.snap.verified.Store(0)
+	s.snap.markStale()
+	s.snap.timerMu.Lock()
+	if s.snap.timer != nil {
+		s.snap.timer.Stop()
+		s.snap.timer = nil
+	}
+	s.snap.timerMu.Unlock()
 	s.snap.data.Store(nil)
 	s.snap.running.Store(false)
+}
+
+// markCurrent records that the snapshot was current at t: reads may use it
+// until t + Config.SnapshotMaxAge, unless marked current again.
+func (st *snapshotState) markCurrent(t time.Time) {
+	st.verified.Store(t.UnixNano())
+	st.fresh.Store(true)
+	st.timerMu.Lock()
+	defer st.timerMu.Unlock()
+	if st.timer == nil {
+		st.timer = time.AfterFunc(st.maxAge, st.expire)
+	} else {
+		st.timer.Reset(st.maxAge)
+	}
+}
+
+// markStale sends reads to the database until the next markCurrent.
+func (st *snapshotState) markStale() {
+	st.fresh.Store(false)
+	st.verified.Store(0)
+}
+
+// expire is the timer's: past Config.SnapshotMaxAge without markCurrent,
+// reads go to the database.
+func (st *snapshotState) expire() {
+	v := st.verified.Load()
+	age := time.Duration(time.Now().UnixNano() - v)
+	if v == 0 || age >= st.maxAge {
+		st.fresh.Store(false)
+		return
+	}
+	st.timerMu.Lock()
+	defer st.timerMu.Unlock()
+	if st.timer != nil {
+		st.timer.Reset(st.maxAge - age)
+	}
 }
 
 // SnapshotStats reports the snapshot's state.
@@ -117,14 +166,7 @@ func (s *Store) SnapshotStats() SnapshotStats {
 // current within Config.SnapshotMaxAge, and the Store not in the
 // application's transaction.
 func (s *Store) snapshotData() *snapData {
-	if s.snap == nil {
-		return nil
-	}
-	v := s.snap.verified.Load()
-	if v == 0 || s.inAppTx() {
-		return nil
-	}
-	if time.Now().UnixNano()-v > int64(s.cfg.SnapshotMaxAge) {
+	if s.snap == nil || !s.snap.fresh.Load() || s.inAppTx() {
 		return nil
 	}
 	return s.snap.data.Load()
@@ -154,7 +196,7 @@ func (s *Store) reloadSnapshot(ctx context.Context) error {
 		return opError("loading", "snapshot", "", err)
 	}
 	s.snap.data.Store(d)
-	s.snap.verified.Store(start.UnixNano())
+	s.snap.markCurrent(start)
 	s.snap.reloads.Add(1)
 	return nil
 }

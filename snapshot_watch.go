@@ -121,7 +121,7 @@ func (l *pgListener) run(ctx context.Context) {
 		switch {
 		case err == nil:
 			// Stale from now until reloaded: reads go to the database.
-			s.snap.verified.Store(0)
+			s.snap.markStale()
 			l.drain(ctx)
 			if err := s.reloadSnapshot(ctx); err != nil {
 				s.snapshotFailed(ctx, "reloading", err)
@@ -136,7 +136,7 @@ func (l *pgListener) run(ctx context.Context) {
 				l.close()
 				continue
 			}
-			s.snap.verified.Store(started.UnixNano())
+			s.snap.markCurrent(started)
 		default:
 			s.snapshotFailed(ctx, "listening", err)
 			l.close()
@@ -213,7 +213,7 @@ func (p *sqlitePoller) run(ctx context.Context) {
 			continue
 		}
 		if data == p.data {
-			s.snap.verified.Store(started.UnixNano())
+			s.snap.markCurrent(started)
 			continue
 		}
 		if err := p.read(ctx, s.q.SQL("snapshot_version"), &version); err != nil {
@@ -222,10 +222,10 @@ func (p *sqlitePoller) run(ctx context.Context) {
 		}
 		p.data = data
 		if version == p.version {
-			s.snap.verified.Store(started.UnixNano())
+			s.snap.markCurrent(started)
 			continue
 		}
-		s.snap.verified.Store(0)
+		s.snap.markStale()
 		if err := s.reloadSnapshot(ctx); err != nil {
 			s.snapshotFailed(ctx, "reloading", err)
 			continue
