@@ -18,7 +18,8 @@ import (
 // Store reads and writes flags, switches, samples, string flags and time
 // windows in the application's database. It is safe for concurrent use. It
 // holds no cache: every read is one fresh statement, so every process sees a
-// change at its next read.
+// change at its next read; unless [Store.StartSnapshot] was called, or the
+// route declared its names with [Store.Needs] (one statement per request).
 type Store struct {
 	db    *gorm.DB // the application's handle, or its transaction (WithTx)
 	cfg   Config   // with defaults applied
