@@ -54,9 +54,9 @@ func (s *Store) write(ctx context.Context, fn func(ex execer) error) error {
 		return err
 	}
 	if s.q.Dialect != query.SQLite {
-		return fn(s.pool())
+		return fn(s.writePool())
 	}
-	return s.retryBusy(ctx, func() error { return fn(s.pool()) })
+	return s.retryBusy(ctx, func() error { return fn(s.writePool()) })
 }
 
 // retryBusy runs fn, one statement outside a transaction, again while it
@@ -104,12 +104,12 @@ func (s *Store) setAudited(ctx context.Context, plain, audited string, name stri
 // execPrepared runs the statement called name on the pool, prepared once
 // per Store (see queryRow), or on the application's transaction.
 func (s *Store) execPrepared(ctx context.Context, name string, args ...any) (sql.Result, error) {
-	if db, ok := s.pool().(*sql.DB); ok {
+	if db, ok := s.writePool().(*sql.DB); ok && !s.cfg.DisablePreparedStatements {
 		if stmt, err := s.stmts.Get(ctx, db, s.q, name); err == nil { //nolint:sqlclosecheck // cached for the Store's life, like the pool
 			return stmt.ExecContext(ctx, args...)
 		}
 	}
-	return s.exec(ctx, s.pool(), name, args...)
+	return s.exec(ctx, s.writePool(), name, args...)
 }
 
 // deleteAudited runs the delete statement stmt of the object called name

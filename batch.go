@@ -114,7 +114,8 @@ func (s *Store) batchFlag(ctx context.Context, b *batch, name string) (bool, err
 	if err := rr.applyRamp(s.cfg.Now); err != nil {
 		return false, opError("evaluating", "flag", name, err)
 	}
-	return s.decide(ctx, name, &rr, userFrom(ctx)), nil
+	on, _ := s.decide(ctx, name, &rr, userFrom(ctx))
+	return on, nil
 }
 
 func (b *batch) switchAnswer(s *Store, name string) bool {
@@ -387,4 +388,12 @@ func (s *Store) list(ctx context.Context) (*listing, error) {
 		e.active = b.sampleAnswer(s, e.name)
 	}
 	return l, nil
+}
+
+// flagResult is a FlagIsActive answer as evalFlag returns it.
+func flagResult(on bool, err error) (FlagDetail, error) {
+	if err != nil {
+		return FlagDetail{Reason: ReasonError}, err
+	}
+	return FlagDetail{Active: on}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -60,6 +61,26 @@ type Config struct {
 	// entry in its own transaction.
 	DisableAudit bool
 
+	// DisablePreparedStatements makes the Store send every statement
+	// unprepared: it then prepares no reads of its own (by default they are
+	// prepared once per pool and reused) and no sync statements. Set it
+	// behind a connection pooler that does not keep prepared statements
+	// across transactions, such as PgBouncer before 1.21 in transaction
+	// pooling mode, and give pgx default_query_exec_mode=exec (or
+	// simple_protocol) in the DSN so that the driver prepares none either.
+	// docs/deployment.md has the settings that work.
+	//
+	// Defaults to false: reads are prepared.
+	DisablePreparedStatements bool
+
+	// ErrorLogInterval is how often the reads without an error branch
+	// ([Store.FlagIsActiveOr] and its siblings) log a failure for one name
+	// and one kind of error, by the clock Now; the records held back in
+	// between are counted in the next one's "suppressed" attribute.
+	//
+	// Defaults to one minute. Negative values are invalid.
+	ErrorLogInterval time.Duration
+
 	// FlagDefault is what [Store.FlagIsActive] returns for a flag that does
 	// not exist.
 	//
@@ -89,6 +110,13 @@ type Config struct {
 	//
 	// Defaults to nil: missing switches are not logged.
 	LogMissingSwitches slog.Leveler
+
+	// MaxJSONBytes is the largest input [Store.SetFromJSON] accepts, in
+	// bytes, checked before any parsing: a larger one is a *JSONError that
+	// matches [ErrJSONTooLarge]. Negative values are invalid.
+	//
+	// Defaults to 16 MiB (about 150,000 flags of 100 bytes).
+	MaxJSONBytes int
 
 	// MissingFlagHandling is what [Store.Get] returns for a string flag that is
 	// missing or NULL. An unknown mode makes [New] fail.
@@ -171,6 +199,13 @@ type CookieConfig struct {
 	// Defaults to false: percent cookies are Secure (WAFFLE_SECURE=True).
 	Insecure bool
 
+	// MaxPerResponse is the most percent and testing cookies one response
+	// sets; the decisions left out are taken again on the next request (see
+	// [Store.Middleware] for which are sent). Negative means no limit.
+	//
+	// Defaults to 50.
+	MaxPerResponse int
+
 	// MaxAge is how long a percent cookie lives. Negative values are invalid.
 	//
 	// Defaults to 30 days (WAFFLE_MAX_AGE).
@@ -200,6 +235,14 @@ type CookieConfig struct {
 }
 
 const defaultCookieMaxAge = 30 * 24 * time.Hour
+
+// defaultMaxJSONBytes is Config.MaxJSONBytes's default.
+const defaultMaxJSONBytes = 16 << 20
+
+// defaultMaxCookiesPerResponse is Config.Cookie.MaxPerResponse's default:
+// 50 cookies of about 100 bytes stay far below the 8 to 16 KB of response
+// header that common proxies accept.
+const defaultMaxCookiesPerResponse = 50
 
 // withDefaults returns a copy of cfg with every zero field replaced by its
 // default, or a *ConfigError naming the first field that is invalid.
@@ -234,34 +277,22 @@ func (cfg *Config) withDefaults() (Config, error) {
 	if c.SnapshotMaxUsers == 0 {
 		c.SnapshotMaxUsers = 1000
 	}
-	if c.Cookie.MaxAge < 0 {
-		return c, &ConfigError{Field: "Cookie.MaxAge", Reason: "must not be negative, got " + c.Cookie.MaxAge.String()}
+	if c.MaxJSONBytes < 0 {
+		return c, &ConfigError{Field: "MaxJSONBytes", Reason: "must not be negative, got " + strconv.Itoa(c.MaxJSONBytes)}
 	}
-	if c.Cookie.MaxAge == 0 {
-		c.Cookie.MaxAge = defaultCookieMaxAge
+	if c.MaxJSONBytes == 0 {
+		c.MaxJSONBytes = defaultMaxJSONBytes
 	}
-	if c.Cookie.NameFormat == "" {
-		c.Cookie.NameFormat = "dwf_%s"
-	}
-	if c.Cookie.TestNameFormat == "" {
-		c.Cookie.TestNameFormat = "dwft_%s"
-	}
-	for _, f := range []struct{ field, format string }{
-		{"Cookie.NameFormat", c.Cookie.NameFormat},
-		{"Cookie.TestNameFormat", c.Cookie.TestNameFormat},
-	} {
-		if strings.Count(f.format, "%s") != 1 || strings.Count(f.format, "%") != 1 {
-			return c, &ConfigError{Field: f.field, Reason: "must contain exactly one %s and no other verb, got " + quote(f.format)}
-		}
-	}
-	if c.Cookie.Path == "" {
-		c.Cookie.Path = "/"
-	}
-	if err := c.Cookie.validateAttributes(); err != nil {
+	cookie, err := c.Cookie.withDefaults()
+	if err != nil {
 		return c, err
 	}
-	if c.Cookie.SameSite < 0 || c.Cookie.SameSite > http.SameSiteNoneMode {
-		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
+	c.Cookie = cookie
+	if c.ErrorLogInterval < 0 {
+		return c, &ConfigError{Field: "ErrorLogInterval", Reason: "must not be negative, got " + c.ErrorLogInterval.String()}
+	}
+	if c.ErrorLogInterval == 0 {
+		c.ErrorLogInterval = time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -271,6 +302,45 @@ func (cfg *Config) withDefaults() (Config, error) {
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64
+	}
+	return c, nil
+}
+
+// withDefaults returns a copy of cc with every zero field replaced by its
+// default, or a *ConfigError naming the first field that is invalid.
+func (cc CookieConfig) withDefaults() (CookieConfig, error) {
+	c := cc
+	if c.MaxAge < 0 {
+		return c, &ConfigError{Field: "Cookie.MaxAge", Reason: "must not be negative, got " + c.MaxAge.String()}
+	}
+	if c.MaxAge == 0 {
+		c.MaxAge = defaultCookieMaxAge
+	}
+	if c.MaxPerResponse == 0 {
+		c.MaxPerResponse = defaultMaxCookiesPerResponse
+	}
+	if c.NameFormat == "" {
+		c.NameFormat = "dwf_%s"
+	}
+	if c.TestNameFormat == "" {
+		c.TestNameFormat = "dwft_%s"
+	}
+	for _, f := range []struct{ field, format string }{
+		{"Cookie.NameFormat", c.NameFormat},
+		{"Cookie.TestNameFormat", c.TestNameFormat},
+	} {
+		if strings.Count(f.format, "%s") != 1 || strings.Count(f.format, "%") != 1 {
+			return c, &ConfigError{Field: f.field, Reason: "must contain exactly one %s and no other verb, got " + quote(f.format)}
+		}
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if err := c.validateAttributes(); err != nil {
+		return c, err
+	}
+	if c.SameSite < 0 || c.SameSite > http.SameSiteNoneMode {
+		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
 	}
 	return c, nil
 }

@@ -25,6 +25,7 @@ func TestNewConfig(t *testing.T) {
 		{"ReturnNone", &Config{MissingFlagHandling: ReturnNone}, ""},
 		{"UnknownMode", &Config{MissingFlagHandling: "return_true"}, "MissingFlagHandling"},
 		{"ModeCase", &Config{MissingFlagHandling: "EXCEPTION"}, "MissingFlagHandling"},
+		{"NegativeMaxJSONBytes", &Config{MaxJSONBytes: -1}, "MaxJSONBytes"},
 		{"NegativeMaxAge", &Config{Cookie: CookieConfig{MaxAge: -time.Second}}, "Cookie.MaxAge"},
 		{"CustomCookieNames", &Config{Cookie: CookieConfig{NameFormat: "ff_%s", TestNameFormat: "fft_%s"}}, ""},
 		{"NameFormatWithoutVerb", &Config{Cookie: CookieConfig{NameFormat: "flag"}}, "Cookie.NameFormat"},
@@ -75,6 +76,8 @@ func TestNewDefaults(t *testing.T) {
 		require.Equal(t, "dwf_%s", c.Cookie.NameFormat)
 		require.Equal(t, "dwft_%s", c.Cookie.TestNameFormat)
 		require.Equal(t, "/", c.Cookie.Path)
+		require.Equal(t, 50, c.Cookie.MaxPerResponse)
+		require.Equal(t, 16<<20, c.MaxJSONBytes)
 		require.NotNil(t, c.Logger)
 		require.NotNil(t, c.Now)
 		require.NotNil(t, c.Rand)

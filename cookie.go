@@ -27,6 +27,9 @@ import (
 // The testing query parameter and the override parameter use the raw flag
 // name (the client URL-encodes it): ?dwft_new%20checkout=1.
 //
+// Cookies are parsed as Django parses them: spaces around a cookie's name and
+// value are ignored ("dwft_beta= True" is "True").
+//
 // Bad input never breaks evaluation: a cookie sent twice under one name, a
 // cookie or header value over maxInputValue bytes, or a query pair that
 // cannot be decoded counts as absent; any value other than the one meaning
@@ -108,41 +111,6 @@ func isUnreserved(c byte) bool {
 	return c == '-' || c == '.' || c == '_'
 }
 
-// nameMatcher matches a formatted name (format with a flag's form for %s)
-// against candidates from a request without building the name: for a plain
-// name, matching allocates nothing.
-type nameMatcher struct {
-	prefix, flag, suffix string
-	header               bool // "_" and "-" are the same, case is ignored
-}
-
-func newNameMatcher(format, flagForm string, header bool) nameMatcher {
-	before, after, _ := strings.Cut(format, "%s")
-	return nameMatcher{prefix: before, flag: flagForm, suffix: after, header: header}
-}
-
-// match reports whether candidate is the formatted name.
-func (m *nameMatcher) match(candidate string) bool {
-	if len(candidate) != len(m.prefix)+len(m.flag)+len(m.suffix) {
-		return false
-	}
-	return m.equal(candidate[:len(m.prefix)], m.prefix) &&
-		m.equal(candidate[len(m.prefix):len(m.prefix)+len(m.flag)], m.flag) &&
-		m.equal(candidate[len(m.prefix)+len(m.flag):], m.suffix)
-}
-
-func (m *nameMatcher) equal(a, b string) bool {
-	if !m.header {
-		return a == b
-	}
-	for i := 0; i < len(a); i++ {
-		if foldHeader(a[i]) != foldHeader(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // foldHeader maps a header name byte to its case- and dash-insensitive form.
 func foldHeader(c byte) byte {
 	if c == '_' {
@@ -154,76 +122,142 @@ func foldHeader(c byte) byte {
 	return c
 }
 
-// lookupCookie returns the value of the cookie m matches in r. ok is false
-// when there is no such cookie, when it is sent more than once, and when its
-// value is longer than maxInputValue. A value in double quotes is unquoted,
-// as net/http does. Nothing is allocated.
-func lookupCookie(r *http.Request, m *nameMatcher) (value string, ok bool) {
-	found := 0
-	for _, line := range r.Header["Cookie"] {
+// foldHeaderName returns name with every byte folded by foldHeader, without
+// allocating when it is already folded.
+func foldHeaderName(name string) string {
+	for i := 0; i < len(name); i++ {
+		if foldHeader(name[i]) != name[i] {
+			b := []byte(name)
+			for j := i; j < len(b); j++ {
+				b[j] = foldHeader(b[j])
+			}
+			return string(b)
+		}
+	}
+	return name
+}
+
+// A request's cookies, headers and query parameters are parsed once, the
+// first time an evaluation needs them (see requestState), so that a request
+// costs time linear in the number of flags plus the size of its input, however
+// many flags it evaluates.
+
+// inputValue is one name's value in a parsed request input. A name whose
+// value must count as absent (a cookie sent twice, an oversized cookie) or as
+// present and off (a header sent twice) has ok false.
+type inputValue struct {
+	value string
+	ok    bool
+}
+
+// cookieJar is a request's Cookie headers parsed: the value of each cookie
+// name, values being substrings of the header.
+type cookieJar map[string]inputValue
+
+// parseCookies parses the Cookie header lines as Django does (RFC 6265
+// section 5.2): pairs separated by ";", the name before the first "=", and
+// spaces around the name and around the value trimmed ("dwft_beta= True" is
+// "True"). A pair without "=" is ignored. A value in double quotes is
+// unquoted, as net/http does. A name sent more than once, or whose value is
+// longer than maxInputValue, counts as absent.
+func parseCookies(lines []string) cookieJar {
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	jar := make(cookieJar, n)
+	for _, line := range lines {
 		for len(line) > 0 {
 			var part string
 			part, line, _ = strings.Cut(line, ";")
-			part = strings.TrimSpace(part)
 			name, val, hasEq := strings.Cut(part, "=")
-			if !hasEq || !m.match(name) {
+			if !hasEq {
 				continue
 			}
-			found++
-			value = val
+			name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+			if _, dup := jar[name]; dup {
+				jar[name] = inputValue{}
+				continue
+			}
+			if len(val) > maxInputValue {
+				jar[name] = inputValue{}
+				continue
+			}
+			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+				val = val[1 : len(val)-1]
+			}
+			jar[name] = inputValue{value: val, ok: true}
 		}
 	}
-	if found != 1 || len(value) > maxInputValue {
-		return "", false
-	}
-	if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
-		value = value[1 : len(value)-1]
-	}
-	return value, true
+	return jar
 }
 
 // hasCookies reports whether r carries any cookie header.
 func hasCookies(r *http.Request) bool { return len(r.Header["Cookie"]) > 0 }
 
-// lookupHeader returns the value of the header m matches in r (header
-// matcher: case and "_"/"-" ignored). ok is false when it is absent; a header
-// sent more than once, or longer than maxInputValue, is present with an empty
-// value, which is off (Django would see the values joined by commas).
-func lookupHeader(r *http.Request, m *nameMatcher) (value string, ok bool) {
-	for key, vals := range r.Header {
-		if !m.match(key) || len(vals) == 0 {
-			continue
-		}
-		if ok || len(vals) != 1 || len(vals[0]) > maxInputValue {
-			return "", true
-		}
-		value, ok = vals[0], true
-	}
-	return value, ok
+// get returns the value of the cookie called name; ok is false when it is
+// absent, sent more than once or oversized.
+func (j cookieJar) get(name string) (value string, ok bool) {
+	v := j[name]
+	return v.value, v.ok
 }
 
-// lookupQuery returns the last value of the query parameter m matches in
-// rawQuery, as Django's QueryDict does for a repeated parameter. Keys and
-// values are URL-decoded (with "+" as a space); a pair that cannot be decoded,
-// or whose value is longer than maxInputValue, is skipped. A parameter with no
-// "=" is present with an empty value. Plain keys allocate nothing.
-func lookupQuery(rawQuery string, m *nameMatcher) (value string, ok bool) {
+// headerJar is a request's headers by folded name (see foldHeader).
+type headerJar map[string]inputValue
+
+// parseHeaders indexes h by folded name. A name present under two spellings,
+// with several values, or with a value longer than maxInputValue is present
+// with an empty value, which is off (Django would see the values joined by
+// commas).
+func parseHeaders(h http.Header) headerJar {
+	jar := make(headerJar, len(h))
+	for key, vals := range h {
+		if len(vals) == 0 {
+			continue
+		}
+		f := foldHeaderName(key)
+		if _, dup := jar[f]; dup || len(vals) != 1 || len(vals[0]) > maxInputValue {
+			jar[f] = inputValue{ok: true}
+			continue
+		}
+		jar[f] = inputValue{value: vals[0], ok: true}
+	}
+	return jar
+}
+
+// get returns the value of the header called name, matched without regard to
+// case or to "_" and "-"; ok is false when it is absent.
+func (j headerJar) get(name string) (value string, ok bool) {
+	v, ok := j[foldHeaderName(name)]
+	return v.value, ok
+}
+
+// queryJar is a request's query parameters: each decoded key's last value.
+type queryJar map[string]string
+
+// parseQuery parses rawQuery keeping the last value of each parameter, as
+// Django's QueryDict does for a repeated parameter. Keys and values are
+// URL-decoded (with "+" as a space); a pair that cannot be decoded, that holds
+// a ";" (net/url rejects them), or whose value is longer than maxInputValue,
+// is skipped. A parameter with no "=" is present with an empty value.
+func parseQuery(rawQuery string) queryJar {
+	jar := queryJar{}
 	for len(rawQuery) > 0 {
 		var pair string
 		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
 		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
-			continue // net/url rejects semicolons in queries; so do we
+			continue
 		}
 		key, val, _ := strings.Cut(pair, "=")
+		if len(val) > 3*maxInputValue {
+			continue
+		}
 		if needsUnescape(key) {
 			k, err := url.QueryUnescape(key)
 			if err != nil {
 				continue
 			}
 			key = k
-		}
-		if !m.match(key) || len(val) > 3*maxInputValue {
-			continue
 		}
 		if needsUnescape(val) {
 			v, err := url.QueryUnescape(val)
@@ -235,8 +269,14 @@ func lookupQuery(rawQuery string, m *nameMatcher) (value string, ok bool) {
 		if len(val) > maxInputValue {
 			continue
 		}
-		value, ok = val, true
+		jar[key] = val
 	}
+	return jar
+}
+
+// get returns the last value of the parameter called name.
+func (j queryJar) get(name string) (value string, ok bool) {
+	value, ok = j[name]
 	return value, ok
 }
 

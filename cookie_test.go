@@ -2,7 +2,7 @@ package waffle
 
 import (
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -18,9 +18,9 @@ func newTestStoreNoDB(t *testing.T, cfg *Config) *Store {
 }
 
 // testHeaderName returns the name of flag's testing header ("dwft-beta"):
-// the testing cookie's name with "_" replaced by "-". Evaluation never
-// builds it (it matches with a nameMatcher); the tests check that the
-// matcher accepts it.
+// the testing cookie's name with "_" replaced by "-". Evaluation looks the
+// header up by the testing cookie's name (headers are matched with "_" and
+// "-" the same); the tests check that the lookup finds it.
 func (s *Store) testHeaderName(flag string) string {
 	return strings.ReplaceAll(s.testCookieName(flag), "_", "-")
 }
@@ -53,16 +53,19 @@ func TestCookieNames(t *testing.T) {
 			require.Equal(t, c.header, s.testHeaderName(c.flag))
 			// The names evaluation matches are these: the header in any case
 			// and with "_" for "-", the cookies exactly, the query by raw name.
-			form := cookieForm(c.flag)
-			hm := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, true)
-			require.True(t, hm.match(c.header) && hm.match(strings.ToUpper(c.header)) && hm.match(strings.ReplaceAll(c.header, "-", "_")))
-			tm := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, false)
-			require.True(t, tm.match(c.test))
-			require.False(t, tm.match(strings.ToUpper(c.test)), "cookie names are case-sensitive")
-			pm := newNameMatcher(s.cfg.Cookie.NameFormat, form, false)
-			require.True(t, pm.match(c.percent))
-			qm := newNameMatcher(s.cfg.Cookie.TestNameFormat, c.flag, false)
-			require.True(t, qm.match(s.testQueryName(c.flag)))
+			for _, spelling := range []string{c.header, strings.ToUpper(c.header), strings.ReplaceAll(c.header, "-", "_")} {
+				v, ok := parseHeaders(http.Header{spelling: {"1"}}).get(s.testCookieName(c.flag))
+				require.True(t, ok && v == "1", spelling)
+			}
+			jar := parseCookies([]string{c.test + "=True; " + c.percent + "=False"})
+			v, ok := jar.get(s.testCookieName(c.flag))
+			require.True(t, ok && v == "True")
+			_, ok = parseCookies([]string{strings.ToUpper(c.test) + "=True"}).get(s.testCookieName(c.flag))
+			require.False(t, ok, "cookie names are case-sensitive")
+			v, ok = jar.get(s.percentCookieName(c.flag))
+			require.True(t, ok && v == "False")
+			v, ok = parseQuery(url.QueryEscape(s.testQueryName(c.flag)) + "=1").get(s.testQueryName(c.flag))
+			require.True(t, ok && v == "1")
 			// Every name is a valid cookie name: net/http writes it.
 			ck := (&http.Cookie{Name: s.percentCookieName(c.flag), Value: "True"}).String()
 			require.True(t, strings.HasPrefix(ck, c.percent+"=True"), ck)
@@ -93,17 +96,6 @@ func TestCookieFormIsInjective(t *testing.T) {
 func TestRequestLookups(t *testing.T) {
 	t.Parallel()
 	s := newTestStoreNoDB(t, nil)
-	cookie := func(flag string) *nameMatcher {
-		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(flag), false)
-		return &m
-	}
-	req := func(target string, header http.Header) *http.Request {
-		r := httptest.NewRequest(http.MethodGet, target, nil)
-		for k, v := range header {
-			r.Header[k] = v
-		}
-		return r
-	}
 
 	t.Run("Cookie", func(t *testing.T) {
 		cases := []struct {
@@ -124,10 +116,18 @@ func TestRequestLookups(t *testing.T) {
 			{"Encoded", []string{"dwf_~new%20checkout=True"}, "new checkout", "True", true},
 			{"CaseSensitive", []string{"DWF_beta=True"}, "beta", "", false},
 			{"Garbage", []string{";;; =; ==; dwf_beta=x=y"}, "beta", "x=y", true},
+			// RFC 6265 section 5.2 and Django trim spaces around the name
+			// and the value.
+			{"SpaceBeforeValue", []string{"dwf_beta= True"}, "beta", "True", true},
+			{"SpacesAround", []string{"a=1;dwf_beta =  True  ;b=2"}, "beta", "True", true},
+			{"TabAroundValue", []string{"dwf_beta=\tFalse\t"}, "beta", "False", true},
+			{"SpaceInsideQuotes", []string{`dwf_beta=" True"`}, "beta", " True", true},
+			{"DuplicatedAfterTrim", []string{"dwf_beta=True; dwf_beta =True"}, "beta", "", false},
+			{"OversizedAfterTrim", []string{"dwf_beta= " + strings.Repeat("T", maxInputValue) + " "}, "beta", strings.Repeat("T", maxInputValue), true},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				v, ok := lookupCookie(req("/", http.Header{"Cookie": c.header}), cookie(c.flag))
+				v, ok := parseCookies(c.header).get(s.percentCookieName(c.flag))
 				require.Equal(t, c.ok, ok)
 				require.Equal(t, c.value, v)
 			})
@@ -135,19 +135,20 @@ func TestRequestLookups(t *testing.T) {
 	})
 
 	t.Run("Header", func(t *testing.T) {
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, cookieForm("t_f"), true)
-		v, ok := lookupHeader(req("/", http.Header{"Dwft-T-F": {"1"}}), &m)
+		name := s.testCookieName("t_f")
+		v, ok := parseHeaders(http.Header{"Dwft-T-F": {"1"}}).get(name)
 		require.True(t, ok)
 		require.Equal(t, "1", v)
-		r := req("/", nil)
-		r.Header["dwft_t_f"] = []string{"1"} // not canonical, underscores
-		v, ok = lookupHeader(r, &m)
+		v, ok = parseHeaders(http.Header{"dwft_t_f": {"1"}}).get(name) // not canonical, underscores
 		require.True(t, ok)
 		require.Equal(t, "1", v)
-		v, ok = lookupHeader(req("/", http.Header{"Dwft-T-F": {"1", "1"}}), &m)
+		v, ok = parseHeaders(http.Header{"Dwft-T-F": {"1", "1"}}).get(name)
 		require.True(t, ok, "a repeated header is present")
 		require.Equal(t, "", v, "and off")
-		_, ok = lookupHeader(req("/", http.Header{"Dwft-T-G": {"1"}}), &m)
+		v, ok = parseHeaders(http.Header{"Dwft-T-F": {"1"}, "dwft_t_f": {"1"}}).get(name)
+		require.True(t, ok, "a header under two spellings is present")
+		require.Equal(t, "", v, "and off")
+		_, ok = parseHeaders(http.Header{"Dwft-T-G": {"1"}}).get(name)
 		require.False(t, ok)
 	})
 
@@ -174,8 +175,7 @@ func TestRequestLookups(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.query, func(t *testing.T) {
-				m := newNameMatcher("%s", c.flag, false)
-				v, ok := lookupQuery(c.query, &m)
+				v, ok := parseQuery(c.query).get(c.flag)
 				require.Equal(t, c.ok, ok)
 				require.Equal(t, c.value, v)
 			})
@@ -193,15 +193,11 @@ func FuzzRequestLookups(f *testing.F) {
 		}
 		c, _ := (*Config)(nil).withDefaults()
 		s := &Store{cfg: c}
-		r := &http.Request{Header: http.Header{"Cookie": {cookies}, "Dwft-X": {header}}}
-		cm := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(flag), false)
-		if v, ok := lookupCookie(r, &cm); ok && len(v) > maxInputValue {
+		if v, ok := parseCookies([]string{cookies}).get(s.percentCookieName(flag)); ok && len(v) > maxInputValue {
 			t.Fatal("oversized cookie value returned")
 		}
-		hm := newNameMatcher(s.cfg.Cookie.TestNameFormat, cookieForm(flag), true)
-		_, _ = lookupHeader(r, &hm)
-		qm := newNameMatcher("%s", flag, false)
-		if v, ok := lookupQuery(rawQuery, &qm); ok && len(v) > maxInputValue {
+		_, _ = parseHeaders(http.Header{"Cookie": {cookies}, "Dwft-X": {header}}).get(s.testCookieName(flag))
+		if v, ok := parseQuery(rawQuery).get(flag); ok && len(v) > maxInputValue {
 			t.Fatal("oversized query value returned")
 		}
 		form := cookieForm(flag)
@@ -210,8 +206,11 @@ func FuzzRequestLookups(f *testing.F) {
 				t.Fatalf("cookie form %q of %q has a non-token byte", form, flag)
 			}
 		}
-		if flag != "" && !cm.match(s.percentCookieName(flag)) {
-			t.Fatalf("matcher does not match the built name for %q", flag)
+		if flag != "" {
+			v, ok := parseCookies([]string{s.percentCookieName(flag) + "=True"}).get(s.percentCookieName(flag))
+			if !ok || v != "True" {
+				t.Fatalf("the built name of %q is not found", flag)
+			}
 		}
 	})
 }

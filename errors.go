@@ -18,6 +18,11 @@ var (
 	// ErrInvalidJSON matches a *JSONError returned by [Store.SetFromJSON].
 	ErrInvalidJSON = errors.New("waffle: invalid JSON")
 
+	// ErrJSONTooLarge matches the *JSONError [Store.SetFromJSON] returns for
+	// input over Config.MaxJSONBytes; errors.Is(err, ErrInvalidJSON) holds
+	// too.
+	ErrJSONTooLarge = errors.New("waffle: JSON input too large")
+
 	// ErrInvalidName matches a *NameError: a name that breaks the name rule
 	// (1 to 255 Unicode code points of valid UTF-8, no leading "_", no control
 	// characters) or a reserved one (then [ErrReservedName] matches too).

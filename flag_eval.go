@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -15,28 +16,51 @@ import (
 //
 // The first decisive rule wins: a missing flag is Config.FlagDefault (logged
 // and created as the Config says); then Config.Override's query parameter;
-// Everyone; with Testing, the testing parameter, header or cookie; Languages;
-// Authenticated, Staff, Superusers, Users and Groups; Percent, or while the
-// flag has a Ramp the ramp's percent at Config.Now (an identified
-// user's deterministic bucket, or an anonymous visitor's cookie or draw);
-// else off. docs/flags.md gives the order in full.
+// Everyone; with Testing, the testing parameter, header or cookie; Users and
+// Groups; Superusers, Staff, Authenticated; Languages; Percent, or while the
+// flag has a Ramp the ramp's percent at Config.Now (an identified user's
+// deterministic bucket, or an anonymous visitor's cookie or draw); else off.
+// docs/flags.md gives the order in full; [Store.FlagDetail] says which rule
+// decided.
 //
 // One SQL statement per call (two when a missing flag is created); an
 // invalid name sends none and returns a *NameError.
 func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
+	d, err := s.evalFlag(ctx, name, false)
+	return d.Active, err
+}
+
+// FlagDetail evaluates the flag called name as [Store.FlagIsActive] does, in
+// one statement (FlagIsActive's, with a detail text in place of its
+// membership column) and one shared evaluation, and also says why: the rule
+// that decided, the group that matched, the percent used, and the flag's
+// note and modified time. On an error, Active is false and Reason is
+// [ReasonError].
+func (s *Store) FlagDetail(ctx context.Context, name string) (FlagDetail, error) {
+	return s.evalFlag(ctx, name, true)
+}
+
+// evalFlag is FlagIsActive and FlagDetail. Without detail the statement is
+// FlagIsActive's own: no group name, note or modified time to compute or
+// allocate.
+func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDetail, error) {
 	if err := ValidateName("flag", name); err != nil {
-		return false, err
+		return FlagDetail{Reason: ReasonError}, err
 	}
-	if d := s.snapshotData(); d != nil {
-		if on, ok, err := s.snapshotFlag(ctx, d, name); ok {
-			return on, err
+	// FlagIsActive from the snapshot or the request's batch, when there is
+	// one (FlagDetail always reads its own statement).
+	if !detail {
+		if d := s.snapshotData(); d != nil {
+			if on, ok, err := s.snapshotFlag(ctx, d, name); ok {
+				return flagResult(on, err)
+			}
 		}
-	}
-	if b, err := s.requestBatch(ctx, kindFlag, name); b != nil || err != nil {
-		if err != nil {
-			return false, err
+		if b, err := s.requestBatch(ctx, kindFlag, name); b != nil || err != nil {
+			if err != nil {
+				return FlagDetail{Reason: ReasonError}, err
+			}
+			return flagResult(s.batchFlag(ctx, b, name))
 		}
-		return s.batchFlag(ctx, b, name)
 	}
 	u := userFrom(ctx)
 	var userID string
@@ -50,29 +74,63 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 		}
 		groups = u.Groups
 	}
-	// The narrowest of three statements (query/*/flag_eval.sql says why).
+	// The narrowest of three statements (query/*/flag_eval.sql says why),
+	// or its _detail twin: the same row, with the detail text in place of
+	// the membership column. FlagIsActive's statements have no parameter
+	// that switches a branch off, so PostgreSQL keeps their generic plans.
+	st := &evalStatements[0]
+	if detail {
+		st = &evalStatements[1]
+	}
 	var row *sql.Row
 	switch {
 	case len(groups) > 0:
-		row = s.queryRow(ctx, "flag_eval", name, userID, s.listArg(groups, true))
+		row = s.queryRow(ctx, st.full, name, userID, s.listArg(groups, true))
 	case userID != "":
-		row = s.queryRow(ctx, "flag_eval_user", name, userID)
+		row = s.queryRow(ctx, st.user, name, userID)
 	default:
-		row = s.queryRow(ctx, "flag_eval_anonymous", name)
+		row = s.queryRow(ctx, st.anonymous, name)
 	}
 	var r flagRow
+	member := any(&r.member)
+	if detail {
+		member = &r.detailText
+	}
 	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.ramp, &r.member)
+		&r.languages, &r.rollout, &r.ramp, member)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
 	if err != nil {
-		return false, opError("reading", "flag", name, err)
+		return FlagDetail{Reason: ReasonError}, opError("reading", "flag", name, err)
 	}
 	if err := r.applyRamp(s.cfg.Now); err != nil {
-		return false, opError("evaluating", "flag", name, err)
+		return FlagDetail{Reason: ReasonError}, opError("evaluating", "flag", name, err)
 	}
-	return s.decide(ctx, name, &r, u), nil
+	var d FlagDetail
+	if detail {
+		if err := r.splitDetail(&d); err != nil {
+			return FlagDetail{Reason: ReasonError}, opError("reading", "flag", name, err)
+		}
+	}
+	d.Active, d.Reason = s.decide(ctx, name, &r, u)
+	switch {
+	case d.Reason == ReasonGroup:
+		d.Group = r.group
+	case d.Reason.Percent():
+		d.Percent = r.percent.Float64
+		if r.ramp.Valid {
+			d.Reason = ReasonRamp
+		}
+	}
+	return d, nil
+}
+
+// evalStatements are the evaluation statements: FlagIsActive's, and
+// FlagDetail's twins.
+var evalStatements = [2]struct{ full, user, anonymous string }{
+	{"flag_eval", "flag_eval_user", "flag_eval_anonymous"},
+	{"flag_eval_detail", "flag_eval_user_detail", "flag_eval_anonymous_detail"},
 }
 
 // flagRow is what flag_eval returns.
@@ -87,10 +145,48 @@ type flagRow struct {
 	rollout       bool
 	ramp          sql.NullString // JSON; NULL: no ramp (see applyRamp)
 	member        bool           // the user is listed, or in a listed group
+	detailText    string         // from a _detail statement, instead of member (splitDetail)
+
+	detail bool   // detailText was read
+	match  byte   // with detail: 'u' listed user, 'g' group, '-' neither
+	group  string // with 'g': the least name of the groups that matched
+}
+
+// listed reports whether step 6's membership matched, and whether by the
+// user's ID (else by a group).
+func (r *flagRow) listed() (match, byUser bool) {
+	if r.detail {
+		return r.match != '-', r.match == 'u'
+	}
+	return r.member, true
+}
+
+// detailSep separates the detail's parts (the unit separator, which no name
+// can hold).
+const detailSep = "\x1f"
+
+// splitDetail reads the detail form of member: the match ('u', 'g' and the
+// group's name, or '-'), the modified time, the note.
+func (r *flagRow) splitDetail(d *FlagDetail) error {
+	match, rest, ok1 := strings.Cut(r.detailText, detailSep)
+	modified, note, ok2 := strings.Cut(rest, detailSep)
+	if !ok1 || !ok2 || match == "" {
+		return errors.New("waffle: malformed flag detail")
+	}
+	r.detail, r.match = true, match[0]
+	if r.match == 'g' {
+		r.group = match[1:]
+	}
+	var t scanTime
+	if err := t.parse(modified); err != nil {
+		return err
+	}
+	d.Note, d.Modified = note, t.t
+	return nil
 }
 
 // decide runs steps 2 to 8 on a flag that exists.
-func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bool {
+func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) (bool, Reason) {
 	st := requestStateFrom(ctx)
 	var req *requestInput
 	if st != nil && st.req != nil {
@@ -99,29 +195,31 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 
 	// 2. Override.
 	if on, ok := s.overrideDecision(name, req); ok {
-		return on
+		return on, ReasonOverride
 	}
 
 	// 3. Everyone.
 	if r.everyone.Valid {
-		return r.everyone.Bool
+		if r.everyone.Bool {
+			return true, ReasonEveryoneOn
+		}
+		return false, ReasonEveryoneOff
 	}
 
 	// 4. Testing.
 	if r.testing && req != nil {
-		if on, ok := s.testDecision(name, req); ok {
-			return on
+		if on, why := s.testDecision(name, req); why != "" {
+			return on, why
 		}
 	}
 
-	// 5. Languages.
-	if r.languages != "" && languageListed(r.languages, LanguageFrom(ctx)) {
-		return true
+	// 5 and 6. Users and groups, the user's attributes, languages: each
+	// only turns the flag on, so their order decides only the reason.
+	if why := userRulesMatch(r, u); why != "" {
+		return true, why
 	}
-
-	// 6. User rules.
-	if r.member || userRulesMatch(r, u) {
-		return true
+	if r.languages != "" && languageListed(r.languages, LanguageFrom(ctx)) {
+		return true, ReasonLanguage
 	}
 
 	// 7. Percent.
@@ -130,7 +228,7 @@ func (s *Store) decide(ctx context.Context, name string, r *flagRow, u *User) bo
 	}
 
 	// 8.
-	return false
+	return false, ReasonNoMatch
 }
 
 // overrideDecision is step 2: the flag's name as a query parameter, when
@@ -139,95 +237,117 @@ func (s *Store) overrideDecision(name string, req *requestInput) (on, ok bool) {
 	if !s.cfg.Override || req == nil || !req.hasQuery() {
 		return false, false
 	}
-	m := newNameMatcher("%s", name, false)
-	v, found := lookupQuery(req.rawQuery(), &m)
+	v, found := req.st.queryParam(name)
 	return v == "1", found
 }
 
-// userRulesMatch is step 6's attribute rules: authenticated, staff,
-// superusers, each against the user's own attribute.
-func userRulesMatch(r *flagRow, u *User) bool {
-	if u == nil {
-		return false
+// userRulesMatch is step 6: the user listed or in a listed group, then
+// superusers, staff, authenticated, each against the user's own attribute.
+// It returns the rule that matched, or "".
+func userRulesMatch(r *flagRow, u *User) Reason {
+	if match, byUser := r.listed(); match {
+		if byUser {
+			return ReasonUser
+		}
+		return ReasonGroup
 	}
-	return r.authenticated && u.Authenticated || r.staff && u.Staff || r.superusers && u.Superuser
+	switch {
+	case u == nil:
+		return ""
+	case r.superusers && u.Superuser:
+		return ReasonSuperuser
+	case r.staff && u.Staff:
+		return ReasonStaff
+	case r.authenticated && u.Authenticated:
+		return ReasonAuthenticated
+	}
+	return ""
 }
 
 // requestInput is the request the middleware put in the context.
 type requestInput struct{ st *requestState }
 
-func (ri *requestInput) hasQuery() bool   { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
-func (ri *requestInput) rawQuery() string { return ri.st.req.URL.RawQuery }
+func (ri *requestInput) hasQuery() bool { return ri.st.req.URL != nil && ri.st.req.URL.RawQuery != "" }
 
 // testDecision is step 4: the testing query parameter, header or cookie.
-// ok is false when none of them is there.
-func (s *Store) testDecision(name string, req *requestInput) (on, ok bool) {
-	r := req.st.req
-	form := ""
+// why is "" when none of them is there.
+func (s *Store) testDecision(name string, req *requestInput) (on bool, why Reason) {
+	st := req.st
 	if req.hasQuery() {
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, name, false)
-		if v, found := lookupQuery(req.rawQuery(), &m); found {
-			req.st.recordTest(name, v == "1")
-			return v == "1", true
+		if v, found := st.queryParam(formatName(s.cfg.Cookie.TestNameFormat, name)); found {
+			st.recordTest(name, v == "1")
+			return v == "1", ReasonTestingQuery
 		}
 	}
-	if len(r.Header) > 0 {
-		form = cookieForm(name)
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, true)
-		if v, found := lookupHeader(r, &m); found {
-			req.st.recordTest(name, v == "1")
-			return v == "1", true
+	if len(st.req.Header) == 0 {
+		return false, ""
+	}
+	cookieName := s.testCookieName(name)
+	if v, found := st.header(cookieName); found {
+		st.recordTest(name, v == "1")
+		return v == "1", ReasonTestingHeader
+	}
+	if hasCookies(st.req) {
+		if v, found := st.cookie(cookieName); found {
+			return v == "True", ReasonTestingCookie
 		}
 	}
-	if hasCookies(r) {
-		if form == "" {
-			form = cookieForm(name)
-		}
-		m := newNameMatcher(s.cfg.Cookie.TestNameFormat, form, false)
-		if v, found := lookupCookie(r, &m); found {
-			return v == "True", true
-		}
-	}
-	return false, false
+	return false, ""
 }
 
 // percentDecision is step 7, for a flag whose percent is above 0.
-func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestState) bool {
+func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestState) (bool, Reason) {
 	if st != nil {
-		if on, ok := st.memo(name); ok {
-			return on
+		if d, ok := st.memo(name); ok {
+			why := ReasonPercentDraw
+			if d.fromCookie {
+				why = ReasonPercentCookie
+			}
+			return d.active, percentReason(why, d.active, d.rollout)
 		}
 	}
 	percent := r.percent.Float64
 	if u != nil && u.ID != "" {
 		// Deterministic: no memo needed (the answer is the same on every
 		// call) and no cookie.
-		return percentBucket(name, u.ID) < percent
+		return percentBucket(name, u.ID) < percent, ReasonPercentBucket
 	}
 	if st != nil && st.req != nil && hasCookies(st.req) {
-		m := newNameMatcher(s.cfg.Cookie.NameFormat, cookieForm(name), false)
-		if v, ok := lookupCookie(st.req, &m); ok {
+		if v, ok := st.cookie(s.percentCookieName(name)); ok {
 			on := v == "True"
-			st.recordPercent(name, on, r.rollout) // refreshes the cookie
-			return on
+			st.recordPercentCookie(name, on, r.rollout) // refreshes the cookie
+			return on, percentReason(ReasonPercentCookie, on, r.rollout)
 		}
 	}
 	on := s.cfg.Rand()*100 < percent
+	why := percentReason(ReasonPercentDraw, on, r.rollout)
 	if st != nil {
 		st.recordPercent(name, on, r.rollout)
 	}
-	return on
+	return on, why
+}
+
+// percentReason is why, or ReasonRollout for an anonymous visitor's off in
+// rollout mode (a session cookie: drawn again next session).
+func percentReason(why Reason, on, rollout bool) Reason {
+	if !on && rollout {
+		return ReasonRollout
+	}
+	return why
 }
 
 // missingFlag is step 1.
-func (s *Store) missingFlag(ctx context.Context, name string) (bool, error) {
+func (s *Store) missingFlag(ctx context.Context, name string) (FlagDetail, error) {
+	d := FlagDetail{Active: s.cfg.FlagDefault, Missing: true, Reason: ReasonMissingDefault}
 	s.logMissing(ctx, s.cfg.LogMissingFlags, "flag", name)
 	if s.cfg.CreateMissingFlags {
-		if _, err := s.exec(ctx, s.pool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
-			return s.cfg.FlagDefault, opError("creating missing", "flag", name, err)
+		if _, err := s.exec(ctx, s.writePool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
+			d.Reason = ReasonError
+			return d, opError("creating missing", "flag", name, err)
 		}
+		d.Reason = ReasonMissingCreated
 	}
-	return s.cfg.FlagDefault, nil
+	return d, nil
 }
 
 // storableUserID reports whether id passes validateUserID, without

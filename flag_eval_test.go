@@ -3,6 +3,7 @@ package waffle
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle/internal/query"
 
 	"github.com/gowaffle/waffle/internal/testdb"
 )
@@ -602,36 +605,74 @@ func TestFlagEvalPlanUsesIndexes(t *testing.T) {
 			require.NoError(t, err)
 			explain = "EXPLAIN "
 		}
-		rows, err := sqlDB.QueryContext(ctx, explain+s.q.SQL("flag_eval"), "f7", "m7", s.listArg([]string{"g1", "g2"}, true))
-		require.NoError(t, err)
-		defer rows.Close()
-		cols, err := rows.Columns()
-		require.NoError(t, err)
-		var plan []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
+		// FlagIsActive's statements and FlagDetail's twins: every plan on
+		// indexes.
+		for _, c := range []struct {
+			stmt string
+			args []any
+		}{
+			{"flag_eval", []any{"f7", "m7", s.listArg([]string{"g1", "g2"}, true)}},
+			{"flag_eval_detail", []any{"f7", "m7", s.listArg([]string{"g1", "g2"}, true)}},
+			{"flag_eval_user", []any{"f7", "m7"}},
+			{"flag_eval_user_detail", []any{"f7", "m7"}},
+		} {
+			text := explainPlan(t, sqlDB, explain+s.q.SQL(c.stmt), c.args...)
+			for _, line := range strings.Split(text, "\n") {
+				if s.Dialect() == "postgres" {
+					require.NotContains(t, line, "Seq Scan", text)
+				} else if strings.HasPrefix(line, "SCAN ") {
+					require.Contains(t, line, "json_each", "only the request's group names are scanned:\n"+text)
+				}
 			}
-			require.NoError(t, rows.Scan(ptrs...))
-			if line, ok := vals[len(vals)-1].(string); ok {
-				plan = append(plan, line)
-			} else if b, ok := vals[len(vals)-1].([]byte); ok {
-				plan = append(plan, string(b))
-			}
+			require.Contains(t, text, "waffle_flag", text)
 		}
-		require.NoError(t, rows.Err())
-		text := strings.Join(plan, "\n")
-		t.Log("\n" + text)
-		require.NotEmpty(t, plan)
-		for _, line := range plan {
-			if s.Dialect() == "postgres" {
-				require.NotContains(t, line, "Seq Scan", text)
-			} else if strings.HasPrefix(line, "SCAN ") {
-				require.Contains(t, line, "json_each", "only the request's group names are scanned:\n"+text)
-			}
-		}
-		require.Contains(t, text, "waffle_flag", text)
 	})
+}
+
+// explainPlan runs an EXPLAIN and returns its plan's lines.
+func explainPlan(t *testing.T, db *sql.DB, q string, args ...any) string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q, args...)
+	require.NoError(t, err)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var plan []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		require.NoError(t, rows.Scan(ptrs...))
+		if line, ok := vals[len(vals)-1].(string); ok {
+			plan = append(plan, line)
+		} else if b, ok := vals[len(vals)-1].([]byte); ok {
+			plan = append(plan, string(b))
+		}
+	}
+	require.NoError(t, rows.Err())
+	require.NotEmpty(t, plan)
+	text := strings.Join(plan, "\n")
+	t.Log("\n" + text)
+	return text
+}
+
+// FlagDetail's statements are FlagIsActive's with the membership column
+// changed: the same columns before it, the same FROM and WHERE after it.
+func TestFlagDetailStatementsTwinFlagIsActive(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range []string{"postgres", "sqlite"} {
+		q := query.For(dialect)
+		for i, base := range []string{evalStatements[0].full, evalStatements[0].user, evalStatements[0].anonymous} {
+			twin := []string{evalStatements[1].full, evalStatements[1].user, evalStatements[1].anonymous}[i]
+			a, b := q.SQL(base), q.SQL(twin)
+			head := "SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,"
+			require.Contains(t, a, "\n"+head, "%s %s", dialect, base)
+			require.Contains(t, b, "\n"+head, "%s %s", dialect, twin)
+			tail := a[strings.LastIndex(a, "\nFROM waffle_flag f WHERE"):]
+			require.True(t, strings.HasSuffix(b, tail), "%s %s ends as %s", dialect, twin, base)
+			require.Equal(t, 1, strings.Count(b, "\nFROM waffle_flag f WHERE"), "%s %s", dialect, twin)
+		}
+	}
 }

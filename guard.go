@@ -2,6 +2,7 @@ package waffle
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 )
@@ -18,6 +19,16 @@ type GuardOptions struct {
 	// answering a plain "500 Internal Server Error" that does not show it.
 	ErrorFunc func(w http.ResponseWriter, r *http.Request, err error)
 
+	// OnError says what a failed check (the database is down, the context
+	// ended) does: [GuardFailClosed] answers with ErrorFunc, [GuardTreatAsOff]
+	// logs the error (rate-limited, as [Store.FlagIsActiveOr]) and goes on as
+	// if the flag, switch or sample were off: the request is turned away,
+	// or, for a negated "!name" guard, passed on. An invalid name always
+	// goes to ErrorFunc.
+	//
+	// Defaults to GuardFailClosed.
+	OnError GuardErrorMode
+
 	// NotFound answers a request the guard turns away when RedirectTo is
 	// empty.
 	//
@@ -31,6 +42,17 @@ type GuardOptions struct {
 	// Defaults to "": no redirect.
 	RedirectTo string
 }
+
+// GuardErrorMode is what a guard does when its check fails with an error.
+type GuardErrorMode int
+
+const (
+	// GuardFailClosed answers a failed check with GuardOptions.ErrorFunc
+	// (by default a 500). It is the default.
+	GuardFailClosed GuardErrorMode = iota
+	// GuardTreatAsOff treats a failed check as off, and logs the error.
+	GuardTreatAsOff
+)
 
 // FlagRequired returns middleware that passes requests on to the next handler
 // only while the flag called name is active for the request
@@ -104,8 +126,13 @@ func (g *guard) handler(next http.Handler) http.Handler {
 		g.declare(r.Context())
 		active, err := g.check(r.Context(), g.name)
 		if err != nil {
-			g.opts.ErrorFunc(w, r, err)
-			return
+			var ne *NameError
+			if g.opts.OnError != GuardTreatAsOff || errors.As(err, &ne) {
+				g.opts.ErrorFunc(w, r, err)
+				return
+			}
+			g.s.readFailed(r.Context(), g.kind, g.name, err)
+			active = false
 		}
 		if active != g.negate {
 			next.ServeHTTP(w, r)

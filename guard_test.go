@@ -168,3 +168,29 @@ func TestGuardErrors(t *testing.T) {
 		require.True(t, errors.Is(got, ErrInvalidName), "%v", got)
 	})
 }
+
+// GuardTreatAsOff: a database error counts as off, logged once per interval.
+func TestGuardTreatAsOff(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		var logs bytes.Buffer
+		s := h.store(t, &Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		db, err := s.db.DB()
+		require.NoError(t, err)
+		require.NoError(t, db.Close()) // the database is "down"
+		off := &GuardOptions{OnError: GuardTreatAsOff}
+
+		resp, _ := serveGuard(t, s.FlagRequired("beta", off), nil)
+		require.Equal(t, http.StatusNotFound, resp.StatusCode)
+		resp, body := serveGuard(t, s.SwitchRequired("!beta", off), nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "negated: off passes")
+		require.Equal(t, "guarded", body)
+		resp, _ = serveGuard(t, s.SampleRequired("beta", &GuardOptions{OnError: GuardTreatAsOff, RedirectTo: "/x"}), nil)
+		require.Equal(t, http.StatusFound, resp.StatusCode)
+		require.Contains(t, logs.String(), "sql: database is closed")
+
+		// An invalid name is still an error.
+		resp, _ = serveGuard(t, s.SwitchRequired("_bad", off), nil)
+		require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	})
+}

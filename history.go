@@ -139,7 +139,7 @@ func compactJSON(b []byte) json.RawMessage {
 // and returns how many went. Nothing else ever deletes entries: not the
 // deletion of the object they describe, nor time.
 func (s *Store) PruneHistory(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.exec(ctx, s.pool(), "history_prune", s.auditTime(before))
+	res, err := s.exec(ctx, s.writePool(), "history_prune", s.auditTime(before))
 	if err != nil {
 		return 0, opError("pruning", "history", "", err)
 	}

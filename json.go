@@ -14,14 +14,19 @@ import (
 // stored as it is, true as "True", false as "", null as NULL (reads as
 // missing), and a number as its literal text exactly as written ("1.50").
 //
-// Anything else (a nested object or array, an invalid name, a NUL, invalid
-// JSON or UTF-8, empty input, data after the value) is a *JSONError naming the
+// Anything else (a nested object or array, an invalid name, a NUL, a lone
+// UTF-16 surrogate escape, invalid JSON or UTF-8, empty input, data after the
+// value, input over Config.MaxJSONBytes: [ErrJSONTooLarge]) is a *JSONError naming the
 // key or the byte offset, and nothing is written: the whole input is validated
 // first, then every row goes in one transaction, with one statement whatever
 // the number of names (and one for the audit entries of the names whose value
 // changes). Through [Store.WithTx] the rows commit with the
 // application's transaction. The full rules: docs/flags.md.
 func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
+	if len(blob) > s.cfg.MaxJSONBytes {
+		return &JSONError{Offset: -1, Err: ErrJSONTooLarge,
+			Reason: fmt.Sprintf("input of %d bytes is over the limit of %d (Config.MaxJSONBytes)", len(blob), s.cfg.MaxJSONBytes)}
+	}
 	flags, err := parseStringFlags(blob)
 	if err != nil {
 		return err
@@ -32,16 +37,18 @@ func (s *Store) SetFromJSON(ctx context.Context, blob []byte) error {
 	args := s.setManyArgs(flags)
 	err = s.writeTx(ctx, func(ex execer) error {
 		if s.auditing() {
-			// The entries first, from the rows as they are (on PostgreSQL
-			// with the table locked against other writers): one set-based
-			// statement for every name.
+			// The entries from the rows as they are, in one set-based
+			// statement (on PostgreSQL with the table locked against
+			// other writers, and the same statement runs the upsert).
+			at := s.auditTime(args[2].(time.Time))
 			if s.Dialect() == query.Postgres {
 				if _, err := s.exec(ctx, ex, "audit_string_flag_lock"); err != nil {
 					return err
 				}
+				_, err := s.exec(ctx, ex, "audit_string_flag_set_many", args[0], args[1], args[2], actorFrom(ctx), at)
+				return err
 			}
-			audit := []any{args[0], args[1], s.auditTime(args[2].(time.Time)), actorFrom(ctx)}
-			if _, err := s.exec(ctx, ex, "audit_string_flag_set_many", audit...); err != nil {
+			if _, err := s.exec(ctx, ex, "audit_string_flag_set_many", args[0], args[1], at, actorFrom(ctx)); err != nil {
 				return err
 			}
 		}

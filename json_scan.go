@@ -235,6 +235,10 @@ func (s *flagScanner) memberValue(key string) (value string, null, escaped bool,
 	switch c := s.peek(); c {
 	case '"':
 		value, escaped, err = s.string()
+		var je *JSONError
+		if errors.As(err, &je) {
+			je.Key = key // a lone surrogate in the value: name the key
+		}
 	case 't':
 		err = s.literal("true")
 		value = "True"
@@ -369,8 +373,10 @@ func (s *flagScanner) string() (string, bool, error) {
 }
 
 // unescape reads the rest of a string literal that starts at start and
-// whose first backslash is at i, decoding as encoding/json does: a \u escape
-// of a lone or badly paired UTF-16 surrogate gives U+FFFD.
+// whose first backslash is at i, decoding as encoding/json does, except that
+// a \u escape of a lone or badly paired UTF-16 surrogate is a *JSONError at
+// the escape (encoding/json gives U+FFFD, which would make "\ud800" and
+// "\udbff" the same name).
 func (s *flagScanner) unescape(start, i int) (string, error) {
 	b := append(s.buf[:0], s.src[start:i]...) //nolint:gocritic // reuses s.buf's array; stored back in s.buf below
 	for i < len(s.src) {
@@ -407,18 +413,19 @@ func (s *flagScanner) unescape(start, i int) (string, error) {
 			if r < 0 {
 				return "", errScanSyntax
 			}
+			at := i
 			i += 6
 			if utf16.IsSurrogate(r) {
 				r2 := rune(-1)
 				if i+1 < len(s.src) && s.src[i] == '\\' && s.src[i+1] == 'u' {
 					r2 = hex4(s.src, i+2)
 				}
-				if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
-					r = pair
-					i += 6
-				} else {
-					r = utf8.RuneError
+				pair := utf16.DecodeRune(r, r2)
+				if pair == utf8.RuneError {
+					return "", &JSONError{Offset: s.base + int64(at), Reason: loneSurrogateReason(s.src[at : at+6])}
 				}
+				r = pair
+				i += 6
 			}
 			b = utf8.AppendRune(b, r)
 			continue
@@ -428,6 +435,12 @@ func (s *flagScanner) unescape(start, i int) (string, error) {
 		i += 2
 	}
 	return "", errScanSyntax
+}
+
+// loneSurrogateReason is the reason of the error for escape, a \u escape
+// of a UTF-16 surrogate that is not half of a pair.
+func loneSurrogateReason(escape string) string {
+	return "lone UTF-16 surrogate " + escape + ": a high surrogate \\ud800-\\udbff must be followed by a low one \\udc00-\\udfff"
 }
 
 // hex4 returns the value of the 4 hexadecimal digits at src[i:], or -1.

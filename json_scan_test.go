@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -282,6 +283,9 @@ func (p *tokenFlagParser) object(f *stringFlags) error {
 		if !ok { // the decoder accepts only strings here; be safe anyway
 			return &JSONError{Offset: p.base + keyAt, Reason: "object keys must be strings"}
 		}
+		if at, escape, lone := loneSurrogate(p.blob[keyAt:]); lone {
+			return &JSONError{Offset: p.base + keyAt + int64(at), Reason: loneSurrogateReason(escape)}
+		}
 		valueAt := p.skip(p.dec.InputOffset())
 		tok, err = p.token()
 		if err != nil {
@@ -291,6 +295,9 @@ func (p *tokenFlagParser) object(f *stringFlags) error {
 		null := false
 		switch x := tok.(type) {
 		case string:
+			if at, escape, lone := loneSurrogate(p.blob[valueAt:]); lone {
+				return &JSONError{Key: key, Offset: p.base + valueAt + int64(at), Reason: loneSurrogateReason(escape)}
+			}
 			value = x
 		case bool:
 			if x {
@@ -339,4 +346,36 @@ func describeToken(tok json.Token) string {
 		return "null"
 	}
 	return fmt.Sprintf("%T", tok)
+}
+
+// loneSurrogate looks at the JSON string literal at the start of raw (valid
+// JSON) for a \u escape of a UTF-16 surrogate that is not half of a pair:
+// a high one not followed by a low one, or a low one on its own. It returns
+// the escape's offset in raw and its text.
+func loneSurrogate(raw []byte) (at int, escape string, lone bool) {
+	for i := 1; i < len(raw) && raw[i] != '"'; i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++
+			continue
+		}
+		v, _ := strconv.ParseUint(string(raw[i+2:i+6]), 16, 32)
+		switch r := rune(v); {
+		case 0xD800 <= r && r <= 0xDBFF:
+			if i+12 <= len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' {
+				v2, _ := strconv.ParseUint(string(raw[i+8:i+12]), 16, 32)
+				if 0xDC00 <= v2 && v2 <= 0xDFFF {
+					i += 11
+					continue
+				}
+			}
+			return i, string(raw[i : i+6]), true
+		case 0xDC00 <= r && r <= 0xDFFF:
+			return i, string(raw[i : i+6]), true
+		}
+		i += 5
+	}
+	return 0, "", false
 }

@@ -110,6 +110,15 @@ func TestSetFromJSONRejects(t *testing.T) {
 		{"InvalidUTF8InKey", "{\"\xc3\": 1}", "", 2, nil},
 		{"InvalidUTF8AfterBOM", "\uFEFF{\"a\": \"\xe2\x82\"}", "", 10, nil},
 		{"UTF16", "\xff\xfe{\x00}\x00", "", 0, nil},
+		// Lone UTF-16 surrogates would become U+FFFD and merge distinct keys.
+		{"LoneHighSurrogateValue", `{"a": "\ud800"}`, "a", 7, nil},
+		{"LoneLowSurrogateValue", `{"a": "x\udc00"}`, "a", 8, nil},
+		{"HighThenNotLow", `{"a": "\ud800\u0041"}`, "a", 7, nil},
+		{"HighThenHigh", `{"a": "\ud800\ud800\udc00"}`, "a", 7, nil},
+		{"ReversedPair", `{"a": "\udc00\ud800"}`, "a", 7, nil},
+		{"LoneSurrogateKey", `{"k\ud800": 1}`, "", 3, nil},
+		{"MergingKeys", `{"b\ud800": 1, "b\udbff": 2}`, "", 3, nil},
+		{"LoneSurrogateAfterBOM", "\uFEFF" + `{"a": "\uDFFF"}`, "a", 10, nil},
 	}
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
@@ -272,6 +281,41 @@ func TestSetFromJSONLargeBatch(t *testing.T) {
 	})
 }
 
+// Input over Config.MaxJSONBytes is refused before it is parsed: even
+// invalid JSON gives the size error, and no statement is sent.
+func TestSetFromJSONSizeLimit(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		small := manyFlags(3, nil) // {"flag-00000":"0",...}: 55 bytes
+		s, counter := h.countingStore(t, &Config{MaxJSONBytes: len(small)})
+		require.NoError(t, s.SetFromJSON(ctx, small), "exactly at the limit")
+		require.Equal(t, int64(3), countRows(t, s, "waffle_string_flag"))
+
+		for _, blob := range [][]byte{
+			manyFlags(4, nil),
+			append([]byte("{"), make([]byte, len(small))...), // not JSON: never parsed
+		} {
+			counter.Reset()
+			err := s.SetFromJSON(ctx, blob)
+			require.ErrorIs(t, err, ErrJSONTooLarge)
+			require.ErrorIs(t, err, ErrInvalidJSON)
+			var je *JSONError
+			require.ErrorAs(t, err, &je)
+			require.Equal(t, int64(-1), je.Offset)
+			require.Contains(t, err.Error(), "MaxJSONBytes")
+			require.Contains(t, err.Error(), strconv.Itoa(len(blob))+" bytes")
+			require.Zero(t, counter.Count())
+		}
+		require.Equal(t, int64(3), countRows(t, s, "waffle_string_flag"))
+
+		// The default is 16 MiB.
+		d := h.store(t, nil)
+		err := d.SetFromJSON(ctx, make([]byte, 16<<20+1))
+		require.ErrorIs(t, err, ErrJSONTooLarge)
+	})
+}
+
 func TestSetFromJSONCancelledContext(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, h *harness) {
@@ -302,6 +346,8 @@ func FuzzSetFromJSON(f *testing.F) {
 		`{"a": {"b": 1}}`, `{"a": [1]}`, `[1]`, `[[]]`, `[]`, `{}`, ``, ` `, `1`, `"x"`, `null`,
 		`{"_a": 1}`, `{"set_from_json": 1}`, `{"": 1}`, `{"a\u0000": 1}`, `{"a": "\u0000"}`,
 		`{"a": "\ud800"}`, `{"\u00e9\u4e16": "\ud83e\uddc7"}`, "{\"a\": \"\xff\"}",
+		`{"\ud800": 1}`, `{"a": "\udc00"}`, `{"a\ud800b": "x", "a\udbffb": "y"}`, `{"a": "\ud800\u0041"}`,
+		`{"a": "\ud800\ud800\udc00"}`, `{"a": "x\\ud800"}`, `[{"a": 1}, {"\udfff": 2}]`,
 		`{"a": 1} {"b": 2}`, `{"a": 1}x`, `{"a": 1,}`, `{"a" 1}`, `{"a": 01}`, `{"a": 1.}`, `{"a": -}`,
 		`{"` + strings.Repeat("k", 256) + `": 1}`, `{"` + strings.Repeat("世", 255) + `": 1}`,
 	} {
@@ -349,7 +395,7 @@ func decodeFlagsReference(blob []byte) (map[string]*string, bool) {
 	// Maps keep only a repeated key's last value: look at every value's
 	// nesting and text first.
 	depth, nul := scanStructure(blob)
-	if nul {
+	if nul || hasLoneSurrogate(blob) {
 		return nil, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(blob))
@@ -424,6 +470,28 @@ func readAllStringFlags(tb testing.TB, s *Store) map[string]*string {
 	}
 	require.NoError(tb, rows.Err())
 	return out
+}
+
+// hasLoneSurrogate reports whether a string in blob, valid JSON, has a \u
+// escape of a UTF-16 surrogate that is not half of a pair.
+func hasLoneSurrogate(blob []byte) bool {
+	for i := 0; i < len(blob); i++ {
+		if blob[i] != '"' {
+			continue
+		}
+		if _, _, lone := loneSurrogate(blob[i:]); lone {
+			return true
+		}
+		j := i + 1
+		for j < len(blob) && blob[j] != '"' {
+			if blob[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		i = j
+	}
+	return false
 }
 
 // scanStructure returns the deepest nesting of objects and arrays in blob,

@@ -22,8 +22,10 @@ import (
 // evaluate flags before writing the response. The ResponseWriter next gets
 // has Unwrap, for [http.ResponseController], and implements [http.Flusher],
 // [http.Hijacker] and [io.ReaderFrom]; a hijacked connection gets no cookies.
-// Applied twice on one request, the inner Middleware does nothing. The
-// cookies in full: docs/http.md.
+// A response carries at most Config.Cookie.MaxPerResponse (50) of these
+// cookies; the rest are decided again on the next request. Applied twice on
+// one request, the inner Middleware does nothing. The cookies in full:
+// docs/http.md.
 func (s *Store) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if requestStateFrom(r.Context()) != nil {
@@ -119,27 +121,53 @@ func (cw *cookieWriter) Unwrap() http.ResponseWriter { return cw.ResponseWriter 
 // not call ReadFrom again.
 type writerOnly struct{ io.Writer }
 
-// setCookies adds a Set-Cookie header to h for each decision recorded in st:
-// percent cookies, then testing cookies, each sorted by flag name so the
-// header is the same from one run to the next.
+// setCookies adds a Set-Cookie header to h for each decision recorded in st,
+// at most Config.Cookie.MaxPerResponse of them. Which ones is decided in
+// order of what a missing cookie costs: testing decisions first, then
+// percent draws, then refreshes of percent cookies the request carried, each
+// group by flag name. They are written as always: percent cookies, then
+// testing cookies, each sorted by flag name, so the header is the same from
+// one run to the next.
 func (s *Store) setCookies(h http.Header, st *requestState) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if len(st.percent) == 0 && len(st.tests) == 0 {
+	total := len(st.percent) + len(st.tests)
+	if total == 0 {
 		return
-	}
-	percent := make([]string, 0, len(st.percent))
-	for name := range st.percent {
-		percent = append(percent, name)
 	}
 	tests := make([]string, 0, len(st.tests))
 	for name := range st.tests {
 		tests = append(tests, name)
 	}
-	slices.Sort(percent)
+	percent := make([]string, 0, len(st.percent))
+	for name := range st.percent {
+		percent = append(percent, name)
+	}
 	slices.Sort(tests)
+	slices.Sort(percent)
+	send := func(string) bool { return true }
+	if limit := s.cfg.Cookie.MaxPerResponse; limit >= 0 && total > limit {
+		// Percent names in priority order: draws, then refreshes.
+		byCost := slices.Clone(percent)
+		slices.SortStableFunc(byCost, func(a, b string) int {
+			return cmpBool(st.percent[a].fromCookie, st.percent[b].fromCookie)
+		})
+		chosen := make(map[string]bool, limit)
+		n := min(limit, len(tests))
+		testsSent := tests[:n]
+		for _, name := range byCost[:limit-n] {
+			chosen[name] = true
+		}
+		tests = testsSent
+		send = func(name string) bool { return chosen[name] }
+		s.cfg.Logger.Debug("waffle: cookies left out of a response (Config.Cookie.MaxPerResponse)",
+			"sent", limit, "left_out", total-limit)
+	}
 	cc := &s.cfg.Cookie
 	for _, name := range percent {
+		if !send(name) {
+			continue
+		}
 		d := st.percent[name]
 		c := http.Cookie{
 			Name:     s.percentCookieName(name),
@@ -166,6 +194,17 @@ func (s *Store) setCookies(h http.Header, st *requestState) {
 			SameSite: cc.SameSite,
 		})
 	}
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
 }
 
 // addCookie adds c to h. A cookie net/http cannot serialise (it never

@@ -3,9 +3,11 @@ package waffle
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,14 +30,18 @@ type decision struct {
 	flag            string
 	active, rollout bool
 	testing         bool // a testing decision (dwft_) instead of a percent one
+	fromCookie      bool // a percent decision read from the request's cookie
 }
 
 func decide(r *http.Request, ds ...decision) {
 	st := requestStateFrom(r.Context())
 	for _, d := range ds {
-		if d.testing {
+		switch {
+		case d.testing:
 			st.recordTest(d.flag, d.active)
-		} else {
+		case d.fromCookie:
+			st.recordPercentCookie(d.flag, d.active, d.rollout)
+		default:
 			st.recordPercent(d.flag, d.active, d.rollout)
 		}
 	}
@@ -388,6 +394,11 @@ func TestMiddlewareEvaluationCookies(t *testing.T) {
 		{"TestingHeaderOn", 0.9, get("/?flags=t_f", "DWFT-T-F: 1"), "t_f=true\n", []string{"dwft_t_f=True; Path=/"}},
 		{"TestingQueryBeatsCookie", 0.9, get("/?flags=t_f&dwft_t_f=0", "Cookie: dwft_t_f=True"), "t_f=false\n", []string{"dwft_t_f=False; Path=/"}},
 		{"TestingCookieReadNotResent", 0.9, get("/?flags=t_f", "Cookie: dwft_t_f=True"), "t_f=true\n", nil},
+		// Spaces around a cookie's name and value are trimmed (RFC 6265
+		// section 5.2, Django).
+		{"TestingCookieSpaceBeforeValue", 0.9, get("/?flags=t_f", "Cookie: dwft_t_f= True"), "t_f=true\n", nil},
+		{"TestingCookieSpacesAroundName", 0.9, get("/?flags=t_f", "Cookie: a=1;dwft_t_f =True ;b=2"), "t_f=true\n", nil},
+		{"PercentCookieSpaceBeforeValue", 0.9, get("/?flags=pf", "Cookie: dwf_pf= True"), "pf=true\n", []string{"dwf_pf=True" + persist}},
 		{"EveryoneNoCookie", 0.1, get("/?flags=on,off", "Cookie: dwf_on=False"), "on=true\noff=false\n", nil},
 		{"MissingFlagNoCookie", 0.1, get("/?flags=missing&missing=1&dwft_missing=1"), "missing=false\n", nil},
 		{"EncodedName", 0.1, get("/?flags=caf%C3%A9%20x"), "café x=true\n", []string{"dwf_~caf%C3%A9%20x=True" + persist}},
@@ -574,5 +585,92 @@ func FuzzMiddleware(f *testing.F) {
 			require.Contains(t, line, "; HttpOnly")
 			require.Contains(t, line, "; SameSite=Lax")
 		}
+	})
+}
+
+// A response sets at most Config.Cookie.MaxPerResponse cookies (50 by
+// default): testing decisions first, then percent draws, then refreshes of
+// cookies the request carried, each by name; written percent cookies first,
+// then testing cookies, by name.
+func TestMiddlewareCookieLimit(t *testing.T) {
+	t.Parallel()
+	var ds []decision
+	for i := range 60 {
+		ds = append(ds, decision{flag: fmt.Sprintf("d%02d", i), active: true})
+	}
+	for i := range 10 {
+		ds = append(ds, decision{flag: fmt.Sprintf("c%02d", i), active: true, fromCookie: true})
+	}
+	for i := range 3 {
+		ds = append(ds, decision{flag: fmt.Sprintf("t%d", i), active: true, testing: true})
+	}
+	names := func(prefix string, from, to int) []string {
+		var out []string
+		for i := from; i < to; i++ {
+			out = append(out, fmt.Sprintf(prefix, i))
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		limit int
+		want  []string // cookie names in header order
+	}{
+		{"Default50", 0, slices.Concat(names("dwf_d%02d", 0, 47), names("dwft_t%d", 0, 3))},
+		{"DrawsBeforeRefreshes", 65, slices.Concat(names("dwf_c%02d", 0, 2), names("dwf_d%02d", 0, 60), names("dwft_t%d", 0, 3))},
+		{"TestsFirst", 2, names("dwft_t%d", 0, 2)},
+		{"One", 1, []string{"dwft_t0"}},
+		{"NoLimit", -1, slices.Concat(names("dwf_c%02d", 0, 10), names("dwf_d%02d", 0, 60), names("dwft_t%d", 0, 3))},
+		{"AboveTotal", 100, slices.Concat(names("dwf_c%02d", 0, 10), names("dwf_d%02d", 0, 60), names("dwft_t%d", 0, 3))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestStoreNoDB(t, &Config{Now: fixedClock, Cookie: CookieConfig{MaxPerResponse: tt.limit}})
+			for range 2 { // the same choice every time
+				resp, _ := roundTrip(t, s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					decide(r, ds...)
+				}), nil)
+				var got []string
+				for _, c := range resp.Cookies() {
+					got = append(got, c.Name)
+				}
+				require.Equal(t, tt.want, got)
+			}
+		})
+	}
+}
+
+// With more percent flags than the limit, the flags left out are drawn again
+// on the next request, whose cookies carry the ones sent: every flag gets
+// its cookie within two requests, and a cookie once sent keeps its decision.
+func TestMiddlewareCookieLimitNextRequest(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s := h.store(t, &Config{Now: fixedClock, Rand: fixedRand(0.1), Cookie: CookieConfig{MaxPerResponse: 5}})
+		percent := 50.0
+		var flags []string
+		for i := range 8 {
+			name := fmt.Sprintf("p%d", i)
+			flags = append(flags, name)
+			saveFlag(t, s, Flag{Name: name, Percent: &percent})
+		}
+		target := "/?flags=" + strings.Join(flags, ",")
+		resp, _ := roundTrip(t, s, evalHandler(s), get(target))
+		var first []string
+		var jar []string
+		for _, c := range resp.Cookies() {
+			first = append(first, c.Name)
+			jar = append(jar, c.Name+"="+c.Value)
+		}
+		require.Equal(t, []string{"dwf_p0", "dwf_p1", "dwf_p2", "dwf_p3", "dwf_p4"}, first)
+
+		resp, body := roundTrip(t, s, evalHandler(s), get(target, "Cookie: "+strings.Join(jar, "; ")))
+		require.Equal(t, "p0=true\np1=true\np2=true\np3=true\np4=true\np5=true\np6=true\np7=true\n", body)
+		var second []string
+		for _, c := range resp.Cookies() {
+			second = append(second, c.Name)
+		}
+		require.Equal(t, []string{"dwf_p0", "dwf_p1", "dwf_p5", "dwf_p6", "dwf_p7"}, second,
+			"the three draws first, then refreshes by name")
 	})
 }

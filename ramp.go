@@ -193,7 +193,8 @@ func parseRamp(text []byte) (*Ramp, error) {
 // SetFlagRamp sets the ramp of the flag called name, or clears it with nil,
 // leaving its other fields as they are (Modified is set). The ramp is
 // validated first: a *ValueError naming the field "ramp", and nothing is
-// written. A flag that does not exist is a *NotFoundError. One statement.
+// written. A flag that does not exist is a *NotFoundError. One statement,
+// with the audit entry when auditing is on (docs/audit.md).
 func (s *Store) SetFlagRamp(ctx context.Context, name string, r *Ramp) error {
 	if err := ValidateName("flag", name); err != nil {
 		return err
@@ -208,14 +209,47 @@ func (s *Store) SetFlagRamp(ctx context.Context, name string, r *Ramp) error {
 	if err != nil {
 		return opError("setting the ramp of", "flag", name, err)
 	}
-	res, err := s.exec(ctx, s.pool(), "flag_set_ramp", name, text, s.now())
-	if err != nil {
+	err = s.write(ctx, func(ex execer) error {
+		var before sql.NullString
+		if s.auditing() {
+			err := ex.QueryRowContext(ctx, s.q.SQL("audit_flag_ramp_old"), name).Scan(&before)
+			if errors.Is(err, sql.ErrNoRows) {
+				return &NotFoundError{Kind: "flag", Name: name}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		res, err := s.exec(ctx, ex, "flag_set_ramp", name, text, s.now())
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return &NotFoundError{Kind: "flag", Name: name}
+		}
+		after := sql.NullString{}
+		if t, ok := text.(string); ok {
+			after = sql.NullString{String: t, Valid: true}
+		}
+		if !s.auditing() || before == after {
+			return nil
+		}
+		return s.writeEntry(ctx, ex, entry{action: actionUpdate, kind: "flag", name: name,
+			before: map[string]any{"ramp": rampJSON(before)}, after: map[string]any{"ramp": rampJSON(after)}})
+	})
+	var nf *NotFoundError
+	if err != nil && !errors.As(err, &nf) {
 		return opError("setting the ramp of", "flag", name, err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return &NotFoundError{Kind: "flag", Name: name}
+	return err
+}
+
+// rampJSON is a stored ramp for an audit entry: its JSON, or null.
+func rampJSON(text sql.NullString) any {
+	if !text.Valid {
+		return nil
 	}
-	return nil
+	return json.RawMessage(text.String)
 }
 
 // applyRamp puts the stored ramp's percent at now in place of the flag's

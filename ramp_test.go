@@ -308,13 +308,15 @@ func TestFlagRampOrder(t *testing.T) {
 		{name: "AnonymousRampNoneNoDraw", flag: Flag{Ramp: none, Percent: ptr(100.0)}, want: false},
 		{name: "AnonymousCookieTrueRampNone", flag: Flag{Ramp: none}, headers: []string{"Cookie: dwf_{f}=True"}, want: false},
 	}
+	for i := range cases {
+		cases[i].flag.Name = cases[i].name
+	}
 	eachDB(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()
 		s := h.store(t, &Config{Now: func() time.Time { return hours(0.5) }, Rand: fixedRand(0.05)})
-		for i := range cases {
-			c := &cases[i]
-			c.flag.Name = c.name
-			require.NoError(t, s.SaveFlag(ctx, &c.flag))
+		for _, c := range cases {
+			f := c.flag // a copy: both databases' subtests run at once
+			require.NoError(t, s.SaveFlag(ctx, &f))
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

@@ -14,6 +14,13 @@ import (
 type requestState struct {
 	req *http.Request
 
+	// The request's input, each parsed once when an evaluation first needs
+	// it (many flags evaluated in one request then cost one parse).
+	cookiesOnce, headersOnce, queryOnce sync.Once
+	cookies                             cookieJar
+	headers                             headerJar
+	query                               queryJar
+
 	mu sync.Mutex
 	// percent holds the flags whose percent step decided in this request
 	// (a draw, or a dwf_ cookie read): the memo, and the dwf_ cookies to
@@ -32,6 +39,9 @@ type requestState struct {
 type percentDecision struct {
 	active  bool
 	rollout bool // an off result is then a session cookie
+	// fromCookie is set when the decision was read from the request's
+	// cookie: the browser keeps it even if the response does not refresh it.
+	fromCookie bool
 }
 
 type requestKey struct{}
@@ -48,22 +58,33 @@ func requestStateFrom(ctx context.Context) *requestState {
 	return st
 }
 
-// recordPercent remembers a percent decision for the memo and the cookie.
+// recordPercent remembers a percent decision drawn in this request for the
+// memo and the cookie.
 func (st *requestState) recordPercent(name string, active, rollout bool) {
+	st.putPercent(name, percentDecision{active: active, rollout: rollout})
+}
+
+// recordPercentCookie remembers a percent decision read from the request's
+// cookie, for the memo and the cookie's refresh.
+func (st *requestState) recordPercentCookie(name string, active, rollout bool) {
+	st.putPercent(name, percentDecision{active: active, rollout: rollout, fromCookie: true})
+}
+
+func (st *requestState) putPercent(name string, d percentDecision) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.percent == nil {
 		st.percent = map[string]percentDecision{}
 	}
-	st.percent[name] = percentDecision{active: active, rollout: rollout}
+	st.percent[name] = d
 }
 
 // memo returns the percent decision already taken for name in this request.
-func (st *requestState) memo(name string) (active, ok bool) {
+func (st *requestState) memo(name string) (d percentDecision, ok bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	d, ok := st.percent[name]
-	return d.active, ok
+	d, ok = st.percent[name]
+	return d, ok
 }
 
 // recordTest remembers a testing-mode decision from the query or a header.
@@ -74,4 +95,29 @@ func (st *requestState) recordTest(name string, active bool) {
 		st.tests = map[string]bool{}
 	}
 	st.tests[name] = active
+}
+
+// cookie returns the value of the request's cookie called name (see
+// parseCookies).
+func (st *requestState) cookie(name string) (string, bool) {
+	st.cookiesOnce.Do(func() { st.cookies = parseCookies(st.req.Header["Cookie"]) })
+	return st.cookies.get(name)
+}
+
+// header returns the value of the request's header called name, matched
+// without regard to case or to "_" and "-" (see parseHeaders).
+func (st *requestState) header(name string) (string, bool) {
+	st.headersOnce.Do(func() { st.headers = parseHeaders(st.req.Header) })
+	return st.headers.get(name)
+}
+
+// queryParam returns the last value of the request's query parameter called
+// name (see parseQuery).
+func (st *requestState) queryParam(name string) (string, bool) {
+	st.queryOnce.Do(func() {
+		if st.req.URL != nil {
+			st.query = parseQuery(st.req.URL.RawQuery)
+		}
+	})
+	return st.query.get(name)
 }

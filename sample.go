@@ -98,7 +98,7 @@ func (s *Store) missingSample(ctx context.Context, name string) (bool, error) {
 		if s.cfg.SampleDefault {
 			percent = 100
 		}
-		if _, err := s.exec(ctx, s.pool(), "sample_create_missing", name, percent, s.now()); err != nil {
+		if _, err := s.exec(ctx, s.writePool(), "sample_create_missing", name, percent, s.now()); err != nil {
 			return s.cfg.SampleDefault, opError("creating missing", "sample", name, err)
 		}
 	}

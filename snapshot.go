@@ -369,7 +369,8 @@ func (s *Store) snapshotFlag(ctx context.Context, d *snapData, name string) (on,
 	if err := r.applyRamp(s.cfg.Now); err != nil {
 		return false, true, opError("evaluating", "flag", name, err)
 	}
-	return s.decide(ctx, name, &r, u), true, nil
+	on, _ = s.decide(ctx, name, &r, u)
+	return on, true, nil
 }
 
 // snapshotMember is flag_eval's member test on the snapshot: listed, one of

@@ -26,6 +26,8 @@ type Store struct {
 	q     *query.Set
 	stmts *dbtx.StmtCache // prepared reads, shared with every WithTx copy
 	snap  *snapshotState  // the in-process snapshot, when started (StartSnapshot)
+
+	errLog *errLimiter // rate limit of the Or reads' error records, shared too
 }
 
 // New returns a Store on db, which the application opened with a PostgreSQL or
@@ -52,7 +54,7 @@ func New(db *gorm.DB, cfg *Config) (*Store, error) {
 	if q == nil {
 		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, name)
 	}
-	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}, snap: &snapshotState{}}, nil
+	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}, errLog: &errLimiter{}, snap: &snapshotState{}}, nil
 }
 
 // WithTx returns a Store that runs every call inside tx, a transaction the
@@ -81,19 +83,45 @@ func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 // execer is what statements run on: the pool, a transaction or a connection.
 type execer = dbtx.Execer
 
-// pool returns where statements of this Store go: the *gorm.DB's connection
-// pool, or its transaction.
+// pool returns where reads of this Store go: the *gorm.DB's statement pool
+// (a replica's, on a handle from db.Clauses(dbresolver.Read)), or its
+// transaction. Writes go to writePool.
 func (s *Store) pool() gorm.ConnPool { return s.db.Statement.ConnPool }
+
+// writePool returns where single-statement writes go, and the reads a write
+// or a sync depends on: the application's transaction (WithTx), else the pool
+// the *gorm.DB was opened with (its Config.ConnPool). Plugins such as
+// gorm.io/plugin/dbresolver switch only the statement's pool (for GORM's own
+// queries, or on a handle from db.Clauses(dbresolver.Read)): the Store's
+// reads follow that switch, its writes never do.
+func (s *Store) writePool() gorm.ConnPool {
+	if s.inAppTx() {
+		return s.pool()
+	}
+	return s.db.ConnPool
+}
+
+// primaryDB returns the *sql.DB of writePool outside a transaction: where
+// write transactions, syncs and migrations take their connection.
+func (s *Store) primaryDB() (*sql.DB, error) {
+	switch p := s.db.ConnPool.(type) {
+	case *sql.DB:
+		return p, nil
+	case gorm.GetDBConnector:
+		return p.GetDBConn()
+	}
+	return s.db.DB()
+}
 
 // inAppTx reports whether the Store is bound to the application's transaction.
 func (s *Store) inAppTx() bool { return dbtx.InAppTx(s.db) }
 
 // queryRow runs the read statement called name and returns its row. Outside a
 // transaction the statement is prepared once per Store and reused: one round
-// trip per read.
+// trip per read (unless Config.DisablePreparedStatements).
 func (s *Store) queryRow(ctx context.Context, name string, args ...any) *sql.Row {
 	pool := s.pool()
-	if db, ok := pool.(*sql.DB); ok {
+	if db, ok := pool.(*sql.DB); ok && !s.cfg.DisablePreparedStatements {
 		stmt, err := s.stmts.Get(ctx, db, s.q, name) //nolint:sqlclosecheck // cached for the Store's life, like the pool
 		if err == nil {
 			return stmt.QueryRowContext(ctx, args...)
@@ -122,7 +150,7 @@ func (s *Store) exec(ctx context.Context, ex execer, name string, args ...any) (
 // IMMEDIATE on SQLite), committed when fn returns nil and rolled back
 // otherwise.
 func (s *Store) writeTx(ctx context.Context, fn func(ex execer) error) error {
-	return dbtx.WriteTx(ctx, s.db, s.q, fn)
+	return dbtx.WriteTx(ctx, s.db, s.primaryDB, s.q, fn)
 }
 
 // logMissing logs a read of an object that does not exist, when configured.

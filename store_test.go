@@ -624,6 +624,17 @@ func TestReadsSendOneStatement(t *testing.T) {
 			{"FlagRampedWithGroups", flag(WithUser(ctx, User{ID: "u3", Groups: []string{"x"}}), "ramped"), 1},
 			{"FlagRampedAnonymous", flag(anon(), "ramped"), 1},
 			{"FlagWindowMember", flag(WithUser(ctx, User{ID: "u4"}), "windowed"), 1},
+			{"FlagDetailGroupByName", func() error {
+				_, err := s.FlagDetail(WithUser(ctx, User{Groups: []string{"g1"}}), "grouped")
+				return err
+			}, 1},
+			{"FlagDetailTenUsersThreeGroups", func() error { _, err := s.FlagDetail(full, "big"); return err }, 1},
+			{"FlagDetailWindowMember", func() error { _, err := s.FlagDetail(WithUser(ctx, User{ID: "u4"}), "windowed"); return err }, 1},
+			{"FlagDetailAnonymous", func() error { _, err := s.FlagDetail(anon(), "percent"); return err }, 1},
+			{"FlagDetailMissing", func() error { _, err := s.FlagDetail(ctx, "missing"); return err }, 1},
+			{"SwitchDetail", func() error { _, err := s.SwitchDetail(ctx, "on"); return err }, 1},
+			{"SampleDetail", func() error { _, err := s.SampleDetail(ctx, "half"); return err }, 1},
+			{"StringFlagDetail", func() error { _, err := s.StringFlagDetail(ctx, "color"); return err }, 1},
 			{"GetWindow", func() error { _, err := s.GetWindow(ctx, win.ID); return err }, 1},
 			{"ListMembersOfUser", func() error { _, err := s.ListWindows(ctx, WindowFilter{User: "u4", ActiveOnly: true}); return err }, 1},
 		}

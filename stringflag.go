@@ -17,7 +17,7 @@ import (
 // a *NotFoundError that matches [ErrNoSuchFlag] and [ErrNotFound]. An invalid
 // name returns a *NameError and sends no statement.
 func (s *Store) Get(ctx context.Context, name string) (Value, error) {
-	v := Value{mode: s.cfg.MissingFlagHandling}
+	v := Value{mode: s.cfg.MissingFlagHandling, name: name}
 	if err := ValidateName("string flag", name); err != nil {
 		return v, err
 	}

@@ -83,7 +83,7 @@ func (s *Store) missingSwitch(ctx context.Context, name string) (bool, error) {
 	s.logMissing(ctx, s.cfg.LogMissingSwitches, "switch", name)
 	if s.cfg.CreateMissingSwitches {
 		now := s.now()
-		if _, err := s.exec(ctx, s.pool(), "switch_create_missing", name, s.cfg.SwitchDefault, now); err != nil {
+		if _, err := s.exec(ctx, s.writePool(), "switch_create_missing", name, s.cfg.SwitchDefault, now); err != nil {
 			return s.cfg.SwitchDefault, opError("creating missing", "switch", name, err)
 		}
 	}

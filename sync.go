@@ -130,7 +130,7 @@ func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult
 
 // syncFlagNames lists the flags a sync of every flag covers.
 func (s *Store) syncFlagNames(ctx context.Context) ([]string, error) {
-	rows, err := s.query(ctx, s.pool(), "sync_flags")
+	rows, err := s.query(ctx, s.writePool(), "sync_flags")
 	if err != nil {
 		return nil, opError("listing", "flags to sync", "", err)
 	}
@@ -518,7 +518,11 @@ func (s *Store) syncConn(ctx context.Context) *dbtx.Conn {
 	if s.inAppTx() || s.q.Dialect != "sqlite" {
 		return nil
 	}
-	c, err := dbtx.Open(ctx, s.db, true)
+	db, err := s.primaryDB()
+	if err != nil {
+		return nil
+	}
+	c, err := dbtx.Open(ctx, db, !s.cfg.DisablePreparedStatements)
 	if err != nil {
 		return nil
 	}

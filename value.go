@@ -24,6 +24,7 @@ type Value struct {
 	found bool // a row with a non-NULL value
 	null  bool // a row whose value is NULL
 	mode  MissingFlagMode
+	name  string // for the typed parses' errors
 }
 
 // Found reports whether the flag has a row with a value that is not NULL.
@@ -43,7 +44,8 @@ func (v Value) String() string { return v.str }
 
 // Bool returns flagday's truthiness: true when the flag is found and its
 // string is not empty ("True", "0" and "false" are all true; "" is false).
-// A missing flag is false in every mode.
+// A missing flag is false in every mode. [Value.StrictBool] parses the text
+// as a boolean instead.
 func (v Value) Bool() bool { return v.found && v.str != "" }
 
 // Any returns what flagday's get returns: the stored string when the flag is

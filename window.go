@@ -157,7 +157,7 @@ func (s *Store) ListWindows(ctx context.Context, f WindowFilter) ([]FlagMember, 
 	}
 	if len(list) == 0 && f.Flag != "" {
 		// Nothing listed: tell a flag without windows from a missing one.
-		if _, err := s.flagID(ctx, s.pool(), f.Flag); err != nil {
+		if _, err := s.flagID(ctx, s.writePool(), f.Flag); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gowaffle/waffle/internal/query"
 
@@ -140,8 +141,12 @@ func pgLiterals(args []any) string {
 	lits := make([]string, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
+		case nil:
+			lits[i] = "NULL"
 		case string:
 			lits[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		case time.Time:
+			lits[i] = "'" + v.Format(time.RFC3339Nano) + "'"
 		case bool:
 			lits[i] = strconv.FormatBool(v)
 		case int, int64, float64:

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-
-	"gorm.io/gorm"
 )
 
 // Conn is a connection taken from the pool for write transactions. With
@@ -19,14 +17,10 @@ type Conn struct {
 	discarded bool                 // closed by Discard: replace it
 }
 
-// Open takes a connection from db's pool; with prepare, each statement sent
-// on it is prepared once and reused. Close returns it to the pool.
-func Open(ctx context.Context, db *gorm.DB, prepare bool) (*Conn, error) {
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, err
-	}
-	conn, err := sqlDB.Conn(ctx)
+// Open takes a connection from db; with prepare, each statement sent on it
+// is prepared once and reused. Close returns it to the pool.
+func Open(ctx context.Context, db *sql.DB, prepare bool) (*Conn, error) {
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}

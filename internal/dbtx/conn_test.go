@@ -21,7 +21,7 @@ func TestConnPrepare(t *testing.T) {
 		g := db.Open(t)
 		require.NoError(t, g.Exec(createTable).Error)
 		for _, prepare := range []bool{true, false} {
-			c, err := Open(ctx, g, prepare)
+			c, err := Open(ctx, sqlDBOf(t, g), prepare)
 			require.NoError(t, err)
 			for range 2 {
 				_, err = c.ExecContext(ctx, "INSERT INTO dbtx_row (v) VALUES (1)")
@@ -68,7 +68,7 @@ func TestConnDiscard(t *testing.T) {
 		s, err := g.DB()
 		require.NoError(t, err)
 
-		c, err := Open(ctx, g, true)
+		c, err := Open(ctx, sqlDBOf(t, g), true)
 		require.NoError(t, err)
 		_, err = c.ExecContext(ctx, "SELECT 1")
 		require.NoError(t, err)
@@ -76,7 +76,7 @@ func TestConnDiscard(t *testing.T) {
 		require.NoError(t, c.Close())
 		require.Equal(t, 1, s.Stats().Idle, "returned to the pool")
 
-		c, err = Open(ctx, g, true)
+		c, err = Open(ctx, sqlDBOf(t, g), true)
 		require.NoError(t, err)
 		_, err = c.ExecContext(ctx, "SELECT 1")
 		require.NoError(t, err)

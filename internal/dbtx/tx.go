@@ -2,6 +2,7 @@ package dbtx
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -19,15 +20,19 @@ func InAppTx(db *gorm.DB) bool {
 
 // WriteTx runs fn in a write transaction: the application's, when db is bound
 // to one (fn's statements then commit or roll back with it), or a new one on
-// a connection of db's pool, run as [Run] does.
-func WriteTx(ctx context.Context, db *gorm.DB, q *query.Set, fn func(ex Execer) error) error {
+// a connection of primary (the pool writes go to), run as [Run] does.
+func WriteTx(ctx context.Context, db *gorm.DB, primary func() (*sql.DB, error), q *query.Set, fn func(ex Execer) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if InAppTx(db) {
 		return fn(db.Statement.ConnPool)
 	}
-	c, err := Open(ctx, db, false)
+	pool, err := primary()
+	if err != nil {
+		return err
+	}
+	c, err := Open(ctx, pool, false)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package dbtx
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -41,10 +42,10 @@ func TestWriteTx(t *testing.T) {
 		require.NoError(t, g.Exec(createTable).Error)
 		require.False(t, InAppTx(g))
 
-		require.NoError(t, WriteTx(ctx, g, q, insertRow))
+		require.NoError(t, WriteTx(ctx, g, primaryOf(g), q, insertRow))
 		require.Equal(t, int64(1), countRows(t, g))
 
-		err := WriteTx(ctx, g, q, func(ex Execer) error {
+		err := WriteTx(ctx, g, primaryOf(g), q, func(ex Execer) error {
 			require.NoError(t, insertRow(ex))
 			return errFn
 		})
@@ -53,7 +54,7 @@ func TestWriteTx(t *testing.T) {
 
 		err = g.Transaction(func(tx *gorm.DB) error {
 			require.True(t, InAppTx(tx))
-			require.NoError(t, WriteTx(ctx, tx, q, insertRow))
+			require.NoError(t, WriteTx(ctx, tx, primaryOf(tx), q, insertRow))
 			require.Equal(t, int64(2), countRows(t, tx), "seen in the application's transaction")
 			return errFn
 		})
@@ -63,7 +64,7 @@ func TestWriteTx(t *testing.T) {
 		called := false
 		ctxDone, cancel := context.WithCancel(ctx)
 		cancel()
-		err = WriteTx(ctxDone, g, q, func(Execer) error { called = true; return nil })
+		err = WriteTx(ctxDone, g, primaryOf(g), q, func(Execer) error { called = true; return nil })
 		require.ErrorIs(t, err, context.Canceled)
 		require.False(t, called, "a cancelled context runs nothing")
 	})
@@ -83,10 +84,10 @@ func TestBeginWaitsForLock(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 	require.NoError(t, g.Exec(createTable).Error)
 
-	holder, err := Open(ctx, g, false)
+	holder, err := Open(ctx, sqlDBOf(t, g), false)
 	require.NoError(t, err)
 	defer holder.Close()
-	waiter, err := Open(ctx, g, false)
+	waiter, err := Open(ctx, sqlDBOf(t, g), false)
 	require.NoError(t, err)
 	defer waiter.Close()
 
@@ -117,7 +118,7 @@ func TestRollbackDiscards(t *testing.T) {
 	g := db.Open(t)
 	q := query.For(db.Kind)
 
-	c, err := Open(ctx, g, false)
+	c, err := Open(ctx, sqlDBOf(t, g), false)
 	require.NoError(t, err)
 	require.NoError(t, Begin(ctx, c, q))
 	Rollback(c, q)
@@ -143,3 +144,14 @@ func TestIsBusy(t *testing.T) {
 		require.Equal(t, tc.want, IsBusy(tc.err), tc.err.Error())
 	}
 }
+
+// sqlDBOf returns g's connection pool.
+func sqlDBOf(t testing.TB, g *gorm.DB) *sql.DB {
+	t.Helper()
+	db, err := g.DB()
+	require.NoError(t, err)
+	return db
+}
+
+// primaryOf is WriteTx's primary for g: its own pool.
+func primaryOf(g *gorm.DB) func() (*sql.DB, error) { return g.DB }

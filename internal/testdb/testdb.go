@@ -12,6 +12,7 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,7 +174,8 @@ var (
 	adminErr  error
 )
 
-func newPostgres(tb testing.TB) *DB {
+// adminDB connects the package's admin pool to the server, once.
+func adminDB(tb testing.TB) {
 	tb.Helper()
 	dsn := PostgresDSN(tb)
 	adminOnce.Do(func() {
@@ -186,9 +188,12 @@ func newPostgres(tb testing.TB) *DB {
 	if adminErr != nil {
 		tb.Fatalf("testdb: connecting to %s: %v", EnvPostgresDSN, adminErr)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "waffle_test_" + hex.EncodeToString(b[:])
+}
+
+func newPostgres(tb testing.TB) *DB {
+	tb.Helper()
+	adminDB(tb)
+	schema := "waffle_test_" + randomHex(6)
 	ctx := context.Background()
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		tb.Fatalf("testdb: creating schema: %v", err)
@@ -198,7 +203,7 @@ func newPostgres(tb testing.TB) *DB {
 			tb.Errorf("testdb: dropping schema %s: %v", schema, err)
 		}
 	})
-	return &DB{Kind: Postgres, DSN: WithParam(dsn, "search_path", schema)}
+	return &DB{Kind: Postgres, DSN: WithParam(PostgresDSN(tb), "search_path", schema)}
 }
 
 // WithParam returns the PostgreSQL dsn, in URL or key=value form, with the
@@ -212,4 +217,49 @@ func WithParam(dsn, key, value string) string {
 		return dsn + sep + key + "=" + value
 	}
 	return fmt.Sprintf("%s %s=%s", dsn, key, value)
+}
+
+// EnvPgBouncerDSN names PgBouncer in transaction pooling mode in front of the
+// server of EnvPostgresDSN (scripts/with-pgbouncer starts it; `make test`
+// runs it).
+const EnvPgBouncerDSN = "WAFFLE_TEST_PGBOUNCER_DSN"
+
+// NewPgBouncer returns a new, empty PostgreSQL database reached through
+// PgBouncer, dropped when the test ends. PgBouncer 1.18 forwards no
+// search_path, so each test gets a database of its own rather than a schema.
+// Without EnvPgBouncerDSN the test is skipped, or fails under CI=true.
+func NewPgBouncer(tb testing.TB) *DB {
+	tb.Helper()
+	bouncer := os.Getenv(EnvPgBouncerDSN)
+	if bouncer == "" {
+		msg := "PgBouncer tests need " + EnvPgBouncerDSN + ": run `make test`, or scripts/with-pgbouncer go test ..."
+		if os.Getenv("CI") == "true" {
+			tb.Fatal(msg + " (CI=true: a missing PgBouncer is a failure)")
+		}
+		tb.Skip(msg)
+	}
+	PostgresDSN(tb)
+	name := "waffle_bt_" + randomHex(6)
+	adminDB(tb)
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("testdb: creating database: %v", err)
+	}
+	tb.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			tb.Errorf("testdb: dropping database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(bouncer)
+	if err != nil {
+		tb.Fatalf("testdb: %s is not a URL: %v", EnvPgBouncerDSN, err)
+	}
+	u.Path = "/" + name
+	return &DB{Kind: Postgres, DSN: u.String()}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -92,15 +92,23 @@ SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins);
 LOCK TABLE waffle_string_flag IN SHARE ROW EXCLUSIVE MODE;
 
 -- name: audit_string_flag_set_many
--- SetFromJSON's entries, after audit_string_flag_lock and before its upsert
--- in the same transaction: one per name whose value changes ($1 names, $2
--- values, as string_flag_set_many), in the input's order. $3 time, $4 actor.
+-- SetFromJSON with its entries, after audit_string_flag_lock in the same
+-- transaction: the upsert of string_flag_set_many ($1 names, $2 values, $3
+-- time) and one entry per name whose value changes, in the input's order
+-- ($4 actor, $5 the entry's time), in one statement. Every part of it reads
+-- the snapshot taken before it, so the entries see the rows as they were
+-- before the upsert; the names and values are sent and unnested once.
+WITH t AS (
+    SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t (name, value, n)),
+up AS (
+    INSERT INTO waffle_string_flag (name, value, created, modified)
+    SELECT name, value, $3, $3 FROM t
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value, modified = excluded.modified)
 INSERT INTO waffle_audit (at, actor, action, kind, name, before, after)
-SELECT $3, $4, CASE WHEN s.id IS NULL THEN 'create' ELSE 'update' END, 'string_flag', t.name,
+SELECT $5, $4, CASE WHEN s.id IS NULL THEN 'create' ELSE 'update' END, 'string_flag', t.name,
     CASE WHEN s.id IS NULL THEN NULL ELSE json_build_object('value', s.value)::text END,
     json_build_object('value', t.value)::text
-FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t (name, value, n)
-LEFT JOIN waffle_string_flag s ON s.name = t.name
+FROM t LEFT JOIN waffle_string_flag s ON s.name = t.name
 WHERE s.id IS NULL OR s.value IS DISTINCT FROM t.value
 ORDER BY t.n;
 
@@ -194,11 +202,16 @@ ORDER BY id DESC LIMIT $7;
 
 -- name: history_time
 -- A time range without name or actor: the entries of the range through the
--- time index, the newest of them first.
+-- time index (BRIN), the newest of them first. "id + 0" keeps the planner
+-- from walking the primary key backwards through every newer entry.
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit
 WHERE at >= coalesce($5::timestamptz, '-infinity') AND at < coalesce($6::timestamptz, 'infinity') AND id < $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR name = $3)
   AND ($4 = '' OR actor = $4)
-ORDER BY id DESC LIMIT $7;
+ORDER BY id + 0 DESC LIMIT $7;
 
 -- name: history_prune
 DELETE FROM waffle_audit WHERE at < $1;
+
+-- name: audit_flag_ramp_old
+-- A flag's stored ramp before SetFlagRamp changes it (the row locked).
+SELECT ramp FROM waffle_flag WHERE name = $1 FOR UPDATE;

@@ -26,3 +26,30 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $2::text
                WHERE fs.flag_id = f.id)
 FROM waffle_flag f WHERE f.name = $1;
+
+-- name: flag_eval_anonymous_detail
+-- flag_eval_anonymous for FlagDetail: the same row, with the detail in place of the
+-- membership column: 'u' (the user is listed), 'g' and the least name of the
+-- groups that matched, or '-', then the modified time, then the note (last:
+-- free text), separated by the unit separator (char 31), which no name holds.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    '-' || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
+FROM waffle_flag f WHERE f.name = $1;
+
+-- name: flag_eval_user_detail
+-- flag_eval_user for FlagDetail: the same row, with the detail in place of the
+-- membership column: 'u' (the user is listed), 'g' and the least name of the
+-- groups that matched, or '-', then the modified time, then the note (last:
+-- free text), separated by the unit separator (char 31), which no name holds.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN 'u'
+        ELSE COALESCE('g' || COALESCE((SELECT min(g.name) FROM waffle_group_member gm
+                   JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+                   JOIN waffle_group g ON g.id = gm.group_id
+                   WHERE gm.user_id = $2::text AND NOT gm.synced),
+            (SELECT g.name FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
+                   WHERE g.name = 'WAFFLE_' || f.name)), '-') END
+        || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
+FROM waffle_flag f WHERE f.name = $1;

@@ -14,3 +14,6 @@ ON CONFLICT (name) DO NOTHING;
 
 -- name: sample_delete
 DELETE FROM waffle_sample WHERE name = $1;
+
+-- name: sample_detail
+SELECT percent, note, modified FROM waffle_sample WHERE name = $1;

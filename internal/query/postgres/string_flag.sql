@@ -17,3 +17,6 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value, modified = excluded.mod
 
 -- name: string_flag_delete
 DELETE FROM waffle_string_flag WHERE name = $1;
+
+-- name: string_flag_detail
+SELECT value, modified FROM waffle_string_flag WHERE name = $1;

@@ -136,3 +136,7 @@ ORDER BY id DESC LIMIT ?7;
 
 -- name: history_prune
 DELETE FROM waffle_audit WHERE at < ?1;
+
+-- name: audit_flag_ramp_old
+-- A flag's stored ramp before SetFlagRamp changes it (BEGIN IMMEDIATE holds the write lock).
+SELECT ramp FROM waffle_flag WHERE name = ?1;

@@ -14,3 +14,6 @@ ON CONFLICT (name) DO NOTHING;
 
 -- name: switch_delete
 DELETE FROM waffle_switch WHERE name = ?1;
+
+-- name: switch_detail
+SELECT active, note, modified FROM waffle_switch WHERE name = ?1;
