@@ -109,6 +109,10 @@ func (s *Store) memoBatch(ctx context.Context, m *batchMemo, kind int, name stri
 	if !declared && !m.all {
 		return nil, nil
 	}
+	// One declared name: its own statement is the narrower one.
+	if !m.all && m.fetched == nil && len(m.sets[kindFlag])+len(m.sets[kindSwitch])+len(m.sets[kindSample])+len(m.sets[kindString]) == 1 {
+		return nil, nil
+	}
 	u := userFrom(ctx)
 	if m.fetched == nil {
 		var err error

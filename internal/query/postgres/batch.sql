@@ -12,27 +12,31 @@
 -- and the prepared statement settles on the generic plan (a bare
 -- = ANY ($n) is re-planned at every call when the list is short).
 --
--- member is the same test as flag_eval's: listed; in a group filled by hand
--- (the partial index by user); in the group the flag's sync filled
--- (waffle_flag_sync.group_id, a primary-key probe); or one of the extra
--- group names is listed (their groups' IDs computed once, then probed by
--- the primary key of waffle_flag_group).
+-- member is the same test as flag_eval's: listed; in the group the flag's
+-- sync filled (waffle_flag_sync.group_id, a primary-key probe); or one of
+-- the groups the user is in by hand (the partial index by user) or named by
+-- the request listed: those groups' IDs are computed once per statement,
+-- then each flag probes the primary key of waffle_flag_group with them.
+-- The flags are found by joining the name list (one index probe each), and
+-- OFFSET 0 keeps each EXISTS a per-flag probe: without it the planner may
+-- hash whole tables for a short list.
 
 -- name: batch_eval
 SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
-    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
-    OR EXISTS (SELECT 1 FROM waffle_group_member gm
-               JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
-               WHERE gm.user_id = $2::text AND NOT gm.synced)
+    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text OFFSET 0)
     OR EXISTS (SELECT 1 FROM waffle_flag_sync fs
                JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
                JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $2::text
-               WHERE fs.flag_id = f.id)
+               WHERE fs.flag_id = f.id OFFSET 0)
     OR EXISTS (SELECT 1 FROM waffle_flag_group fg
                WHERE fg.flag_id = f.id
-                 AND fg.group_id = ANY (ARRAY(SELECT g.id FROM waffle_group g WHERE g.name = ANY ((SELECT $3::text[])::text[])))),
+                 AND fg.group_id = ANY (ARRAY(
+                     SELECT gm.group_id FROM waffle_group_member gm WHERE gm.user_id = $2::text AND NOT gm.synced
+                     UNION ALL
+                     SELECT g.id FROM waffle_group g WHERE g.name = ANY ((SELECT $3::text[])::text[])))
+               OFFSET 0),
     NULL::boolean, NULL::text, f.modified
-FROM waffle_flag f WHERE f.name = ANY ((SELECT $1::text[])::text[])
+FROM unnest((SELECT $1::text[])::text[]) AS n (name) JOIN waffle_flag f ON f.name = n.name
 UNION ALL
 SELECT 1, w.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, w.active, NULL, w.modified
 FROM waffle_switch w WHERE w.name = ANY ((SELECT $4::text[])::text[])
@@ -48,17 +52,18 @@ FROM waffle_string_flag v WHERE v.name = ANY ((SELECT $6::text[])::text[]);
 -- kind and name; $1 and $2 as $2 and $3 of batch_eval.
 SELECT * FROM (
 SELECT 0 AS kind, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
-    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $1::text)
-    OR EXISTS (SELECT 1 FROM waffle_group_member gm
-               JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
-               WHERE gm.user_id = $1::text AND NOT gm.synced)
+    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $1::text OFFSET 0)
     OR EXISTS (SELECT 1 FROM waffle_flag_sync fs
                JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
                JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $1::text
-               WHERE fs.flag_id = f.id)
+               WHERE fs.flag_id = f.id OFFSET 0)
     OR EXISTS (SELECT 1 FROM waffle_flag_group fg
                WHERE fg.flag_id = f.id
-                 AND fg.group_id = ANY (ARRAY(SELECT g.id FROM waffle_group g WHERE g.name = ANY ((SELECT $2::text[])::text[])))),
+                 AND fg.group_id = ANY (ARRAY(
+                     SELECT gm.group_id FROM waffle_group_member gm WHERE gm.user_id = $1::text AND NOT gm.synced
+                     UNION ALL
+                     SELECT g.id FROM waffle_group g WHERE g.name = ANY ((SELECT $2::text[])::text[])))
+               OFFSET 0),
     NULL::boolean, NULL::text, f.modified
 FROM waffle_flag f
 UNION ALL
