@@ -120,7 +120,18 @@ func (s *Store) inAppTx() bool { return dbtx.InAppTx(s.db) }
 // transaction the statement is prepared once per Store and reused: one round
 // trip per read (unless Config.DisablePreparedStatements).
 func (s *Store) queryRow(ctx context.Context, name string, args ...any) *sql.Row {
-	pool := s.pool()
+	return s.queryRowOn(ctx, s.pool(), name, args...)
+}
+
+// writeQueryRow is queryRow for a statement that writes (an audited
+// setter's): it runs on writePool, the primary, never on a read replica.
+func (s *Store) writeQueryRow(ctx context.Context, name string, args ...any) *sql.Row {
+	return s.queryRowOn(ctx, s.writePool(), name, args...)
+}
+
+// queryRowOn runs the statement called name on pool, prepared once per Store
+// when pool is the Store's *sql.DB.
+func (s *Store) queryRowOn(ctx context.Context, pool gorm.ConnPool, name string, args ...any) *sql.Row {
 	if db, ok := pool.(*sql.DB); ok && !s.cfg.DisablePreparedStatements {
 		stmt, err := s.stmts.Get(ctx, db, s.q, name) //nolint:sqlclosecheck // cached for the Store's life, like the pool
 		if err == nil {

@@ -113,3 +113,16 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    WHERE fg.flag_id = f.id AND g.name = ANY ($3::text[])) END), '-') END
         || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
 FROM waffle_flag f WHERE f.name = $1;
+
+-- name: flag_users_page
+-- One page of a flag's users ($1 the flag's name) that contain $2, after
+-- $3, at most $4, each with the number of matching users, counted once. A
+-- flag without a matching user gives one row whose user is NULL; no row: no
+-- such flag.
+WITH f AS (SELECT id FROM waffle_flag WHERE name = $1),
+c AS (SELECT COUNT(*) AS n FROM waffle_flag_user u JOIN f ON u.flag_id = f.id WHERE ($2 = '' OR strpos(u.user_id, $2) > 0)),
+p AS (SELECT fu.user_id FROM waffle_flag_user fu JOIN f ON fu.flag_id = f.id
+      WHERE fu.user_id COLLATE "C" > $3 AND ($2 = '' OR strpos(fu.user_id, $2) > 0)
+      ORDER BY fu.user_id COLLATE "C" LIMIT $4)
+SELECT f.id, c.n, p.user_id FROM f CROSS JOIN c LEFT JOIN p ON true
+ORDER BY p.user_id COLLATE "C";
