@@ -390,6 +390,26 @@ func (s *Store) list(ctx context.Context) (*listing, error) {
 	return l, nil
 }
 
+// flagFromMemory answers FlagIsActive from the snapshot, or from the
+// request's batch; ok is false when neither holds the flag.
+func (s *Store) flagFromMemory(ctx context.Context, name string) (d FlagDetail, ok bool, err error) {
+	if snap := s.snapshotData(); snap != nil {
+		if on, ok, err := s.snapshotFlag(ctx, snap, name); ok {
+			d, err = flagResult(on, err)
+			return d, true, err
+		}
+	}
+	b, err := s.requestBatch(ctx, kindFlag, name)
+	if err != nil {
+		return FlagDetail{Reason: ReasonError}, true, err
+	}
+	if b == nil {
+		return FlagDetail{}, false, nil
+	}
+	d, err = flagResult(s.batchFlag(ctx, b, name))
+	return d, true, err
+}
+
 // flagResult is a FlagIsActive answer as evalFlag returns it.
 func flagResult(on bool, err error) (FlagDetail, error) {
 	if err != nil {

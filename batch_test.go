@@ -332,15 +332,17 @@ func createdMissing(t *testing.T, s *Store) []string {
 	require.NoError(t, err)
 	var out []string
 	for _, table := range []string{"waffle_flag", "waffle_switch", "waffle_sample"} {
-		rows, err := db.Query("SELECT name FROM " + table + " WHERE name LIKE 'missing%' ORDER BY name")
-		require.NoError(t, err)
-		for rows.Next() {
-			var name string
-			require.NoError(t, rows.Scan(&name))
-			out = append(out, table+":"+name)
-		}
-		require.NoError(t, rows.Err())
-		require.NoError(t, rows.Close())
+		func() {
+			rows, err := db.Query("SELECT name FROM " + table + " WHERE name LIKE 'missing%' ORDER BY name")
+			require.NoError(t, err)
+			defer rows.Close()
+			for rows.Next() {
+				var name string
+				require.NoError(t, rows.Scan(&name))
+				out = append(out, table+":"+name)
+			}
+			require.NoError(t, rows.Err())
+		}()
 		_, err = db.Exec("DELETE FROM " + table + " WHERE name LIKE 'missing%'")
 		require.NoError(t, err)
 	}

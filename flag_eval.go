@@ -50,16 +50,8 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	// FlagIsActive from the snapshot or the request's batch, when there is
 	// one (FlagDetail always reads its own statement).
 	if !detail {
-		if d := s.snapshotData(); d != nil {
-			if on, ok, err := s.snapshotFlag(ctx, d, name); ok {
-				return flagResult(on, err)
-			}
-		}
-		if b, err := s.requestBatch(ctx, kindFlag, name); b != nil || err != nil {
-			if err != nil {
-				return FlagDetail{Reason: ReasonError}, err
-			}
-			return flagResult(s.batchFlag(ctx, b, name))
+		if d, ok, err := s.flagFromMemory(ctx, name); ok {
+			return d, err
 		}
 	}
 	u := userFrom(ctx)

@@ -254,7 +254,19 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 			return nil, err
 		}
 	}
-	err = s.eachRow(ctx, tx, "snapshot_flag_groups", func(rows *sql.Rows) error {
+	if err := s.loadFlagGroups(ctx, tx, d, byID); err != nil {
+		return nil, err
+	}
+	if err := s.loadValues(ctx, tx, d); err != nil {
+		return nil, err
+	}
+	d.syncArg, d.largeArg = s.idList(syncs), s.idList(large)
+	return d, nil
+}
+
+// loadFlagGroups loads the flags' groups into d's flags (byID).
+func (s *Store) loadFlagGroups(ctx context.Context, tx *sql.Tx, d *snapData, byID map[int64]*snapFlag) error {
+	err := s.eachRow(ctx, tx, "snapshot_flag_groups", func(rows *sql.Rows) error {
 		var id, group int64
 		var name string
 		if err := rows.Scan(&id, &group, &name); err != nil {
@@ -270,14 +282,19 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, f := range d.flags {
 		if f.users != nil || f.large || f.groups != nil || f.syncGroup != 0 {
 			d.needsUsers = true
 		}
 	}
-	err = s.eachRow(ctx, tx, "snapshot_switches", func(rows *sql.Rows) error {
+	return nil
+}
+
+// loadValues loads the switches, samples and string flags into d.
+func (s *Store) loadValues(ctx context.Context, tx *sql.Tx, d *snapData) error {
+	err := s.eachRow(ctx, tx, "snapshot_switches", func(rows *sql.Rows) error {
 		var name string
 		var active bool
 		if err := rows.Scan(&name, &active); err != nil {
@@ -288,7 +305,7 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	err = s.eachRow(ctx, tx, "snapshot_samples", func(rows *sql.Rows) error {
 		var name string
@@ -301,7 +318,7 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	err = s.eachRow(ctx, tx, "snapshot_strings", func(rows *sql.Rows) error {
 		var name string
@@ -314,10 +331,9 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	d.syncArg, d.largeArg = s.idList(syncs), s.idList(large)
-	return d, nil
+	return nil
 }
 
 // eachRow runs the statement called name on tx and calls fn for each row.
