@@ -18,12 +18,14 @@ import (
 // Store reads and writes flags, switches, samples, string flags and time
 // windows in the application's database. It is safe for concurrent use. It
 // holds no cache: every read is one fresh statement, so every process sees a
-// change at its next read.
+// change at its next read; unless [Store.StartSnapshot] was called, or the
+// route declared its names with [Store.Needs] (one statement per request).
 type Store struct {
 	db    *gorm.DB // the application's handle, or its transaction (WithTx)
 	cfg   Config   // with defaults applied
 	q     *query.Set
 	stmts *dbtx.StmtCache // prepared reads, shared with every WithTx copy
+	snap  *snapshotState  // the in-process snapshot, when started (StartSnapshot)
 
 	errLog *errLimiter // rate limit of the Or reads' error records, shared too
 }
@@ -52,7 +54,7 @@ func New(db *gorm.DB, cfg *Config) (*Store, error) {
 	if q == nil {
 		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, name)
 	}
-	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}, errLog: &errLimiter{}}, nil
+	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}, errLog: &errLimiter{}, snap: &snapshotState{}}, nil
 }
 
 // WithTx returns a Store that runs every call inside tx, a transaction the
