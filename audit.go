@@ -99,7 +99,7 @@ func (s *Store) setAudited(ctx context.Context, plain, audited string, name stri
 	// statement's read and its insert; the next run sees it.
 	for range 5 {
 		var n int64
-		err := s.queryRow(ctx, audited, name, value, at, actor).Scan(&n)
+		err := s.writeQueryRow(ctx, audited, name, value, at, actor).Scan(&n)
 		if err != nil || n > 0 {
 			return err
 		}

@@ -161,6 +161,27 @@ type Config struct {
 	//
 	// Defaults to false.
 	SwitchDefault bool
+
+	// SnapshotMaxAge bounds how stale a read from the snapshot
+	// ([Store.StartSnapshot]) may be: when the snapshot has not been known
+	// current for this long (its listener lost, the database unreachable),
+	// reads go to the database.
+	//
+	// Defaults to 5 seconds.
+	SnapshotMaxAge time.Duration
+
+	// SnapshotPollInterval is how often a snapshot on SQLite checks for
+	// changes (PRAGMA data_version); a change is served within it.
+	//
+	// Defaults to 100 milliseconds.
+	SnapshotPollInterval time.Duration
+
+	// SnapshotMaxUsers is the number of users from which a flag's users
+	// stay in the database instead of the snapshot (one statement per
+	// request then reads the user's memberships).
+	//
+	// Defaults to 1000.
+	SnapshotMaxUsers int
 }
 
 // CookieConfig configures the percent and testing cookies. The zero value is
@@ -244,6 +265,24 @@ func (cfg *Config) withDefaults() (Config, error) {
 	default:
 		return c, &ConfigError{Field: "MissingFlagHandling", Reason: "unknown mode " + quote(string(c.MissingFlagHandling)) +
 			` (use "return_false", "return_empty", "return_none" or "exception")`}
+	}
+	for _, f := range []struct {
+		field string
+		d     *time.Duration
+		def   time.Duration
+	}{{"SnapshotMaxAge", &c.SnapshotMaxAge, 5 * time.Second}, {"SnapshotPollInterval", &c.SnapshotPollInterval, 100 * time.Millisecond}} {
+		if *f.d < 0 {
+			return c, &ConfigError{Field: f.field, Reason: "must not be negative, got " + f.d.String()}
+		}
+		if *f.d == 0 {
+			*f.d = f.def
+		}
+	}
+	if c.SnapshotMaxUsers < 0 {
+		return c, &ConfigError{Field: "SnapshotMaxUsers", Reason: "must not be negative"}
+	}
+	if c.SnapshotMaxUsers == 0 {
+		c.SnapshotMaxUsers = 1000
 	}
 	if c.MaxJSONBytes < 0 {
 		return c, &ConfigError{Field: "MaxJSONBytes", Reason: "must not be negative, got " + strconv.Itoa(c.MaxJSONBytes)}

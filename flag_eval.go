@@ -47,6 +47,13 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	if err := ValidateName("flag", name); err != nil {
 		return FlagDetail{Reason: ReasonError}, err
 	}
+	// FlagIsActive from the snapshot or the request's batch, when there is
+	// one (FlagDetail always reads its own statement).
+	if !detail {
+		if d, ok, err := s.flagFromMemory(ctx, name); ok {
+			return d, err
+		}
+	}
 	u := userFrom(ctx)
 	var userID string
 	var groups []string
@@ -72,7 +79,7 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	case s.cfg.Django != nil:
 		row = s.djangoFlagRow(ctx, name, u, st.full, st.user, st.anonymous)
 	case len(groups) > 0:
-		row = s.queryRow(ctx, st.full, name, userID, jsonStringArray(groups, true))
+		row = s.queryRow(ctx, st.full, name, userID, s.listArg(groups, true))
 	case userID != "":
 		row = s.queryRow(ctx, st.user, name, userID)
 	default:

@@ -611,8 +611,8 @@ func TestFlagEvalPlanUsesIndexes(t *testing.T) {
 			stmt string
 			args []any
 		}{
-			{"flag_eval", []any{"f7", "m7", `["g1","g2"]`}},
-			{"flag_eval_detail", []any{"f7", "m7", `["g1","g2"]`}},
+			{"flag_eval", []any{"f7", "m7", s.listArg([]string{"g1", "g2"}, true)}},
+			{"flag_eval_detail", []any{"f7", "m7", s.listArg([]string{"g1", "g2"}, true)}},
 			{"flag_eval_user", []any{"f7", "m7"}},
 			{"flag_eval_user_detail", []any{"f7", "m7"}},
 		} {

@@ -123,6 +123,7 @@ func (s *Store) newGuard(kind, name string, opts *GuardOptions, check func(conte
 // handler wraps next with the guard.
 func (g *guard) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.declare(r.Context())
 		active, err := g.check(r.Context(), g.name)
 		if err != nil {
 			var ne *NameError

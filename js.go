@@ -48,7 +48,7 @@ func (s *Store) JSHandler() http.Handler {
 // quote). The maps have no prototype and lookups check own properties, so
 // names such as "constructor" or "__proto__" are ordinary names.
 func (s *Store) JS(ctx context.Context) (template.JS, error) {
-	snap, err := s.snapshot(ctx)
+	snap, err := s.list(ctx)
 	if err != nil {
 		return "", err
 	}

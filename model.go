@@ -192,7 +192,7 @@ func (s *Store) saveTx(ctx context.Context, fn func(ex execer) error) error {
 func (s *Store) gormOn(ctx context.Context, ex execer) *gorm.DB {
 	if c, ok := ex.(*dbtx.Conn); ok {
 		db := s.db.Session(&gorm.Session{NewDB: true, Context: ctx})
-		db.Statement.ConnPool = c.SQLConn()
+		db.Statement.ConnPool = c.InTx()
 		return db
 	}
 	return s.db.WithContext(ctx)

@@ -29,6 +29,10 @@ type requestState struct {
 	// tests holds testing-mode decisions taken from the query string or a
 	// header: the dwft_ cookies to write.
 	tests map[string]bool
+	// batch is the request's declared names and their rows ([Store.Needs]).
+	batch *batchMemo
+	// members is the user's memberships read for the snapshot.
+	members *memberships
 }
 
 // percentDecision is one flag's percent result in a request.

@@ -70,6 +70,16 @@ func (s *Store) SampleIsActive(ctx context.Context, name string) (bool, error) {
 	if err := ValidateName("sample", name); err != nil {
 		return false, err
 	}
+	if d := s.snapshotData(); d != nil {
+		if p, ok := d.samples[name]; ok {
+			return s.cfg.Rand()*100 < p, nil
+		}
+	}
+	if b, err := s.requestBatch(ctx, kindSample, name); err != nil {
+		return false, err
+	} else if b != nil {
+		return b.sampleAnswer(s, name), nil
+	}
 	var percent float64
 	err := s.queryRow(ctx, "sample_percent", name).Scan(&percent)
 	if err == nil {

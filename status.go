@@ -22,7 +22,7 @@ import (
 // names are private.
 func (s *Store) StatusHandler() http.Handler {
 	return s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		snap, err := s.snapshot(r.Context())
+		snap, err := s.list(r.Context())
 		if err != nil {
 			s.serverError(w, r, "making the waffle status", err)
 			return

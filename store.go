@@ -18,12 +18,14 @@ import (
 // Store reads and writes flags, switches, samples, string flags and time
 // windows in the application's database. It is safe for concurrent use. It
 // holds no cache: every read is one fresh statement, so every process sees a
-// change at its next read.
+// change at its next read; unless [Store.StartSnapshot] was called, or the
+// route declared its names with [Store.Needs] (one statement per request).
 type Store struct {
 	db    *gorm.DB // the application's handle, or its transaction (WithTx)
 	cfg   Config   // with defaults applied
 	q     *query.Set
 	stmts *dbtx.StmtCache // prepared reads, shared with every WithTx copy
+	snap  *snapshotState  // the in-process snapshot, when started (StartSnapshot)
 
 	errLog *errLimiter // rate limit of the Or reads' error records, shared too
 }
@@ -55,7 +57,7 @@ func New(db *gorm.DB, cfg *Config) (*Store, error) {
 	if q == nil {
 		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, name)
 	}
-	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}, errLog: &errLimiter{}}, nil
+	return &Store{db: db, cfg: c, q: q, stmts: &dbtx.StmtCache{}, errLog: &errLimiter{}, snap: &snapshotState{}}, nil
 }
 
 // WithTx returns a Store that runs every call inside tx, a transaction the
@@ -121,7 +123,18 @@ func (s *Store) inAppTx() bool { return dbtx.InAppTx(s.db) }
 // transaction the statement is prepared once per Store and reused: one round
 // trip per read (unless Config.DisablePreparedStatements).
 func (s *Store) queryRow(ctx context.Context, name string, args ...any) *sql.Row {
-	pool := s.pool()
+	return s.queryRowOn(ctx, s.pool(), name, args...)
+}
+
+// writeQueryRow is queryRow for a statement that writes (an audited
+// setter's): it runs on writePool, the primary, never on a read replica.
+func (s *Store) writeQueryRow(ctx context.Context, name string, args ...any) *sql.Row {
+	return s.queryRowOn(ctx, s.writePool(), name, args...)
+}
+
+// queryRowOn runs the statement called name on pool, prepared once per Store
+// when pool is the Store's *sql.DB.
+func (s *Store) queryRowOn(ctx context.Context, pool gorm.ConnPool, name string, args ...any) *sql.Row {
 	if db, ok := pool.(*sql.DB); ok && !s.cfg.DisablePreparedStatements {
 		stmt, err := s.stmts.Get(ctx, db, s.q, name) //nolint:sqlclosecheck // cached for the Store's life, like the pool
 		if err == nil {

@@ -21,6 +21,18 @@ func (s *Store) Get(ctx context.Context, name string) (Value, error) {
 	if err := ValidateName("string flag", name); err != nil {
 		return v, err
 	}
+	if d := s.snapshotData(); d != nil {
+		if ns, ok := d.strings[name]; ok && ns.Valid {
+			v.found, v.str = true, ns.String
+			return v, nil
+		}
+	}
+	if b, err := s.requestBatch(ctx, kindString, name); b != nil || err != nil {
+		if err != nil {
+			return v, err
+		}
+		return b.stringResult(s, name)
+	}
 	var ns sql.NullString
 	err := s.queryRow(ctx, "string_flag_get", name).Scan(&ns)
 	switch {

@@ -58,6 +58,16 @@ func (s *Store) SwitchIsActive(ctx context.Context, name string) (bool, error) {
 	if err := ValidateName("switch", name); err != nil {
 		return false, err
 	}
+	if d := s.snapshotData(); d != nil {
+		if on, ok := d.switches[name]; ok {
+			return on, nil
+		}
+	}
+	if b, err := s.requestBatch(ctx, kindSwitch, name); err != nil {
+		return false, err
+	} else if b != nil {
+		return b.switchAnswer(s, name), nil
+	}
 	var active bool
 	err := s.queryRow(ctx, "switch_active", name).Scan(&active)
 	if err == nil {

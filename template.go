@@ -23,6 +23,11 @@ func (s *Store) FuncMap(r *http.Request) template.FuncMap {
 	ctx := context.Background()
 	if r != nil {
 		ctx = r.Context()
+		if st := requestStateFrom(ctx); st != nil {
+			// One statement for the page (see [Store.Needs]): the names the
+			// route declared, or else every flag, switch and sample.
+			st.batchMemo().declareAll()
+		}
 	}
 	return template.FuncMap{
 		"flag":   func(name string) (bool, error) { return s.FlagIsActive(ctx, name) },

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gowaffle/waffle"
 )
 
 // The benchmarks' data, the same on both databases, written with plain SQL
@@ -119,6 +121,13 @@ func (d *benchDB) seed(tb testing.TB) {
 	}
 	d.insert(tb, "waffle_flag_user", []string{"flag_id", "user_id"}, users)
 	d.insert(tb, "waffle_flag_group", []string{"flag_id", "group_id"}, flagGroups)
+	// The other flags have time windows, never synced yet: a sync state
+	// each (evaluation probes it for the flag's synced group).
+	var syncs [][]any
+	for f := range benchOtherFlags {
+		syncs = append(syncs, []any{flagIDs[fmt.Sprintf("other-flag-%03d", f)], true})
+	}
+	d.insert(tb, "waffle_flag_sync", []string{"flag_id", "dirty"}, syncs)
 
 	d.exec(tb, "ANALYZE") // planner statistics, as a database in service has them
 }
@@ -166,4 +175,18 @@ func (d *benchDB) ids(tb testing.TB, table string) map[string]int64 {
 	}
 	require.NoError(tb, rows.Err())
 	return out
+}
+
+// benchNames returns flags flags of the benchmarks' data (the benchmarked
+// flag first, then other flags) and switches switches (the benchmarked
+// switch, then others).
+func benchNames(flags, switches int) waffle.Names {
+	n := waffle.Names{Flags: []string{benchFlag(benchLargeUsers)}, Switches: []string{benchSwitch}}
+	for i := 1; i < flags; i++ {
+		n.Flags = append(n.Flags, fmt.Sprintf("other-flag-%03d", i))
+	}
+	for i := 1; i < switches; i++ {
+		n.Switches = append(n.Switches, fmt.Sprintf("other-switch-%05d", i))
+	}
+	return n
 }

@@ -342,8 +342,14 @@ func TestConfigurationChangedAcrossStores(t *testing.T) {
 		d := r.waitFor(t, of.ProviderConfigChange, "beta")
 		require.Equal(t, []string{"beta"}, d.FlagChanges)
 
-		require.NoError(t, e.store.SetSwitch(ctx, "maintenance", true))
-		require.NoError(t, e.store.Set(ctx, "color", "red"))
+		// Two changes committed together are one event (one poll sees both);
+		// committed apart, two polls may see them.
+		tx := e.db.Open(t).Begin()
+		require.NoError(t, tx.Error)
+		ts := e.store.WithTx(tx)
+		require.NoError(t, ts.SetSwitch(ctx, "maintenance", true))
+		require.NoError(t, ts.Set(ctx, "color", "red"))
+		require.NoError(t, tx.Commit().Error)
 		r.waitFor(t, of.ProviderConfigChange, "switch:maintenance", "color")
 
 		require.NoError(t, e.store.DeleteFlag(ctx, "beta"))

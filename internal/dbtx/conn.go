@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+
+	"gorm.io/gorm"
 )
 
 // Conn is a connection taken from the pool for write transactions. With
@@ -31,9 +33,20 @@ func Open(ctx context.Context, db *sql.DB, prepare bool) (*Conn, error) {
 	return c, nil
 }
 
-// SQLConn returns the connection c holds, for code that runs statements on
-// it through another API (gorm).
-func (c *Conn) SQLConn() *sql.Conn { return c.conn }
+// InTx returns c's connection for GORM while [Run] holds a transaction on
+// it: it reports itself as a transaction (gorm.TxCommitter), so that GORM
+// begins none of its own and plugins such as dbresolver keep every
+// statement on it instead of sending reads to a replica. Its Commit and
+// Rollback fail: the transaction is Run's to end.
+func (c *Conn) InTx() gorm.ConnPool { return txConn{c.conn} }
+
+// txConn is a connection inside a transaction that Run ends.
+type txConn struct{ *sql.Conn }
+
+var errTxOwned = errors.New("dbtx: the transaction is ended by dbtx.Run")
+
+func (txConn) Commit() error   { return errTxOwned }
+func (txConn) Rollback() error { return errTxOwned }
 
 // Discarded reports whether [Conn.Discard] closed c: it can run nothing more
 // and is to be replaced (and still closed).

@@ -5,20 +5,26 @@
 -- Everything one evaluation needs, in one statement: the flag's rules, and
 -- whether the user ($2, '' when anonymous) is listed or in a listed group by
 -- stored membership, or whether one of the request's extra group names ($3,
--- a JSON array, '[]' when none) is listed.
+-- a text[] literal, '{}' when none) is listed. Each test is a few index
+-- probes: the user's row on the flag (primary key); the user's groups filled
+-- by hand (the partial index by user) against the flag's groups; the group
+-- the flag's sync filled (waffle_flag_sync.group_id, set by the sync and
+-- cleared when the group is deleted) probed by the members' primary key; and
+-- the extra names' groups (by name, computed once) probed by the primary key
+-- of waffle_flag_group, whatever the number of groups on the flag.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     ($2::text <> '' AND (
         EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
         OR EXISTS (SELECT 1 FROM waffle_group_member gm
                    JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
                    WHERE gm.user_id = $2::text AND NOT gm.synced)
-        OR EXISTS (SELECT 1 FROM waffle_group g
-                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-                   JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
-                   WHERE g.name = 'WAFFLE_' || f.name)))
-    OR ($3::text <> '[]' AND EXISTS (SELECT 1 FROM waffle_flag_group fg
-                               JOIN waffle_group g ON g.id = fg.group_id
-                               WHERE fg.flag_id = f.id AND g.name IN (SELECT jsonb_array_elements_text($3::text::jsonb))))
+        OR EXISTS (SELECT 1 FROM waffle_flag_sync fs
+                   JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
+                   JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $2::text
+                   WHERE fs.flag_id = f.id)))
+    OR EXISTS (SELECT 1 FROM waffle_flag_group fg
+               WHERE fg.flag_id = f.id
+                 AND fg.group_id = ANY (ARRAY(SELECT g.id FROM waffle_group g WHERE g.name = ANY ($3::text[]))))
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_create_missing
@@ -102,8 +108,21 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
                    JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
                    WHERE g.name = 'WAFFLE_' || f.name)) END,
-            CASE WHEN $3::text <> '[]' THEN (SELECT min(g.name) FROM waffle_flag_group fg
+            CASE WHEN cardinality($3::text[]) > 0 THEN (SELECT min(g.name) FROM waffle_flag_group fg
                    JOIN waffle_group g ON g.id = fg.group_id
-                   WHERE fg.flag_id = f.id AND g.name IN (SELECT jsonb_array_elements_text($3::text::jsonb))) END), '-') END
+                   WHERE fg.flag_id = f.id AND g.name = ANY ($3::text[])) END), '-') END
         || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
 FROM waffle_flag f WHERE f.name = $1;
+
+-- name: flag_users_page
+-- One page of a flag's users ($1 the flag's name) that contain $2, after
+-- $3, at most $4, each with the number of matching users, counted once. A
+-- flag without a matching user gives one row whose user is NULL; no row: no
+-- such flag.
+WITH f AS (SELECT id FROM waffle_flag WHERE name = $1),
+c AS (SELECT COUNT(*) AS n FROM waffle_flag_user u JOIN f ON u.flag_id = f.id WHERE ($2 = '' OR strpos(u.user_id, $2) > 0)),
+p AS (SELECT fu.user_id FROM waffle_flag_user fu JOIN f ON fu.flag_id = f.id
+      WHERE fu.user_id COLLATE "C" > $3 AND ($2 = '' OR strpos(fu.user_id, $2) > 0)
+      ORDER BY fu.user_id COLLATE "C" LIMIT $4)
+SELECT f.id, c.n, p.user_id FROM f CROSS JOIN c LEFT JOIN p ON true
+ORDER BY p.user_id COLLATE "C";

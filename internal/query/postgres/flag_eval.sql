@@ -14,17 +14,17 @@ FROM waffle_flag f WHERE f.name = $1;
 -- An identified user ($2) without extra group names: listed, or in a listed
 -- group by stored membership. Membership is two lookups (schema version 1): the
 -- user's own rows through the (user_id, group_id) index, which holds the rows
--- not written by the sync; then the flag's WAFFLE_ group, by name, probed
--- by its primary key (group_id, user_id).
+-- not written by the sync; then the group the flag's sync filled
+-- (waffle_flag_sync.group_id), probed by its primary key (group_id, user_id).
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text)
     OR EXISTS (SELECT 1 FROM waffle_group_member gm
                JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
                WHERE gm.user_id = $2::text AND NOT gm.synced)
-    OR EXISTS (SELECT 1 FROM waffle_group g
-               JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-               JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
-               WHERE g.name = 'WAFFLE_' || f.name)
+    OR EXISTS (SELECT 1 FROM waffle_flag_sync fs
+               JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
+               JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $2::text
+               WHERE fs.flag_id = f.id)
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_eval_anonymous_detail

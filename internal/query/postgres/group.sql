@@ -51,3 +51,17 @@ DELETE FROM waffle_flag_group WHERE group_id IN (SELECT id FROM waffle_group WHE
 
 -- name: group_delete
 DELETE FROM waffle_group WHERE name = $1;
+
+-- name: group_members_page
+-- One page of a group's members ($1 the group's name; one table here, the
+-- sync's rows included) that contain $2, after $3, at most $4, each with the
+-- number of matching members, counted once. A group without a matching
+-- member gives one row whose user is NULL; no row: no such group.
+WITH g AS (SELECT id FROM waffle_group WHERE name = $1),
+c AS (SELECT COUNT(*) AS n FROM waffle_group_member m JOIN g ON m.group_id = g.id
+      WHERE $2 = '' OR strpos(m.user_id, $2) > 0),
+p AS (SELECT m.user_id FROM waffle_group_member m JOIN g ON m.group_id = g.id
+      WHERE m.user_id COLLATE "C" > $3 AND ($2 = '' OR strpos(m.user_id, $2) > 0)
+      ORDER BY m.user_id COLLATE "C" LIMIT $4)
+SELECT g.id, c.n, p.user_id FROM g CROSS JOIN c LEFT JOIN p ON true
+ORDER BY p.user_id COLLATE "C";

@@ -107,3 +107,16 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    WHERE fg.flag_id = f.id AND g.name IN (SELECT value FROM json_each(?3))) END), '-') END
         || char(31) || f.modified || char(31) || f.note AS detail
 FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_users_page
+-- One page of a flag's users (?1 the flag's name) that contain ?2, after
+-- ?3, at most ?4, each with the number of matching users, counted once. A
+-- flag without a matching user gives one row whose user is NULL; no row: no
+-- such flag.
+WITH f AS (SELECT id FROM waffle_flag WHERE name = ?1),
+c AS (SELECT COUNT(*) AS n FROM waffle_flag_user u JOIN f ON u.flag_id = f.id WHERE (?2 = '' OR instr(u.user_id, ?2) > 0)),
+p AS (SELECT fu.user_id FROM waffle_flag_user fu JOIN f ON fu.flag_id = f.id
+      WHERE fu.user_id > ?3 AND (?2 = '' OR instr(fu.user_id, ?2) > 0)
+      ORDER BY fu.user_id LIMIT ?4)
+SELECT f.id, c.n, p.user_id FROM f CROSS JOIN c LEFT JOIN p ON true
+ORDER BY p.user_id;

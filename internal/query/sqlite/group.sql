@@ -53,3 +53,17 @@ DELETE FROM waffle_flag_group WHERE group_id IN (SELECT id FROM waffle_group WHE
 
 -- name: group_delete
 DELETE FROM waffle_group WHERE name = ?1;
+
+-- name: group_members_page
+-- One page of a group's members (?1 the group's name), from both member
+-- tables, that contain ?2, after ?3, at most ?4, each with the number of
+-- matching members, counted once. A group without a matching member gives
+-- one row whose user is NULL; no row: no such group.
+WITH g AS (SELECT id FROM waffle_group WHERE name = ?1),
+m AS (SELECT user_id FROM waffle_group_member WHERE group_id = (SELECT id FROM g)
+      UNION SELECT user_id FROM waffle_sync_member WHERE group_id = (SELECT id FROM g)),
+hit AS (SELECT user_id FROM m WHERE ?2 = '' OR instr(user_id, ?2) > 0),
+c AS (SELECT COUNT(*) AS n FROM hit),
+p AS (SELECT user_id FROM hit WHERE user_id > ?3 ORDER BY user_id LIMIT ?4)
+SELECT g.id, c.n, p.user_id FROM g CROSS JOIN c LEFT JOIN p ON true
+ORDER BY p.user_id;

@@ -1,0 +1,92 @@
+-- Batch evaluation (batch.go): the rows of many flags, switches, samples and
+-- string flags for one request, in one statement. Every row has the same
+-- columns: kind (0 flag, 1 switch, 2 sample, 3 string flag), name, the
+-- flag's rules (percent is a sample's percent too), member, a switch's
+-- active, a string flag's value, modified.
+--
+-- Lists arrive as text[] literals ('{}' when empty); $2 is the user's ID
+-- ('' when anonymous), $3 the request's extra group names. Each list is
+-- read through a sub-select, (SELECT $n::text[]): the planner cannot see
+-- into it, so a call with one name is planned as one with a hundred, the
+-- custom plans of the first executions cost what the generic plan does,
+-- and the prepared statement settles on the generic plan (a bare
+-- = ANY ($n) is re-planned at every call when the list is short).
+--
+-- member is the same test as flag_eval's: listed; in the group the flag's
+-- sync filled (waffle_flag_sync.group_id, a primary-key probe); or one of
+-- the groups the user is in by hand (the partial index by user) or named by
+-- the request listed: those groups' IDs are computed once per statement,
+-- then each flag probes the primary key of waffle_flag_group with them.
+-- The flags are found by joining the name list (one index probe each), and
+-- OFFSET 0 keeps each EXISTS a per-flag probe: without it the planner may
+-- hash whole tables for a short list.
+
+-- name: batch_eval
+SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text OFFSET 0)
+    OR EXISTS (SELECT 1 FROM waffle_flag_sync fs
+               JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
+               JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $2::text
+               WHERE fs.flag_id = f.id OFFSET 0)
+    OR EXISTS (SELECT 1 FROM waffle_flag_group fg
+               WHERE fg.flag_id = f.id
+                 AND fg.group_id = ANY (ARRAY(
+                     SELECT gm.group_id FROM waffle_group_member gm WHERE gm.user_id = $2::text AND NOT gm.synced
+                     UNION ALL
+                     SELECT g.id FROM waffle_group g WHERE g.name = ANY ((SELECT $3::text[])::text[])))
+               OFFSET 0),
+    NULL::boolean, NULL::text, f.modified
+FROM unnest((SELECT $1::text[])::text[]) AS n (name) JOIN waffle_flag f ON f.name = n.name
+UNION ALL
+SELECT 1, w.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, w.active, NULL, w.modified
+FROM waffle_switch w WHERE w.name = ANY ((SELECT $4::text[])::text[])
+UNION ALL
+SELECT 2, p.name, NULL, p.percent, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, NULL, p.modified
+FROM waffle_sample p WHERE p.name = ANY ((SELECT $5::text[])::text[])
+UNION ALL
+SELECT 3, v.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, v.value, v.modified
+FROM waffle_string_flag v WHERE v.name = ANY ((SELECT $6::text[])::text[]);
+
+-- name: batch_eval_all
+-- Every flag, switch and sample (the status view and wafflejs), ordered by
+-- kind and name; $1 and $2 as $2 and $3 of batch_eval.
+SELECT * FROM (
+SELECT 0 AS kind, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $1::text OFFSET 0)
+    OR EXISTS (SELECT 1 FROM waffle_flag_sync fs
+               JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
+               JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $1::text
+               WHERE fs.flag_id = f.id OFFSET 0)
+    OR EXISTS (SELECT 1 FROM waffle_flag_group fg
+               WHERE fg.flag_id = f.id
+                 AND fg.group_id = ANY (ARRAY(
+                     SELECT gm.group_id FROM waffle_group_member gm WHERE gm.user_id = $1::text AND NOT gm.synced
+                     UNION ALL
+                     SELECT g.id FROM waffle_group g WHERE g.name = ANY ((SELECT $2::text[])::text[])))
+               OFFSET 0),
+    NULL::boolean, NULL::text, f.modified
+FROM waffle_flag f
+UNION ALL
+SELECT 1, w.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, w.active, NULL, w.modified
+FROM waffle_switch w
+UNION ALL
+SELECT 2, p.name, NULL, p.percent, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, NULL, p.modified
+FROM waffle_sample p
+) b ORDER BY kind, name COLLATE "C";
+
+-- name: batch_create_flags
+-- The missing flags a batch read (Config.CreateMissingFlags): names $1 (a
+-- text[] literal), everyone $2, at $3.
+INSERT INTO waffle_flag (name, everyone, created, modified)
+SELECT n, $2, $3, $3 FROM unnest($1::text[]) n ORDER BY n
+ON CONFLICT (name) DO NOTHING;
+
+-- name: batch_create_switches
+INSERT INTO waffle_switch (name, active, created, modified)
+SELECT n, $2, $3, $3 FROM unnest($1::text[]) n ORDER BY n
+ON CONFLICT (name) DO NOTHING;
+
+-- name: batch_create_samples
+INSERT INTO waffle_sample (name, percent, created, modified)
+SELECT n, $2, $3, $3 FROM unnest($1::text[]) n ORDER BY n
+ON CONFLICT (name) DO NOTHING;
