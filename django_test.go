@@ -632,3 +632,23 @@ func TestDjangoEnsureAndDetail(t *testing.T) {
 		require.Equal(t, "ramp", ve.Field)
 	})
 }
+
+// The calls whose statements Django mode does not overlay yet refuse with
+// ErrDjangoNotYet, naming the call, before any statement.
+func TestDjangoNotYet(t *testing.T) {
+	t.Parallel()
+	s, err := New(testdb.New(t, testdb.SQLite).Open(t), &Config{Django: &DjangoConfig{}})
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, errEval := s.Evaluate(ctx, Names{})
+	_, errUsers := s.FlagUsers(ctx, "f", UserPage{})
+	_, errMembers := s.GroupMemberPage(ctx, "g", UserPage{})
+	_, errPage := s.ListFlagPage(ctx, FlagQuery{})
+	for call, err := range map[string]error{
+		"StartSnapshot": s.StartSnapshot(ctx), "Evaluate": errEval, "FlagUsers": errUsers,
+		"GroupMemberPage": errMembers, "ListFlagPage": errPage, "SaveFlagRules": s.SaveFlagRules(ctx, &Flag{Name: "f"}),
+	} {
+		require.ErrorIs(t, err, ErrDjangoNotYet, call)
+		require.Contains(t, err.Error(), call)
+	}
+}
