@@ -4,9 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"reflect"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // watcher keeps a snapshot current: it learns of every change and reloads.
@@ -23,11 +22,7 @@ func (s *Store) newWatcher(ctx context.Context) (watcher, error) {
 		return nil, errors.New("waffle: StartSnapshot: the Store is bound to a transaction")
 	}
 	if s.q.Dialect == "postgres" {
-		cfg, err := pgxConfig(ctx, db)
-		if err != nil {
-			return nil, err
-		}
-		l := &pgListener{s: s, cfg: cfg}
+		l := &pgListener{s: s, db: db}
 		if err := l.connect(ctx); err != nil {
 			return nil, opError("listening", "snapshot", "", err)
 		}
@@ -40,53 +35,71 @@ func (s *Store) newWatcher(ctx context.Context) (watcher, error) {
 	return p, nil
 }
 
-// pgxConfig returns the connection settings of db's connections: the
-// listener opens its own connection with them, outside the pool.
-func pgxConfig(ctx context.Context, db *sql.DB) (*pgx.ConnConfig, error) {
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, opError("listening", "snapshot", "", err)
-	}
-	defer conn.Close()
-	var cfg *pgx.ConnConfig
-	err = conn.Raw(func(dc any) error {
-		c, ok := dc.(interface{ Conn() *pgx.Conn })
-		if !ok {
-			return errors.New("waffle: StartSnapshot needs the pgx driver (gorm.io/driver/postgres)")
-		}
-		cfg = c.Conn().Config().Copy()
-		return nil
-	})
-	return cfg, err
-}
-
 // pgListener is PostgreSQL's watcher: LISTEN waffle_change on a connection
-// of its own.
+// taken from the pool and held for the snapshot's life. The notifications
+// are read from the driver's own connection (pgx's, under gorm's PostgreSQL
+// driver) through database/sql's Raw, by method name: the library names no
+// pgx type, so an application on SQLite builds no PostgreSQL driver.
 type pgListener struct {
 	s    *Store
-	cfg  *pgx.ConnConfig
-	conn *pgx.Conn
+	db   *sql.DB
+	conn *sql.Conn
 }
 
 func (l *pgListener) connect(ctx context.Context) error {
-	conn, err := pgx.ConnectConfig(ctx, l.cfg)
+	conn, err := l.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, "LISTEN waffle_change"); err != nil {
-		_ = conn.Close(ctx)
+	var pid uint32
+	if err := conn.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		_ = conn.Close()
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "LISTEN waffle_change"); err != nil {
+		_ = conn.Close()
 		return err
 	}
 	l.conn = conn
-	l.s.snap.listenerPID.Store(conn.PgConn().PID())
+	l.s.snap.listenerPID.Store(pid)
 	return nil
 }
 
 func (l *pgListener) close() {
 	if l.conn != nil {
-		_ = l.conn.Close(context.Background())
+		// UNLISTEN so that the connection goes back to the pool clean; a
+		// broken one is dropped by database/sql.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, _ = l.conn.ExecContext(ctx, "UNLISTEN *")
+		cancel()
+		_ = l.conn.Close()
 		l.conn = nil
 	}
+}
+
+// errNoNotifications is returned when the driver's connection cannot wait
+// for notifications (a driver other than pgx).
+var errNoNotifications = errors.New("waffle: StartSnapshot on PostgreSQL needs the pgx driver (gorm.io/driver/postgres)")
+
+// waitForNotification waits on the listener's connection until a
+// notification arrives or ctx ends: pgx's (*pgx.Conn).WaitForNotification,
+// reached from database/sql's driver connection (*stdlib.Conn).Conn().
+func (l *pgListener) waitForNotification(ctx context.Context) error {
+	return l.conn.Raw(func(dc any) error {
+		get := reflect.ValueOf(dc).MethodByName("Conn")
+		if !get.IsValid() || get.Type().NumIn() != 0 || get.Type().NumOut() != 1 {
+			return errNoNotifications
+		}
+		wait := get.Call(nil)[0].MethodByName("WaitForNotification")
+		if !wait.IsValid() || wait.Type().NumIn() != 1 || wait.Type().NumOut() != 2 {
+			return errNoNotifications
+		}
+		out := wait.Call([]reflect.Value{reflect.ValueOf(ctx)})
+		if err, ok := out[1].Interface().(error); ok && err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // run waits for notifications and reloads at each (a burst is one reload).
@@ -116,7 +129,7 @@ func (l *pgListener) run(ctx context.Context) {
 		}
 		wctx, cancel := context.WithTimeout(ctx, check)
 		started := time.Now()
-		_, err := l.conn.WaitForNotification(wctx)
+		err := l.waitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
@@ -129,9 +142,9 @@ func (l *pgListener) run(ctx context.Context) {
 			}
 		case ctx.Err() != nil:
 			return
-		case errors.Is(err, context.DeadlineExceeded) && !l.conn.IsClosed():
+		case errors.Is(err, context.DeadlineExceeded):
 			// No notification: still current if the connection is alive.
-			if err := l.conn.Ping(ctx); err != nil {
+			if err := l.conn.PingContext(ctx); err != nil {
 				s.snapshotFailed(ctx, "listening", err)
 				l.close()
 				continue
@@ -149,7 +162,7 @@ func (l *pgListener) run(ctx context.Context) {
 func (l *pgListener) drain(ctx context.Context) {
 	for {
 		wctx, cancel := context.WithTimeout(ctx, time.Millisecond)
-		_, err := l.conn.WaitForNotification(wctx)
+		err := l.waitForNotification(wctx)
 		cancel()
 		if err != nil {
 			return
