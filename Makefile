@@ -77,3 +77,15 @@ fuzz: ## run each Fuzz* target of the root package for FUZZTIME (the library's f
 		echo "== $$t for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) . || exit 1; \
 	done
+
+# --- Django mode (issue 16): its tests run the real Django 3.2 and
+# django-waffle 3.0 (Debian packages, installed when missing); `make test`
+# runs them with every other test.
+.PHONY: django-deps test-django
+test: django-deps
+
+django-deps: ## install Debian's python3-django and python3-django-waffle when missing (scripts/ensure-django)
+	scripts/ensure-django
+
+test-django: django-deps ## the Django-mode tests only, on SQLite and a throwaway PostgreSQL
+	$(WITH_PG) $(GO) test -race -count=1 $(TESTFLAGS) -run '^TestDjango' .

@@ -76,16 +76,22 @@ func (s *Store) retryBusy(ctx context.Context, fn func() error) error {
 // SQLite through a view's trigger, prepared once per connection).
 func (s *Store) setAudited(ctx context.Context, plain, audited string, name string, value any) error {
 	now := s.now()
+	// Django's tables take times as Django writes them (timeArg); the
+	// library's own string flags keep the driver's form.
+	at := any(now)
+	if plain != "string_flag_set" {
+		at = s.timeArg(now)
+	}
 	if !s.auditing() {
 		return s.write(ctx, func(ex execer) error {
-			_, err := s.exec(ctx, ex, plain, name, value, now)
+			_, err := s.exec(ctx, ex, plain, name, value, at)
 			return err
 		})
 	}
 	actor := actorFrom(ctx)
 	if s.q.Dialect == query.SQLite {
 		return s.retryBusy(ctx, func() error {
-			_, err := s.execPrepared(ctx, audited, name, value, now, actor, s.auditTime(now))
+			_, err := s.execPrepared(ctx, audited, name, value, at, actor, s.auditTime(now))
 			return err
 		})
 	}
@@ -93,7 +99,7 @@ func (s *Store) setAudited(ctx context.Context, plain, audited string, name stri
 	// statement's read and its insert; the next run sees it.
 	for range 5 {
 		var n int64
-		err := s.writeQueryRow(ctx, audited, name, value, now, actor).Scan(&n)
+		err := s.writeQueryRow(ctx, audited, name, value, at, actor).Scan(&n)
 		if err != nil || n > 0 {
 			return err
 		}

@@ -37,6 +37,9 @@ type Results struct {
 // nothing; a string flag missing under [Exception] is in StringFlags as a
 // missing Value, and Evaluate returns no error for it.
 func (s *Store) Evaluate(ctx context.Context, n Names) (*Results, error) {
+	if err := s.djangoNotYet("Evaluate"); err != nil {
+		return nil, err
+	}
 	b, err := s.fetchBatch(ctx, n, userFrom(ctx))
 	if err != nil {
 		return nil, err

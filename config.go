@@ -51,6 +51,13 @@ type Config struct {
 	// Defaults to false.
 	CreateMissingSwitches bool
 
+	// Django, when set, shares the database with a Django deployment: the
+	// Store reads and writes django-waffle's tables and follows its rules
+	// where the library's differ (see [DjangoConfig] and docs/django.md).
+	//
+	// Defaults to nil: the library's own tables.
+	Django *DjangoConfig
+
 	// DisableAudit turns the audit trail off: changes then write no entry
 	// (docs/audit.md). Leave it off unless the changes are audited
 	// elsewhere, such as a bulk loader's own log: after an incident, what
@@ -293,6 +300,13 @@ func (cfg *Config) withDefaults() (Config, error) {
 	}
 	if c.ErrorLogInterval == 0 {
 		c.ErrorLogInterval = time.Minute
+	}
+	if c.Django != nil {
+		d := *c.Django // a copy: the caller's stays as it is
+		if d.TimeZone == nil {
+			d.TimeZone = time.UTC
+		}
+		c.Django = &d
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

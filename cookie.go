@@ -236,18 +236,21 @@ func (j headerJar) get(name string) (value string, ok bool) {
 type queryJar map[string]string
 
 // parseQuery parses rawQuery keeping the last value of each parameter, as
-// Django's QueryDict does for a repeated parameter. Keys and values are
-// URL-decoded (with "+" as a space); a pair that cannot be decoded, that holds
-// a ";" (net/url rejects them), or whose value is longer than maxInputValue,
-// is skipped. A parameter with no "=" is present with an empty value.
+// Django's QueryDict does for a repeated parameter. Pairs are split on "&"
+// only: "?f=1;x=2" gives f the value "1;x=2", as Django does. Keys and values
+// are URL-decoded (with "+" as a space); a pair that cannot be decoded, or
+// whose value is longer than maxInputValue, is skipped. A parameter with no
+// "=" is present with an empty value.
 func parseQuery(rawQuery string) queryJar {
 	jar := queryJar{}
 	for len(rawQuery) > 0 {
 		var pair string
 		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
-		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+		if pair == "" {
 			continue
 		}
+		// A ";" is part of the key or value, as in Django's QueryDict
+		// (net/url's ParseQuery rejects the pair instead).
 		key, val, _ := strings.Cut(pair, "=")
 		if len(val) > 3*maxInputValue {
 			continue

@@ -169,7 +169,9 @@ func TestRequestLookups(t *testing.T) {
 			{"beta=%31", "beta", "1", true},
 			{"beta=%zz", "beta", "", false},
 			{"be%zzta=1&beta=1", "beta", "1", true},
-			{"beta=1;x=2", "beta", "", false},
+			{"beta=1;x=2", "beta", "1;x=2", true}, // Django's QueryDict splits on & only
+			{"x=1;beta=1", "beta", "", false},
+			{"beta;x=1", "beta", "", false},
 			{"beta=" + strings.Repeat("1", maxInputValue+1), "beta", "", false},
 			{"&&beta=1&&", "beta", "1", true},
 		}

@@ -39,11 +39,14 @@ func (s *Store) Ensure(ctx context.Context, seed Seed) (Ensured, error) {
 	if err != nil {
 		return Ensured{}, err
 	}
+	if err := s.djangoValidateSeed(seed); err != nil {
+		return Ensured{}, err
+	}
 	var done Ensured
 	err = s.writeTx(ctx, func(ex execer) error {
 		done = Ensured{}
 		now := s.now()
-		ids, err := s.ensureRows(ctx, ex, "flag_ensure", plan.flags, now, &done.Flags)
+		ids, err := s.ensureRows(ctx, ex, "flag_ensure", plan.flags, s.timeArg(now), &done.Flags)
 		if err != nil {
 			return err
 		}
@@ -65,13 +68,14 @@ func (s *Store) Ensure(ctx context.Context, seed Seed) (Ensured, error) {
 		for _, k := range []struct {
 			stmt, kind string
 			rows       []byte
+			at         any // Django's tables take Django's time text (timeArg)
 			created    *[]string
 		}{
-			{"switch_ensure", "switch", plan.switches, &done.Switches},
-			{"sample_ensure", "sample", plan.samples, &done.Samples},
-			{"string_flag_ensure", "string_flag", plan.strings, &done.StringFlags},
+			{"switch_ensure", "switch", plan.switches, s.timeArg(now), &done.Switches},
+			{"sample_ensure", "sample", plan.samples, s.timeArg(now), &done.Samples},
+			{"string_flag_ensure", "string_flag", plan.strings, now, &done.StringFlags},
 		} {
-			if _, err := s.ensureRows(ctx, ex, k.stmt, k.rows, now, k.created); err != nil {
+			if _, err := s.ensureRows(ctx, ex, k.stmt, k.rows, k.at, k.created); err != nil {
 				return err
 			}
 			for _, name := range *k.created {

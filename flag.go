@@ -317,6 +317,9 @@ func (s *Store) DeleteFlag(ctx context.Context, name string) error {
 // IDs already listed are left as they are. An invalid ID is a *ValueError
 // and nothing is written; a flag that does not exist is a *NotFoundError.
 func (s *Store) AddFlagUsers(ctx context.Context, name string, ids ...string) error {
+	if err := s.djangoCheckUsers("flag", name, ids); err != nil {
+		return err
+	}
 	return s.changeFlagList(ctx, "adding users to", name, ids, validateIDs, "flag_users_add")
 }
 
@@ -331,6 +334,9 @@ func (s *Store) RemoveFlagUsers(ctx context.Context, name string, ids ...string)
 // they are. Names starting with "WAFFLE_" belong to [Store.SyncMembership]
 // and are refused with a *NameError.
 func (s *Store) AddFlagGroups(ctx context.Context, name string, groups ...string) error {
+	if err := s.djangoCheckGroups("flag", name, groups); err != nil {
+		return err
+	}
 	return s.changeFlagList(ctx, "adding groups to", name, groups, validateOwnGroups, "group_create_many", "flag_groups_add")
 }
 

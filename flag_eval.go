@@ -76,6 +76,8 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	}
 	var row *sql.Row
 	switch {
+	case s.cfg.Django != nil:
+		row = s.djangoFlagRow(ctx, name, u, st.full, st.user, st.anonymous)
 	case len(groups) > 0:
 		row = s.queryRow(ctx, st.full, name, userID, s.listArg(groups, true))
 	case userID != "":
@@ -299,11 +301,22 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 		}
 	}
 	percent := r.percent.Float64
+	if s.cfg.Django != nil {
+		// django-waffle keeps every visitor's decision in a cookie, an
+		// identified user's too, and draws uniform(0, 100) <= percent.
+		return s.cookieOrDraw(name, r, st, func() bool { return s.cfg.Rand()*100 <= percent })
+	}
 	if u != nil && u.ID != "" {
 		// Deterministic: no memo needed (the answer is the same on every
 		// call) and no cookie.
 		return percentBucket(name, u.ID) < percent, ReasonPercentBucket
 	}
+	return s.cookieOrDraw(name, r, st, func() bool { return s.cfg.Rand()*100 < percent })
+}
+
+// cookieOrDraw is the percent step for a visitor: the percent cookie, else a
+// draw; either is recorded for the memo and the cookie.
+func (s *Store) cookieOrDraw(name string, r *flagRow, st *requestState, draw func() bool) (bool, Reason) {
 	if st != nil && st.req != nil && hasCookies(st.req) {
 		if v, ok := st.cookie(s.percentCookieName(name)); ok {
 			on := v == "True"
@@ -311,7 +324,7 @@ func (s *Store) percentDecision(name string, r *flagRow, u *User, st *requestSta
 			return on, percentReason(ReasonPercentCookie, on, r.rollout)
 		}
 	}
-	on := s.cfg.Rand()*100 < percent
+	on := draw()
 	why := percentReason(ReasonPercentDraw, on, r.rollout)
 	if st != nil {
 		st.recordPercent(name, on, r.rollout)
@@ -333,7 +346,7 @@ func (s *Store) missingFlag(ctx context.Context, name string) (FlagDetail, error
 	d := FlagDetail{Active: s.cfg.FlagDefault, Missing: true, Reason: ReasonMissingDefault}
 	s.logMissing(ctx, s.cfg.LogMissingFlags, "flag", name)
 	if s.cfg.CreateMissingFlags {
-		if _, err := s.exec(ctx, s.writePool(), "flag_create_missing", name, s.cfg.FlagDefault, s.now()); err != nil {
+		if _, err := s.exec(ctx, s.writePool(), "flag_create_missing", name, s.cfg.FlagDefault, s.timeArg(s.now())); err != nil {
 			d.Reason = ReasonError
 			return d, opError("creating missing", "flag", name, err)
 		}

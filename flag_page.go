@@ -39,6 +39,9 @@ type UserList struct {
 // in one statement however many users it has. A flag that does not exist is
 // a *NotFoundError.
 func (s *Store) FlagUsers(ctx context.Context, name string, p UserPage) (UserList, error) {
+	if err := s.djangoNotYet("FlagUsers"); err != nil {
+		return UserList{}, err
+	}
 	if err := ValidateName("flag", name); err != nil {
 		return UserList{}, err
 	}
@@ -50,6 +53,9 @@ func (s *Store) FlagUsers(ctx context.Context, name string, p UserPage) (UserLis
 // in one statement however many members it has. A group that does not
 // exist is a *NotFoundError.
 func (s *Store) GroupMemberPage(ctx context.Context, name string, p UserPage) (UserList, error) {
+	if err := s.djangoNotYet("GroupMemberPage"); err != nil {
+		return UserList{}, err
+	}
 	if err := ValidateName("group", name); err != nil {
 		return UserList{}, err
 	}
@@ -163,6 +169,9 @@ var flagSorts = map[string]bool{"": true, "name": true, "note": true, "everyone"
 // the number of flags. An unknown Sort, Everyone, Testing or Percent is a
 // *ValueError.
 func (s *Store) ListFlagPage(ctx context.Context, q FlagQuery) (FlagPage, error) {
+	if err := s.djangoNotYet("ListFlagPage"); err != nil {
+		return FlagPage{}, err
+	}
 	if !flagSorts[q.Sort] {
 		return FlagPage{}, &ValueError{Kind: "flag query", Field: "sort", Reason: "unknown column " + quoteTrunc(q.Sort)}
 	}

@@ -50,6 +50,9 @@ func (s *Store) CreateGroup(ctx context.Context, name string) error {
 	if err := validateOwnGroupName(name); err != nil {
 		return err
 	}
+	if err := s.djangoCheckGroups("group", name, []string{name}); err != nil {
+		return err
+	}
 	err := s.write(ctx, func(ex execer) error {
 		created, err := s.execCount(ctx, ex, "group_create", name, s.now())
 		if err != nil || created == 0 {
@@ -124,6 +127,12 @@ func (s *Store) ListGroups(ctx context.Context) ([]Group, error) {
 // as they are. An invalid user ID is a *ValueError and nothing is written.
 func (s *Store) AddGroupMembers(ctx context.Context, group string, users ...string) error {
 	if err := validateGroupMembers(group, users); err != nil {
+		return err
+	}
+	if err := s.djangoCheckGroups("group", group, []string{group}); err != nil {
+		return err
+	}
+	if err := s.djangoCheckUsers("group", group, users); err != nil {
 		return err
 	}
 	now := s.now()

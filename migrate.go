@@ -74,32 +74,38 @@ func Migrations(dialect string) ([]Migration, error) {
 	if query.For(dialect) == nil {
 		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, dialect)
 	}
-	entries, err := fs.ReadDir(migrations.FS, dialect)
+	return readMigrations(migrations.FS, dialect, "")
+}
+
+// readMigrations reads the NNNN_name.up.sql and NNNN_name.down.sql files of
+// dir in fsys, in version order; each name gets prefix.
+func readMigrations(fsys fs.FS, dir, prefix string) ([]Migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	byVersion := map[int]*Migration{}
 	for _, e := range entries {
 		file := e.Name()
-		base, dir, _ := strings.Cut(file, ".")
+		base, ext, _ := strings.Cut(file, ".")
 		num, name, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 || (dir != "up.sql" && dir != "down.sql") {
-			return nil, fmt.Errorf("waffle: migration file %s/%s is not named NNNN_name.up.sql or NNNN_name.down.sql", dialect, file)
+		if !ok || err != nil || v < 1 || (ext != "up.sql" && ext != "down.sql") {
+			return nil, fmt.Errorf("waffle: migration file %s/%s is not named NNNN_name.up.sql or NNNN_name.down.sql", dir, file)
 		}
-		b, err := fs.ReadFile(migrations.FS, dialect+"/"+file)
+		b, err := fs.ReadFile(fsys, dir+"/"+file)
 		if err != nil {
 			return nil, err
 		}
 		m := byVersion[v]
 		if m == nil {
-			m = &Migration{Version: v, Name: name}
+			m = &Migration{Version: v, Name: prefix + name}
 			byVersion[v] = m
 		}
-		if m.Name != name {
-			return nil, fmt.Errorf("waffle: migration %s/%s: version %d is also named %q", dialect, file, v, m.Name)
+		if m.Name != prefix+name {
+			return nil, fmt.Errorf("waffle: migration %s/%s: version %d is also named %q", dir, file, v, m.Name)
 		}
-		if dir == "up.sql" {
+		if ext == "up.sql" {
 			m.Up = string(b)
 		} else {
 			m.Down = string(b)
@@ -108,14 +114,14 @@ func Migrations(dialect string) ([]Migration, error) {
 	out := make([]Migration, 0, len(byVersion))
 	for _, m := range byVersion {
 		if m.Up == "" || m.Down == "" {
-			return nil, fmt.Errorf("waffle: migration %s version %d needs both an .up.sql and a .down.sql file", dialect, m.Version)
+			return nil, fmt.Errorf("waffle: migration %s version %d needs both an .up.sql and a .down.sql file", dir, m.Version)
 		}
 		out = append(out, *m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	for i, m := range out {
 		if m.Version != i+1 {
-			return nil, fmt.Errorf("waffle: migrations for %s are not numbered 1, 2, ...: found version %d at position %d", dialect, m.Version, i+1)
+			return nil, fmt.Errorf("waffle: migrations for %s are not numbered 1, 2, ...: found version %d at position %d", dir, m.Version, i+1)
 		}
 	}
 	return out, nil
@@ -137,6 +143,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 // only if no one has. A failure leaves the versions before it applied; the
 // result returned with the error lists them.
 func (s *Store) MigrateUp(ctx context.Context, to int) (*MigrateResult, error) {
+	if err := s.checkSchemaOwner(ctx); err != nil {
+		return nil, err
+	}
 	return s.migrate(ctx, "up", to)
 }
 
@@ -148,7 +157,7 @@ func (s *Store) MigrateDown(ctx context.Context, to int) (*MigrateResult, error)
 }
 
 func (s *Store) migrate(ctx context.Context, direction string, to int) (*MigrateResult, error) {
-	ms, err := Migrations(s.Dialect())
+	ms, err := s.migrations()
 	if err != nil {
 		return nil, err
 	}
@@ -290,9 +299,10 @@ func newest(applied map[int]appliedVersion) int {
 	return n
 }
 
-// MigrationStatus lists every migration and whether the database has it.
+// MigrationStatus lists every migration and whether the database has it
+// (in Django mode, Django mode's: [DjangoMigrations]).
 func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
-	ms, err := Migrations(s.Dialect())
+	ms, err := s.migrations()
 	if err != nil {
 		return nil, err
 	}

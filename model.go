@@ -3,6 +3,7 @@ package waffle
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -114,6 +115,9 @@ func Save[T any, PT interface {
 	if err := r.validate(); err != nil {
 		return err
 	}
+	if err := s.djangoValidate(r); err != nil {
+		return err
+	}
 	r.touch(s.now())
 	err := s.saveTx(ctx, func(ex execer) error {
 		tx := s.gormOn(ctx, ex)
@@ -129,21 +133,25 @@ func Save[T any, PT interface {
 		if err := stmt.Parse(rec); err != nil {
 			return err
 		}
+		omit := s.djangoOmitColumns(r)
 		var update []string
 		for _, col := range stmt.Schema.DBNames {
-			if col != "id" && col != "name" && col != "created" {
+			if col != "id" && col != "name" && col != "created" && !slices.Contains(omit, col) {
 				update = append(update, col)
 			}
 		}
 		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "name"}},
 			DoUpdates: clause.AssignmentColumns(update),
-		}).Omit("id").Create(rec).Error
+		}).Omit(append(omit, "id")...).Create(rec).Error
 		if err != nil {
 			return err
 		}
 		// Read back the ID and created time: on an update, the row's own.
 		if err := tx.Select("id", "created").Where(map[string]any{"name": r.name()}).Take(rec).Error; err != nil {
+			return err
+		}
+		if err := s.djangoStoreTimes(ctx, tx, r); err != nil {
 			return err
 		}
 		if err := r.saved(ctx, s, tx); err != nil {

@@ -194,10 +194,14 @@ func parseRamp(text []byte) (*Ramp, error) {
 // leaving its other fields as they are (Modified is set). The ramp is
 // validated first: a *ValueError naming the field "ramp", and nothing is
 // written. A flag that does not exist is a *NotFoundError. One statement,
-// with the audit entry when auditing is on (docs/audit.md).
+// with the audit entry when auditing is on (docs/audit.md). In Django mode
+// it is a *ValueError naming the field "ramp": Django's table has no ramp.
 func (s *Store) SetFlagRamp(ctx context.Context, name string, r *Ramp) error {
 	if err := ValidateName("flag", name); err != nil {
 		return err
+	}
+	if s.cfg.Django != nil {
+		return errDjangoRamp(name)
 	}
 	if r != nil {
 		var err error

@@ -83,6 +83,9 @@ func (s *Store) SampleIsActive(ctx context.Context, name string) (bool, error) {
 	var percent float64
 	err := s.queryRow(ctx, "sample_percent", name).Scan(&percent)
 	if err == nil {
+		if s.cfg.Django != nil {
+			return s.cfg.Rand()*100 <= percent, nil // django-waffle's draw
+		}
 		return s.cfg.Rand()*100 < percent, nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
@@ -98,7 +101,7 @@ func (s *Store) missingSample(ctx context.Context, name string) (bool, error) {
 		if s.cfg.SampleDefault {
 			percent = 100
 		}
-		if _, err := s.exec(ctx, s.writePool(), "sample_create_missing", name, percent, s.now()); err != nil {
+		if _, err := s.exec(ctx, s.writePool(), "sample_create_missing", name, percent, s.timeArg(s.now())); err != nil {
 			return s.cfg.SampleDefault, opError("creating missing", "sample", name, err)
 		}
 	}
@@ -117,6 +120,9 @@ func (s *Store) SetSample(ctx context.Context, name string, percent float64) err
 	}
 	percent, err := checkPercent("sample", name, percent)
 	if err != nil {
+		return err
+	}
+	if err := s.djangoValidate(&Sample{Name: name, Percent: percent}); err != nil {
 		return err
 	}
 	if err := s.setAudited(ctx, "sample_set", "sample_set_audited", name, percent); err != nil {

@@ -79,6 +79,9 @@ type snapFlag struct {
 // memberships cost one statement per request (per call without
 // [Store.Middleware]). docs/performance.md has the details.
 func (s *Store) StartSnapshot(ctx context.Context) error {
+	if err := s.djangoNotYet("StartSnapshot"); err != nil {
+		return err
+	}
 	if !s.snap.running.CompareAndSwap(false, true) {
 		return ErrSnapshotRunning
 	}

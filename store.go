@@ -51,6 +51,9 @@ func New(db *gorm.DB, cfg *Config) (*Store, error) {
 		name = db.Dialector.Name()
 	}
 	q := query.For(name)
+	if c.Django != nil {
+		q = djangoQueries(name)
+	}
 	if q == nil {
 		return nil, fmt.Errorf("%w %q: waffle supports postgres and sqlite", ErrUnsupportedDatabase, name)
 	}

@@ -82,7 +82,7 @@ func (s *Store) SwitchIsActive(ctx context.Context, name string) (bool, error) {
 func (s *Store) missingSwitch(ctx context.Context, name string) (bool, error) {
 	s.logMissing(ctx, s.cfg.LogMissingSwitches, "switch", name)
 	if s.cfg.CreateMissingSwitches {
-		now := s.now()
+		now := s.timeArg(s.now())
 		if _, err := s.exec(ctx, s.writePool(), "switch_create_missing", name, s.cfg.SwitchDefault, now); err != nil {
 			return s.cfg.SwitchDefault, opError("creating missing", "switch", name, err)
 		}
@@ -96,6 +96,9 @@ func (s *Store) missingSwitch(ctx context.Context, name string) (bool, error) {
 // application added, are left as they are.
 func (s *Store) SetSwitch(ctx context.Context, name string, active bool) error {
 	if err := ValidateName("switch", name); err != nil {
+		return err
+	}
+	if err := s.djangoValidate(&Switch{Name: name}); err != nil {
 		return err
 	}
 	if err := s.setAudited(ctx, "switch_set", "switch_set_audited", name, active); err != nil {

@@ -83,6 +83,9 @@ func (r SyncResult) Err() error {
 // the flags not synced yet fail with its error. How a sync works and what it
 // costs: docs/windows.md.
 func (s *Store) SyncMembership(ctx context.Context, flags ...string) (SyncResult, error) {
+	if s.cfg.Django != nil {
+		return s.djangoSync(ctx, flags)
+	}
 	res := SyncResult{At: s.now()}
 	if len(flags) == 0 {
 		all, err := s.syncFlagNames(ctx)
@@ -275,6 +278,9 @@ func (s *Store) SyncUserMembership(ctx context.Context, flag, user string) (bool
 	}
 	if err := checkUserID(flag, user); err != nil {
 		return false, err
+	}
+	if s.cfg.Django != nil {
+		return s.djangoSyncUser(ctx, flag, user)
 	}
 	var active bool
 	err := s.syncTx(ctx, nil, func(ex execer) error {

@@ -256,6 +256,9 @@ func (s *Store) checkMember(m FlagMember) (FlagMember, error) {
 	if err := checkUserID(m.Flag, m.User); err != nil {
 		return m, err
 	}
+	if err := s.djangoCheckUsers("window", m.Flag, []string{m.User}); err != nil {
+		return m, err
+	}
 	if m.Start.IsZero() {
 		m.Start = s.now()
 	} else {

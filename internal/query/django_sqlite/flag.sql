@@ -1,0 +1,141 @@
+-- Django mode: django-waffle's waffle_flag with its many-to-many tables
+-- waffle_flag_users (to auth_user) and waffle_flag_groups (to auth_group), and
+-- Django's auth_user_groups. User IDs are auth_user primary keys (integers);
+-- lists arrive as JSON arrays of strings. Statements not defined here are
+-- the library's own (postgres/), which read the columns both schemas share.
+
+-- name: flag_eval_anonymous
+-- A visitor with no auth_user key and no groups: the flag's rules only. Django's waffle_flag has
+-- no ramp column: the ramp reads as NULL (none).
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL, 0
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval_user
+-- An identified user (?2, an auth_user id): listed on the flag, or in one of
+-- its groups by Django's auth_user_groups.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
+    EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
+    OR EXISTS (SELECT 1 FROM waffle_flag_groups fg
+               JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = ?2
+               WHERE fg.flag_id = f.id)
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval
+-- As flag_eval_user (?2 NULL when anonymous), or one of the request's extra
+-- group names (?3, a JSON array) names one of the flag's auth_groups.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
+    EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
+    OR EXISTS (SELECT 1 FROM waffle_flag_groups fg
+               JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = ?2
+               WHERE fg.flag_id = f.id)
+    OR EXISTS (SELECT 1 FROM waffle_flag_groups fg JOIN auth_group g ON g.id = fg.group_id
+               WHERE fg.flag_id = f.id AND g.name IN (SELECT value FROM json_each(?3)))
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_create_missing
+-- Django's model defaults: superusers on, every other rule off.
+INSERT INTO waffle_flag (name, everyone, percent, testing, superusers, staff, authenticated, languages, rollout, note, created, modified)
+VALUES (?1, ?2, NULL, FALSE, TRUE, FALSE, FALSE, '', FALSE, '', ?3, ?3)
+ON CONFLICT (name) DO NOTHING;
+
+-- name: flag_users
+SELECT CAST(user_id AS TEXT) FROM waffle_flag_users WHERE flag_id = ?1 ORDER BY user_id;
+
+-- name: flag_groups
+SELECT g.name FROM waffle_flag_groups fg JOIN auth_group g ON g.id = fg.group_id
+WHERE fg.flag_id = ?1 ORDER BY g.name;
+
+-- name: flag_users_add
+INSERT INTO waffle_flag_users (flag_id, user_id)
+SELECT ?1, CAST(u.value AS INTEGER) FROM json_each(?2) AS u WHERE TRUE
+ON CONFLICT DO NOTHING;
+
+-- name: flag_users_remove
+DELETE FROM waffle_flag_users WHERE flag_id = ?1
+AND CAST(user_id AS TEXT) IN (SELECT value FROM json_each(?2));
+
+-- name: flag_users_keep_only
+DELETE FROM waffle_flag_users WHERE flag_id = ?1
+AND CAST(user_id AS TEXT) NOT IN (SELECT value FROM json_each(?2));
+
+-- name: group_create_many
+-- auth_group has no created column; ?2 (the time) is unused.
+INSERT INTO auth_group (name)
+SELECT g.value FROM json_each(?1) AS g WHERE ?2 IS NOT NULL
+ON CONFLICT (name) DO NOTHING;
+
+-- name: flag_groups_add
+INSERT INTO waffle_flag_groups (flag_id, group_id)
+SELECT ?1, g.id FROM auth_group g WHERE g.name IN (SELECT value FROM json_each(?2))
+ON CONFLICT DO NOTHING;
+
+-- name: flag_groups_remove
+DELETE FROM waffle_flag_groups WHERE flag_id = ?1
+AND group_id IN (SELECT id FROM auth_group WHERE name IN (SELECT value FROM json_each(?2)));
+
+-- name: flag_groups_keep_only
+-- Leaves the WAFFLE_ groups that SyncMembership attaches.
+DELETE FROM waffle_flag_groups WHERE flag_id = ?1
+AND group_id IN (SELECT id FROM auth_group
+                 WHERE substr(name, 1, 7) <> 'WAFFLE_' AND name NOT IN (SELECT value FROM json_each(?2)));
+
+-- name: flag_delete_windows
+-- waffle-window's windows; the library's own (waffle_flag_member) go with
+-- the flag by their foreign key's ON DELETE CASCADE.
+DELETE FROM waffle_window_flagmember WHERE flag_id IN (SELECT id FROM waffle_flag WHERE name = ?1);
+
+-- name: flag_delete_users
+DELETE FROM waffle_flag_users WHERE flag_id IN (SELECT id FROM waffle_flag WHERE name = ?1);
+
+-- name: flag_delete_groups
+DELETE FROM waffle_flag_groups WHERE flag_id IN (SELECT id FROM waffle_flag WHERE name = ?1);
+
+-- name: flag_all_users
+SELECT flag_id, CAST(user_id AS TEXT) FROM waffle_flag_users ORDER BY flag_id, user_id;
+
+-- name: flag_all_groups
+SELECT fg.flag_id, g.name FROM waffle_flag_groups fg JOIN auth_group g ON g.id = fg.group_id
+ORDER BY fg.flag_id, g.name;
+
+-- name: flag_eval_anonymous_detail
+-- flag_eval_anonymous for FlagDetail: the same row, with the detail in place
+-- of the membership column, as the library's own (sqlite/flag_eval.sql):
+-- '-', the modified time, the note, separated by char(31).
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
+    '-' || char(31) || f.modified || char(31) || f.note AS detail
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval_user_detail
+-- flag_eval_user for FlagDetail: 'u' (listed), 'g' and the least name of
+-- the user's auth_groups on the flag, or '-'; then as above.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
+    CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
+        ELSE COALESCE('g' || (SELECT min(g.name) FROM waffle_flag_groups fg
+                   JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = ?2
+                   JOIN auth_group g ON g.id = fg.group_id
+                   WHERE fg.flag_id = f.id), '-') END
+        || char(31) || f.modified || char(31) || f.note AS detail
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval_detail
+-- flag_eval for FlagDetail: as flag_eval_user_detail, the request's extra
+-- group names (?3) counting as the user's.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
+    CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
+        ELSE COALESCE('g' || (SELECT min(g.name) FROM waffle_flag_groups fg
+                   JOIN auth_group g ON g.id = fg.group_id
+                   WHERE fg.flag_id = f.id
+                     AND (EXISTS (SELECT 1 FROM auth_user_groups ug WHERE ug.group_id = g.id AND ug.user_id = ?2)
+                          OR g.name IN (SELECT value FROM json_each(?3)))), '-') END
+        || char(31) || f.modified || char(31) || f.note AS detail
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_ensure
+-- Ensure's flags (sqlite/ensure.sql), without the ramp Django's table has
+-- not.
+INSERT INTO waffle_flag (name, everyone, percent, testing, superusers, staff, authenticated, languages, rollout, note, created, modified)
+SELECT value ->> 'name', value ->> 'everyone', value ->> 'percent', value ->> 'testing', value ->> 'superusers',
+    value ->> 'staff', value ->> 'authenticated', value ->> 'languages', value ->> 'rollout', value ->> 'note', ?2, ?2
+FROM json_each(?1) WHERE true
+ON CONFLICT (name) DO NOTHING
+RETURNING id, name;
