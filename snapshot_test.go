@@ -15,9 +15,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/gowaffle/waffle/internal/testdb"
 )
 
 // startSnapshot starts s's snapshot until the test ends.
@@ -263,4 +266,34 @@ func freePort(t *testing.T) int {
 	require.NoError(t, err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// PostgreSQL's notification channel is the database's: a snapshot ignores
+// the changes of another schema's tables (another installation, or another
+// test, in the same database) and reloads for its own.
+func TestSnapshotIgnoresOtherSchemas(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		if h.db.Kind != testdb.Postgres {
+			t.Skip("SQLite has no shared notification channel")
+		}
+		ctx := context.Background()
+		s := h.store(t, nil)
+		require.NoError(t, s.SetSwitch(ctx, "mine", true))
+		startSnapshot(t, s)
+		require.Eventually(t, func() bool { return s.SnapshotStats().Serving }, 5*time.Second, time.Millisecond)
+		before := s.SnapshotStats().Reloads
+
+		other := &harness{db: testdb.New(t, testdb.Postgres)}
+		other.migrate(t)
+		o := other.store(t, nil)
+		for i := range 5 {
+			require.NoError(t, o.SetSwitch(ctx, "theirs"+strconv.Itoa(i), true))
+		}
+		time.Sleep(200 * time.Millisecond) // the notifications' round trip
+		require.Equal(t, before, s.SnapshotStats().Reloads, "another schema's changes are not ours")
+
+		require.NoError(t, s.SetSwitch(ctx, "mine", false))
+		require.Eventually(t, func() bool { return s.SnapshotStats().Reloads > before }, 5*time.Second, time.Millisecond)
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -41,9 +42,10 @@ func (s *Store) newWatcher(ctx context.Context) (watcher, error) {
 // driver) through database/sql's Raw, by method name: the library names no
 // pgx type, so an application on SQLite builds no PostgreSQL driver.
 type pgListener struct {
-	s    *Store
-	db   *sql.DB
-	conn *sql.Conn
+	s      *Store
+	db     *sql.DB
+	conn   *sql.Conn
+	schema string // the listener's current schema: notifications of others are not ours
 }
 
 func (l *pgListener) connect(ctx context.Context) error {
@@ -52,7 +54,7 @@ func (l *pgListener) connect(ctx context.Context) error {
 		return err
 	}
 	var pid uint32
-	if err := conn.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_backend_pid(), current_schema()").Scan(&pid, &l.schema); err != nil {
 		_ = conn.Close()
 		return err
 	}
@@ -82,8 +84,9 @@ func (l *pgListener) close() {
 var errNoNotifications = errors.New("waffle: StartSnapshot on PostgreSQL needs the pgx driver (gorm.io/driver/postgres)")
 
 // waitForNotification waits on the listener's connection until a
-// notification arrives or ctx ends: pgx's (*pgx.Conn).WaitForNotification,
-// reached from database/sql's driver connection (*stdlib.Conn).Conn().
+// notification of a table of its own schema arrives (the channel is the
+// database's) or ctx ends: pgx's (*pgx.Conn).WaitForNotification, reached
+// from database/sql's driver connection (*stdlib.Conn).Conn().
 func (l *pgListener) waitForNotification(ctx context.Context) error {
 	return l.conn.Raw(func(dc any) error {
 		get := reflect.ValueOf(dc).MethodByName("Conn")
@@ -94,12 +97,37 @@ func (l *pgListener) waitForNotification(ctx context.Context) error {
 		if !wait.IsValid() || wait.Type().NumIn() != 1 || wait.Type().NumOut() != 2 {
 			return errNoNotifications
 		}
-		out := wait.Call([]reflect.Value{reflect.ValueOf(ctx)})
-		if err, ok := out[1].Interface().(error); ok && err != nil {
-			return err
+		for {
+			out := wait.Call([]reflect.Value{reflect.ValueOf(ctx)})
+			if err, ok := out[1].Interface().(error); ok && err != nil {
+				return err
+			}
+			if l.ours(out[0]) {
+				return nil
+			}
 		}
-		return nil
 	})
+}
+
+// ours reports whether the notification n (a *pgconn.Notification) is of a
+// table of the listener's schema: its payload is "schema.table". A payload
+// it cannot read counts as ours (a reload too many, never one too few).
+func (l *pgListener) ours(n reflect.Value) bool {
+	if n.Kind() == reflect.Pointer {
+		if n.IsNil() {
+			return true
+		}
+		n = n.Elem()
+	}
+	if n.Kind() != reflect.Struct {
+		return true
+	}
+	payload := n.FieldByName("Payload")
+	if !payload.IsValid() || payload.Kind() != reflect.String {
+		return true
+	}
+	schema, _, ok := strings.Cut(payload.String(), ".")
+	return !ok || schema == l.schema
 }
 
 // run waits for notifications and reloads at each (a burst is one reload).

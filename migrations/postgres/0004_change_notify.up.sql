@@ -3,16 +3,19 @@
 --
 -- Every statement that changes a definition the snapshot holds (flags, their
 -- users and groups, groups' names, sync states, switches, samples, string
--- flags) sends NOTIFY waffle_change with the table's name, whoever runs it:
+-- flags) sends NOTIFY waffle_change with the table's schema and name
+-- ("public.waffle_flag"), whoever runs it:
 -- the library, the CLI, plain SQL. Notifications go out when the transaction
 -- commits, one per table and transaction (PostgreSQL folds repeats), so a
 -- bulk write costs one. Group members are not watched: the snapshot never
 -- holds them (a request reads the user's memberships from the database).
+-- The channel is the database's: a listener ignores the notifications of
+-- another schema's tables (another installation in the same database).
 
 CREATE OR REPLACE FUNCTION waffle_notify_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('waffle_change', TG_TABLE_NAME);
+    PERFORM pg_notify('waffle_change', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME);
     RETURN NULL;
 END $$;
 
