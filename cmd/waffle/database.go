@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/gowaffle/waffle"
+	"github.com/gowaffle/waffle/internal/dbtx"
 )
 
 // The command opens its database itself, with drivers that need no cgo: a
@@ -101,7 +102,7 @@ func openDB(target string) (*gorm.DB, error) {
 	deadline := time.Now().Add(sqliteBusyTimeout)
 	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
 		db, err := openOnce(dialector)
-		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+		if err == nil || !dbtx.IsBusy(err) || time.Now().After(deadline) {
 			return db, err
 		}
 		time.Sleep(delay)
@@ -123,12 +124,6 @@ func openOnce(dialector gorm.Dialector) (*gorm.DB, error) {
 		return nil, err
 	}
 	return db, nil
-}
-
-// isBusy reports whether err is SQLite's "database is locked".
-func isBusy(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
 }
 
 // closeDB closes the connection pool under db.
