@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -31,11 +32,11 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 }
 
 // FlagDetail evaluates the flag called name as [Store.FlagIsActive] does, in
-// one statement (FlagIsActive's, with a detail text in place of its
-// membership column) and one shared evaluation, and also says why: the rule
-// that decided, the group that matched, the percent used, and the flag's
-// note and modified time. On an error, Active is false and Reason is
-// [ReasonError].
+// one statement (FlagIsActive's, with the match, user or group, in place of
+// its membership column, and the modified time and note after it) and one
+// shared evaluation, and also says why: the rule that decided, a group that
+// matched, the percent used, and the flag's note and modified time. On an
+// error, Active is false and Reason is [ReasonError].
 func (s *Store) FlagDetail(ctx context.Context, name string) (FlagDetail, error) {
 	return s.evalFlag(ctx, name, true)
 }
@@ -68,7 +69,7 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	}
 	// The narrowest of three statements (query/*/flag_eval.sql says why),
 	// or its _detail twin: the same row, with the detail text in place of
-	// the membership column. FlagIsActive's statements have no parameter
+	// the membership column, then the modified time and the note. FlagIsActive's statements have no parameter
 	// that switches a branch off, so PostgreSQL keeps their generic plans.
 	st := &evalStatements[0]
 	if detail {
@@ -86,12 +87,22 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 		row = s.queryRow(ctx, st.anonymous, name)
 	}
 	var r flagRow
-	member := any(&r.member)
-	if detail {
-		member = &r.detailText
+	var d FlagDetail
+	var err error
+	switch {
+	case detail && s.q.Dialect == "sqlite":
+		// One text: the match, the modified time, the note (splitDetail).
+		err = row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+			&r.languages, &r.rollout, &r.ramp, &r.detailText)
+	case detail:
+		var mod scanTime
+		err = row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+			&r.languages, &r.rollout, &r.ramp, &r.detailText, &mod, &d.Note)
+		d.Modified = mod.t
+	default:
+		err = row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+			&r.languages, &r.rollout, &r.ramp, &r.member)
 	}
-	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.ramp, member)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
@@ -101,7 +112,6 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	if err := r.applyRamp(s.cfg.Now); err != nil {
 		return FlagDetail{Reason: ReasonError}, opError("evaluating", "flag", name, err)
 	}
-	var d FlagDetail
 	if detail {
 		if err := r.splitDetail(&d); err != nil {
 			return FlagDetail{Reason: ReasonError}, opError("reading", "flag", name, err)
@@ -155,28 +165,95 @@ func (r *flagRow) listed() (match, byUser bool) {
 	return r.member, true
 }
 
-// detailSep separates the detail's parts (the unit separator, which no name
-// can hold).
+// detailSep separates the parts of SQLite's detail text (the unit
+// separator, which no name can hold).
 const detailSep = "\x1f"
 
-// splitDetail reads the detail form of member: the match ('u', 'g' and the
-// group's name, or '-'), the modified time, the note.
+// splitDetail reads the detail form of member: 'u', 'g' and the group's
+// name, or '-'; on SQLite followed by the modified time and the note, each
+// after a detailSep, which go to d.
 func (r *flagRow) splitDetail(d *FlagDetail) error {
-	match, rest, ok1 := strings.Cut(r.detailText, detailSep)
-	modified, note, ok2 := strings.Cut(rest, detailSep)
-	if !ok1 || !ok2 || match == "" {
+	match, rest, joined := strings.Cut(r.detailText, detailSep)
+	if match == "" {
 		return errors.New("waffle: malformed flag detail")
 	}
 	r.detail, r.match = true, match[0]
 	if r.match == 'g' {
 		r.group = match[1:]
 	}
-	var t scanTime
-	if err := t.parse(modified); err != nil {
-		return err
+	if !joined {
+		return nil
 	}
-	d.Note, d.Modified = note, t.t
+	modified, note, ok := strings.Cut(rest, detailSep)
+	if !ok {
+		return errors.New("waffle: malformed flag detail")
+	}
+	t, ok := parseDetailTime(modified)
+	if !ok {
+		var st scanTime
+		if err := st.parse(modified); err != nil {
+			return err
+		}
+		t = st.t
+	}
+	d.Note, d.Modified = note, t
 	return nil
+}
+
+// parseDetailTime parses the modified time of SQLite's detail text in the
+// form the library's writes and go-sqlite3 store it,
+// "2006-01-02 15:04:05.999999999+00:00" (any offset, or Z; the fraction
+// optional; a T for the space), without time.Parse's layout matching. ok is
+// false for any other form, which scanTime then reads.
+func parseDetailTime(s string) (t time.Time, ok bool) {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	ok = true
+	num := func(i, j int) int {
+		n := 0
+		for ; i < j; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				ok = false
+				return 0
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, sec := num(11, 13), num(14, 16), num(17, 19)
+	i, nsec := 19, 0
+	if s[i] == '.' {
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == i+1 || j-i-1 > 9 {
+			return time.Time{}, false
+		}
+		nsec = num(i+1, j)
+		for k := j - i - 1; k < 9; k++ {
+			nsec *= 10
+		}
+		i = j
+	}
+	offset := 0
+	switch rest := s[i:]; {
+	case rest == "Z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		offset = (num(i+1, i+3)*60 + num(i+4, i+6)) * 60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false
+	}
+	if !ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC).Add(-time.Duration(offset) * time.Second), true
 }
 
 // decide runs steps 2 to 8 on a flag that exists.

@@ -676,3 +676,36 @@ func TestFlagDetailStatementsTwinFlagIsActive(t *testing.T) {
 		}
 	}
 }
+
+// parseDetailTime reads SQLite's detail time as scanTime does, and refuses
+// what it does not know, for scanTime to read.
+func TestParseDetailTime(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{
+		{"2026-12-05T05:16:10.123456Z", true},
+		{"2026-12-05 05:16:10.123456789+00:00", true},
+		{"2026-12-05 05:16:10+00:00", true},
+		{"2026-12-05 07:16:10.5+02:00", true},
+		{"2026-12-05 01:16:10.25-04:30", true},
+		{"2026-12-05 05:16:10", false},
+		{"2026-12-05T05:16:10.123456", false},
+		{"2026-12-05 05:16:10.1234567890+00:00", false},
+		{"2026-12-05 05:16:10.+00:00", false},
+		{"2026-13-05 05:16:10Z", false},
+		{"2026-12-05 05:16:1xZ", false},
+		{"2026-12-05 05:16:10+0000", false},
+		{"", false},
+	} {
+		got, ok := parseDetailTime(c.in)
+		require.Equal(t, c.ok, ok, c.in)
+		if ok {
+			var want scanTime
+			require.NoError(t, want.parse(c.in), c.in)
+			require.True(t, want.t.Equal(got), "%s: %v, want %v", c.in, got, want.t)
+			require.Equal(t, time.UTC, got.Location(), c.in)
+		}
+	}
+}
