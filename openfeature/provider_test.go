@@ -260,6 +260,45 @@ func TestErrorCodes(t *testing.T) {
 	})
 }
 
+// No evaluation asks for a targeting key (TARGETING_KEY_MISSING is never
+// given): without one the evaluation is for an anonymous visitor, as
+// django-waffle treats a request without a user. User rules do not match,
+// group names and attributes from the context still do, and a percent flag
+// is a draw.
+func TestWithoutTargetingKey(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *testdb.DB) {
+		e := setup(t, db, nil, nil)
+		seed(t, e.store)
+		ctx := context.Background()
+		for _, c := range []struct {
+			name    string
+			key     string
+			evalCtx of.EvaluationContext
+			want    bool
+			reason  of.Reason
+			waffle  waffle.Reason
+		}{
+			{"UserRules", "rules", of.EvaluationContext{}, false, of.DefaultReason, waffle.ReasonNoMatch},
+			{"EmptyKey", "rules", of.NewEvaluationContext("", nil), false, of.DefaultReason, waffle.ReasonNoMatch},
+			{"GroupNames", "rules", of.NewEvaluationContext("", map[string]any{"groups": []string{"beta"}}), true, of.TargetingMatchReason, waffle.ReasonGroup},
+			{"Percent", "all", of.EvaluationContext{}, true, of.SplitReason, waffle.ReasonPercentDraw},
+			{"PercentEmptyKey", "all", of.NewEvaluationContext("", map[string]any{"language": "de"}), true, of.SplitReason, waffle.ReasonPercentDraw},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				d, err := e.client.BooleanValueDetails(ctx, c.key, !c.want, c.evalCtx)
+				require.NoError(t, err)
+				require.Empty(t, d.ErrorCode)
+				require.Equal(t, c.want, d.Value)
+				require.Equal(t, c.reason, d.Reason)
+				got, err := d.FlagMetadata.GetString(MetaReason)
+				require.NoError(t, err)
+				require.Equal(t, string(c.waffle), got)
+			})
+		}
+	})
+}
+
 // recorder collects a client's events.
 type recorder struct {
 	mu     sync.Mutex
