@@ -205,35 +205,30 @@ func (r *flagRow) splitDetail(d *FlagDetail) error {
 // "2006-01-02 15:04:05.999999999+00:00" (any offset, or Z; the fraction
 // optional; a T for the space), without time.Parse's layout matching. ok is
 // false for any other form, which scanTime then reads.
-func parseDetailTime(s string) (t time.Time, ok bool) {
+func parseDetailTime(s string) (time.Time, bool) {
 	if len(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
 	}
-	ok = true
-	num := func(i, j int) int {
-		n := 0
-		for ; i < j; i++ {
-			c := s[i]
-			if c < '0' || c > '9' {
-				ok = false
-				return 0
-			}
-			n = n*10 + int(c-'0')
-		}
-		return n
+	year, ok1 := digits(s, 0, 4)
+	month, ok2 := digits(s, 5, 7)
+	day, ok3 := digits(s, 8, 10)
+	hour, ok4 := digits(s, 11, 13)
+	minute, ok5 := digits(s, 14, 16)
+	sec, ok6 := digits(s, 17, 19)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 ||
+		month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
 	}
-	year, month, day := num(0, 4), num(5, 7), num(8, 10)
-	hour, minute, sec := num(11, 13), num(14, 16), num(17, 19)
 	i, nsec := 19, 0
 	if s[i] == '.' {
 		j := i + 1
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		for j < len(s) && j-i <= 9 && s[j] >= '0' && s[j] <= '9' {
+			nsec = nsec*10 + int(s[j]-'0')
 			j++
 		}
-		if j == i+1 || j-i-1 > 9 {
-			return time.Time{}, false
+		if j == i+1 || (j < len(s) && s[j] >= '0' && s[j] <= '9') {
+			return time.Time{}, false // no digit, or more than nine
 		}
-		nsec = num(i+1, j)
 		for k := j - i - 1; k < 9; k++ {
 			nsec *= 10
 		}
@@ -243,17 +238,48 @@ func parseDetailTime(s string) (t time.Time, ok bool) {
 	switch rest := s[i:]; {
 	case rest == "Z":
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
-		offset = (num(i+1, i+3)*60 + num(i+4, i+6)) * 60
+		oh, ok1 := digits(rest, 1, 3)
+		om, ok2 := digits(rest, 4, 6)
+		if !ok1 || !ok2 {
+			return time.Time{}, false
+		}
+		offset = (oh*60 + om) * 60
 		if rest[0] == '-' {
 			offset = -offset
 		}
 	default:
 		return time.Time{}, false
 	}
-	if !ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
+	// Days since 1970-01-01 of a proleptic Gregorian date (years 0 to
+	// 9999 here), by the days-from-civil algorithm.
+	y := year
+	if month <= 2 {
+		y--
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC).Add(-time.Duration(offset) * time.Second), true
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	mp := (month + 9) % 12
+	doy := (153*mp+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := era*146097 + doe - 719468
+	unix := int64(days)*86400 + int64(hour*3600+minute*60+sec-offset)
+	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// digits reads s[i:j] as a decimal number of ASCII digits.
+func digits(s string, i, j int) (int, bool) {
+	n := 0
+	for ; i < j; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // decide runs steps 2 to 8 on a flag that exists.
