@@ -88,21 +88,7 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	}
 	var r flagRow
 	var d FlagDetail
-	var err error
-	switch {
-	case detail && s.q.Dialect == "sqlite":
-		// One text: the match, the modified time, the note (splitDetail).
-		err = row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-			&r.languages, &r.rollout, &r.ramp, &r.detailText)
-	case detail:
-		var mod scanTime
-		err = row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-			&r.languages, &r.rollout, &r.ramp, &r.detailText, &mod, &d.Note)
-		d.Modified = mod.t
-	default:
-		err = row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-			&r.languages, &r.rollout, &r.ramp, &r.member)
-	}
+	err := s.scanFlagRow(row, detail, &r, &d)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
@@ -128,6 +114,25 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 		}
 	}
 	return d, nil
+}
+
+// scanFlagRow scans an evaluation row into r: FlagIsActive's, or a _detail
+// twin's, whose modified time and note go to d.
+func (s *Store) scanFlagRow(row *sql.Row, detail bool, r *flagRow, d *FlagDetail) error {
+	switch {
+	case detail && s.q.Dialect == "sqlite":
+		// One text: the match, the modified time, the note (splitDetail).
+		return row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+			&r.languages, &r.rollout, &r.ramp, &r.detailText)
+	case detail:
+		var mod scanTime
+		err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+			&r.languages, &r.rollout, &r.ramp, &r.detailText, &mod, &d.Note)
+		d.Modified = mod.t
+		return err
+	}
+	return row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+		&r.languages, &r.rollout, &r.ramp, &r.member)
 }
 
 // evalStatements are the evaluation statements: FlagIsActive's, and
@@ -209,49 +214,75 @@ func parseDetailTime(s string) (time.Time, bool) {
 	if len(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
 	}
-	year, ok1 := digits(s, 0, 4)
-	month, ok2 := digits(s, 5, 7)
-	day, ok3 := digits(s, 8, 10)
-	hour, ok4 := digits(s, 11, 13)
-	minute, ok5 := digits(s, 14, 16)
-	sec, ok6 := digits(s, 17, 19)
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 ||
-		month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
-	}
-	i, nsec := 19, 0
-	if s[i] == '.' {
-		j := i + 1
-		for j < len(s) && j-i <= 9 && s[j] >= '0' && s[j] <= '9' {
-			nsec = nsec*10 + int(s[j]-'0')
-			j++
+	var f [6]int // year, month, day, hour, minute, second
+	for k, at := range [6]int{0, 5, 8, 11, 14, 17} {
+		width := 2
+		if k == 0 {
+			width = 4
 		}
-		if j == i+1 || (j < len(s) && s[j] >= '0' && s[j] <= '9') {
-			return time.Time{}, false // no digit, or more than nine
-		}
-		for k := j - i - 1; k < 9; k++ {
-			nsec *= 10
-		}
-		i = j
-	}
-	offset := 0
-	switch rest := s[i:]; {
-	case rest == "Z":
-	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
-		oh, ok1 := digits(rest, 1, 3)
-		om, ok2 := digits(rest, 4, 6)
-		if !ok1 || !ok2 {
+		n, ok := digits(s, at, at+width)
+		if !ok {
 			return time.Time{}, false
 		}
-		offset = (oh*60 + om) * 60
-		if rest[0] == '-' {
-			offset = -offset
-		}
-	default:
+		f[k] = n
+	}
+	if f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 59 {
 		return time.Time{}, false
 	}
-	// Days since 1970-01-01 of a proleptic Gregorian date (years 0 to
-	// 9999 here), by the days-from-civil algorithm.
+	nsec, rest, ok := fraction(s[19:])
+	if !ok {
+		return time.Time{}, false
+	}
+	offset, ok := zoneOffset(rest)
+	if !ok {
+		return time.Time{}, false
+	}
+	unix := daysFromCivil(f[0], f[1], f[2])*86400 + int64(f[3]*3600+f[4]*60+f[5]-offset)
+	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// fraction reads an optional fraction of a second, "." and one to nine
+// digits, at the start of s, as nanoseconds, and returns what follows.
+func fraction(s string) (nsec int, rest string, ok bool) {
+	if s == "" || s[0] != '.' {
+		return 0, s, true
+	}
+	j := 1
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if j == 1 || j > 10 {
+		return 0, "", false // no digit, or more than nine
+	}
+	nsec, _ = digits(s, 1, j)
+	for k := j - 1; k < 9; k++ {
+		nsec *= 10
+	}
+	return nsec, s[j:], true
+}
+
+// zoneOffset reads "Z" or "+hh:mm"/"-hh:mm" as seconds east of UTC.
+func zoneOffset(s string) (int, bool) {
+	if s == "Z" {
+		return 0, true
+	}
+	if len(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' {
+		return 0, false
+	}
+	h, ok1 := digits(s, 1, 3)
+	m, ok2 := digits(s, 4, 6)
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	if s[0] == '-' {
+		return -(h*60 + m) * 60, true
+	}
+	return (h*60 + m) * 60, true
+}
+
+// daysFromCivil returns the days from 1970-01-01 to a proleptic Gregorian
+// date (Howard Hinnant's days_from_civil).
+func daysFromCivil(year, month, day int) int64 {
 	y := year
 	if month <= 2 {
 		y--
@@ -261,12 +292,9 @@ func parseDetailTime(s string) (time.Time, bool) {
 		era = (y - 399) / 400
 	}
 	yoe := y - era*400
-	mp := (month + 9) % 12
-	doy := (153*mp+2)/5 + day - 1
+	doy := (153*((month+9)%12)+2)/5 + day - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	days := era*146097 + doe - 719468
-	unix := int64(days)*86400 + int64(hour*3600+minute*60+sec-offset)
-	return time.Unix(unix, int64(nsec)).UTC(), true
+	return int64(era*146097 + doe - 719468)
 }
 
 // digits reads s[i:j] as a decimal number of ASCII digits.
