@@ -13,7 +13,8 @@ import (
 
 // EnvPgBinDir names the directory of PostgreSQL's server programs (initdb,
 // pg_ctl) that NewServer runs; by default the newest
-// /usr/lib/postgresql/*/bin, Debian's place.
+// /usr/lib/postgresql/*/bin, Debian's place, else pg_ctl's on PATH (as
+// scripts/with-postgres looks for them).
 const EnvPgBinDir = "WAFFLE_PG_BINDIR"
 
 // Server is a private PostgreSQL cluster of one test, on a port of its own,
@@ -37,6 +38,10 @@ func NewServer(tb testing.TB) *Server {
 	if bin == "" {
 		if matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl"); len(matches) > 0 {
 			bin = filepath.Dir(matches[len(matches)-1])
+		} else if ctl, err := exec.LookPath("pg_ctl"); err == nil {
+			if real, err := filepath.EvalSymlinks(ctl); err == nil {
+				bin = filepath.Dir(real)
+			}
 		}
 	}
 	if _, err := os.Stat(filepath.Join(bin, "pg_ctl")); bin == "" || err != nil {
