@@ -12,7 +12,7 @@ import (
 type FlagDetail struct {
 	Active  bool    // the answer FlagIsActive gives
 	Reason  Reason  // the rule that decided
-	Group   string  // with ReasonGroup: the listed group the user is in
+	Group   string  // with ReasonGroup: a listed group the user is in (docs/flags.md says which when several)
 	Percent float64 // with a percent reason: the flag's percent that was used
 	Missing bool    // the flag does not exist (Reason says which setting answered)
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -31,11 +32,11 @@ func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
 }
 
 // FlagDetail evaluates the flag called name as [Store.FlagIsActive] does, in
-// one statement (FlagIsActive's, with a detail text in place of its
-// membership column) and one shared evaluation, and also says why: the rule
-// that decided, the group that matched, the percent used, and the flag's
-// note and modified time. On an error, Active is false and Reason is
-// [ReasonError].
+// one statement (FlagIsActive's, with the match, user or group, in place of
+// its membership column, and the modified time and note after it) and one
+// shared evaluation, and also says why: the rule that decided, a group that
+// matched, the percent used, and the flag's note and modified time. On an
+// error, Active is false and Reason is [ReasonError].
 func (s *Store) FlagDetail(ctx context.Context, name string) (FlagDetail, error) {
 	return s.evalFlag(ctx, name, true)
 }
@@ -68,7 +69,7 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	}
 	// The narrowest of three statements (query/*/flag_eval.sql says why),
 	// or its _detail twin: the same row, with the detail text in place of
-	// the membership column. FlagIsActive's statements have no parameter
+	// the membership column, then the modified time and the note. FlagIsActive's statements have no parameter
 	// that switches a branch off, so PostgreSQL keeps their generic plans.
 	st := &evalStatements[0]
 	if detail {
@@ -86,12 +87,8 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 		row = s.queryRow(ctx, st.anonymous, name)
 	}
 	var r flagRow
-	member := any(&r.member)
-	if detail {
-		member = &r.detailText
-	}
-	err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-		&r.languages, &r.rollout, &r.ramp, member)
+	var d FlagDetail
+	err := s.scanFlagRow(row, detail, &r, &d)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
@@ -101,7 +98,6 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	if err := r.applyRamp(s.cfg.Now); err != nil {
 		return FlagDetail{Reason: ReasonError}, opError("evaluating", "flag", name, err)
 	}
-	var d FlagDetail
 	if detail {
 		if err := r.splitDetail(&d); err != nil {
 			return FlagDetail{Reason: ReasonError}, opError("reading", "flag", name, err)
@@ -118,6 +114,25 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 		}
 	}
 	return d, nil
+}
+
+// scanFlagRow scans an evaluation row into r: FlagIsActive's, or a _detail
+// twin's, whose modified time and note go to d.
+func (s *Store) scanFlagRow(row *sql.Row, detail bool, r *flagRow, d *FlagDetail) error {
+	switch {
+	case detail && s.q.Dialect == "sqlite":
+		// One text: the match, the modified time, the note (splitDetail).
+		return row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+			&r.languages, &r.rollout, &r.ramp, &r.detailText)
+	case detail:
+		var mod scanTime
+		err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+			&r.languages, &r.rollout, &r.ramp, &r.detailText, &mod, &d.Note)
+		d.Modified = mod.t
+		return err
+	}
+	return row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+		&r.languages, &r.rollout, &r.ramp, &r.member)
 }
 
 // evalStatements are the evaluation statements: FlagIsActive's, and
@@ -155,28 +170,144 @@ func (r *flagRow) listed() (match, byUser bool) {
 	return r.member, true
 }
 
-// detailSep separates the detail's parts (the unit separator, which no name
-// can hold).
+// detailSep separates the parts of SQLite's detail text (the unit
+// separator, which no name can hold).
 const detailSep = "\x1f"
 
-// splitDetail reads the detail form of member: the match ('u', 'g' and the
-// group's name, or '-'), the modified time, the note.
+// splitDetail reads the detail form of member: 'u', 'g' and the group's
+// name, or '-'; on SQLite followed by the modified time and the note, each
+// after a detailSep, which go to d.
 func (r *flagRow) splitDetail(d *FlagDetail) error {
-	match, rest, ok1 := strings.Cut(r.detailText, detailSep)
-	modified, note, ok2 := strings.Cut(rest, detailSep)
-	if !ok1 || !ok2 || match == "" {
+	match, rest, joined := strings.Cut(r.detailText, detailSep)
+	if match == "" {
 		return errors.New("waffle: malformed flag detail")
 	}
 	r.detail, r.match = true, match[0]
 	if r.match == 'g' {
 		r.group = match[1:]
 	}
-	var t scanTime
-	if err := t.parse(modified); err != nil {
-		return err
+	if !joined {
+		return nil
 	}
-	d.Note, d.Modified = note, t.t
+	modified, note, ok := strings.Cut(rest, detailSep)
+	if !ok {
+		return errors.New("waffle: malformed flag detail")
+	}
+	t, ok := parseDetailTime(modified)
+	if !ok {
+		var st scanTime
+		if err := st.parse(modified); err != nil {
+			return err
+		}
+		t = st.t
+	}
+	d.Note, d.Modified = note, t
 	return nil
+}
+
+// parseDetailTime parses the modified time of SQLite's detail text in the
+// form the library's writes and go-sqlite3 store it,
+// "2006-01-02 15:04:05.999999999+00:00" (any offset, or Z; the fraction
+// optional; a T for the space), without time.Parse's layout matching. ok is
+// false for any other form, which scanTime then reads.
+func parseDetailTime(s string) (time.Time, bool) {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	var f [6]int // year, month, day, hour, minute, second
+	for k, at := range [6]int{0, 5, 8, 11, 14, 17} {
+		width := 2
+		if k == 0 {
+			width = 4
+		}
+		n, ok := digits(s, at, at+width)
+		if !ok {
+			return time.Time{}, false
+		}
+		f[k] = n
+	}
+	if f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 59 {
+		return time.Time{}, false
+	}
+	nsec, rest, ok := fraction(s[19:])
+	if !ok {
+		return time.Time{}, false
+	}
+	offset, ok := zoneOffset(rest)
+	if !ok {
+		return time.Time{}, false
+	}
+	unix := daysFromCivil(f[0], f[1], f[2])*86400 + int64(f[3]*3600+f[4]*60+f[5]-offset)
+	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// fraction reads an optional fraction of a second, "." and one to nine
+// digits, at the start of s, as nanoseconds, and returns what follows.
+func fraction(s string) (nsec int, rest string, ok bool) {
+	if s == "" || s[0] != '.' {
+		return 0, s, true
+	}
+	j := 1
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if j == 1 || j > 10 {
+		return 0, "", false // no digit, or more than nine
+	}
+	nsec, _ = digits(s, 1, j)
+	for k := j - 1; k < 9; k++ {
+		nsec *= 10
+	}
+	return nsec, s[j:], true
+}
+
+// zoneOffset reads "Z" or "+hh:mm"/"-hh:mm" as seconds east of UTC.
+func zoneOffset(s string) (int, bool) {
+	if s == "Z" {
+		return 0, true
+	}
+	if len(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' {
+		return 0, false
+	}
+	h, ok1 := digits(s, 1, 3)
+	m, ok2 := digits(s, 4, 6)
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	if s[0] == '-' {
+		return -(h*60 + m) * 60, true
+	}
+	return (h*60 + m) * 60, true
+}
+
+// daysFromCivil returns the days from 1970-01-01 to a proleptic Gregorian
+// date (Howard Hinnant's days_from_civil).
+func daysFromCivil(year, month, day int) int64 {
+	y := year
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	doy := (153*((month+9)%12)+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era*146097 + doe - 719468)
+}
+
+// digits reads s[i:j] as a decimal number of ASCII digits.
+func digits(s string, i, j int) (int, bool) {
+	n := 0
+	for ; i < j; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // decide runs steps 2 to 8 on a flag that exists.

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -674,5 +675,53 @@ func TestFlagDetailStatementsTwinFlagIsActive(t *testing.T) {
 			require.True(t, strings.HasSuffix(b, tail), "%s %s ends as %s", dialect, twin, base)
 			require.Equal(t, 1, strings.Count(b, "\nFROM waffle_flag f WHERE"), "%s %s", dialect, twin)
 		}
+	}
+}
+
+// parseDetailTime reads SQLite's detail time as scanTime does, and refuses
+// what it does not know, for scanTime to read.
+func TestParseDetailTime(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{
+		{"2026-12-05T05:16:10.123456Z", true},
+		{"2026-12-05 05:16:10.123456789+00:00", true},
+		{"2026-12-05 05:16:10+00:00", true},
+		{"2026-12-05 07:16:10.5+02:00", true},
+		{"2026-12-05 01:16:10.25-04:30", true},
+		{"2024-02-29 23:59:59.999999+00:00", true},
+		{"2000-01-01 00:00:00Z", true},
+		{"1970-01-01 00:30:00+01:00", true},
+		{"2100-03-01 00:00:00-12:00", true},
+		{"0001-01-01 00:00:00Z", true},
+		{"9999-12-31 23:59:59.999999999+14:00", true},
+		{"2026-12-05 05:16:10", false},
+		{"2026-12-05T05:16:10.123456", false},
+		{"2026-12-05 05:16:10.1234567890+00:00", false},
+		{"2026-12-05 05:16:10.+00:00", false},
+		{"2026-13-05 05:16:10Z", false},
+		{"2026-12-05 05:16:1xZ", false},
+		{"2026-12-05 05:16:10+0000", false},
+		{"", false},
+	} {
+		got, ok := parseDetailTime(c.in)
+		require.Equal(t, c.ok, ok, c.in)
+		if ok {
+			var want scanTime
+			require.NoError(t, want.parse(c.in), c.in)
+			require.True(t, want.t.Equal(got), "%s: %v, want %v", c.in, got, want.t)
+			require.Equal(t, time.UTC, got.Location(), c.in)
+		}
+	}
+	// Times across four centuries, written as go-sqlite3 writes them.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		want := time.Unix(rng.Int64N(400*365*86400)-100*365*86400, rng.Int64N(1e9)).In(time.FixedZone("", (rng.IntN(49)-24)*1800))
+		in := want.Format("2006-01-02 15:04:05.999999999-07:00")
+		got, ok := parseDetailTime(in)
+		require.True(t, ok, in)
+		require.True(t, want.Equal(got), "%s: %v", in, got)
 	}
 }

@@ -2,14 +2,9 @@ package waffle
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -196,38 +191,8 @@ func TestSnapshotListenerKilled(t *testing.T) {
 // reconnects, reloads, and serves a change made meanwhile.
 func TestSnapshotPostgresRestart(t *testing.T) {
 	t.Parallel()
-	bin := os.Getenv("WAFFLE_PG_BINDIR")
-	if bin == "" {
-		matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
-		if len(matches) == 0 {
-			t.Skip("no PostgreSQL server binaries")
-		}
-		bin = filepath.Dir(matches[len(matches)-1])
-	}
-	dir, err := os.MkdirTemp("", "waffle-pg-restart.")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	port := freePort(t)
-	run := func(name string, args ...string) {
-		t.Helper()
-		cmd := exec.Command(filepath.Join(bin, name), args...)
-		if os.Geteuid() == 0 {
-			cmd = exec.Command("runuser", append([]string{"-u", "nobody", "--", filepath.Join(bin, name)}, args...)...)
-		}
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "%s: %s", name, out)
-	}
-	if os.Geteuid() == 0 {
-		require.NoError(t, os.Chmod(dir, 0o777))
-	}
-	data := filepath.Join(dir, "data")
-	run("initdb", "-D", data, "-U", "waffle", "-A", "trust")
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
-	run("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts, "-w", "start")
-	t.Cleanup(func() { run("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop") })
-	var gdb *gorm.DB
-	dsn := fmt.Sprintf("postgres://waffle@127.0.0.1:%d/postgres?sslmode=disable", port)
-	gdb, err = gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	srv := testdb.NewServer(t)
+	gdb, err := gorm.Open(postgres.Open(srv.DSN()), &gorm.Config{Logger: logger.Discard})
 	require.NoError(t, err)
 	ctx := context.Background()
 	s, err := New(gdb, &Config{SnapshotMaxAge: 300 * time.Millisecond})
@@ -236,14 +201,14 @@ func TestSnapshotPostgresRestart(t *testing.T) {
 	require.NoError(t, s.SetSwitch(ctx, "sw", false))
 	startSnapshot(t, s)
 
-	run("pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+	srv.Stop(t)
 	time.Sleep(400 * time.Millisecond) // past SnapshotMaxAge
 	require.False(t, s.SnapshotStats().Serving, "stale beyond SnapshotMaxAge")
 	_, err = s.SwitchIsActive(ctx, "sw")
 	require.Error(t, err, "the read went to the database, which is down")
 
-	run("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts, "-w", "start")
-	other, err := New(must(gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})), nil)
+	srv.Start(t)
+	other, err := New(must(gorm.Open(postgres.Open(srv.DSN()), &gorm.Config{Logger: logger.Discard})), nil)
 	require.NoError(t, err)
 	require.NoError(t, other.SetSwitch(ctx, "sw", true))
 	require.Eventually(t, func() bool {
@@ -257,15 +222,6 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
-}
-
-// freePort returns a TCP port nothing listens on.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // PostgreSQL's notification channel is the database's: a snapshot ignores

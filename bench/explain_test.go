@@ -45,6 +45,10 @@ func planReads(kind string) []planRead {
 		{"FlagIsActive, 10,000 users, user listed", "flag_eval_user", []any{benchFlag(benchLargeUsers), benchListedUser}},
 		{"FlagIsActive, 10,000 users, anonymous", "flag_eval_anonymous", []any{benchFlag(benchLargeUsers)}},
 		{"FlagIsActive, 10,000 users, extra group names", "flag_eval", []any{benchFlag(benchLargeUsers), benchStranger, flagEvalGroups(query.For(kind), "bench-group-05", "other")}},
+		{"FlagDetail, 10,000 users, user in a group", "flag_eval_user_detail", []any{benchFlag(benchLargeUsers), benchGroupedUsr}},
+		{"FlagDetail, 10,000 users, user in no group", "flag_eval_user_detail", []any{benchFlag(benchLargeUsers), benchStranger}},
+		{"FlagDetail, 10,000 users, anonymous", "flag_eval_anonymous_detail", []any{benchFlag(benchLargeUsers)}},
+		{"FlagDetail, 10,000 users, extra group names", "flag_eval_detail", []any{benchFlag(benchLargeUsers), benchStranger, flagEvalGroups(query.For(kind), "bench-group-05", "other")}},
 	}
 }
 

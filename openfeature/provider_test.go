@@ -260,6 +260,45 @@ func TestErrorCodes(t *testing.T) {
 	})
 }
 
+// No evaluation asks for a targeting key (TARGETING_KEY_MISSING is never
+// given): without one the evaluation is for an anonymous visitor, as
+// django-waffle treats a request without a user. User rules do not match,
+// group names and attributes from the context still do, and a percent flag
+// is a draw.
+func TestWithoutTargetingKey(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *testdb.DB) {
+		e := setup(t, db, nil, nil)
+		seed(t, e.store)
+		ctx := context.Background()
+		for _, c := range []struct {
+			name    string
+			key     string
+			evalCtx of.EvaluationContext
+			want    bool
+			reason  of.Reason
+			waffle  waffle.Reason
+		}{
+			{"UserRules", "rules", of.EvaluationContext{}, false, of.DefaultReason, waffle.ReasonNoMatch},
+			{"EmptyKey", "rules", of.NewEvaluationContext("", nil), false, of.DefaultReason, waffle.ReasonNoMatch},
+			{"GroupNames", "rules", of.NewEvaluationContext("", map[string]any{"groups": []string{"beta"}}), true, of.TargetingMatchReason, waffle.ReasonGroup},
+			{"Percent", "all", of.EvaluationContext{}, true, of.SplitReason, waffle.ReasonPercentDraw},
+			{"PercentEmptyKey", "all", of.NewEvaluationContext("", map[string]any{"language": "de"}), true, of.SplitReason, waffle.ReasonPercentDraw},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				d, err := e.client.BooleanValueDetails(ctx, c.key, !c.want, c.evalCtx)
+				require.NoError(t, err)
+				require.Empty(t, d.ErrorCode)
+				require.Equal(t, c.want, d.Value)
+				require.Equal(t, c.reason, d.Reason)
+				got, err := d.FlagMetadata.GetString(MetaReason)
+				require.NoError(t, err)
+				require.Equal(t, string(c.waffle), got)
+			})
+		}
+	})
+}
+
 // recorder collects a client's events.
 type recorder struct {
 	mu     sync.Mutex
@@ -362,44 +401,95 @@ func TestConfigurationChangedAcrossStores(t *testing.T) {
 	})
 }
 
-// While the database is unreachable the provider is STALE, then ERROR; it is
-// READY again once the database answers, and reports what changed meanwhile.
+// While the database is unreachable the provider is STALE, then ERROR, and
+// evaluations return the caller's default with ERROR and GENERAL; it is
+// READY again once the database answers, evaluations resolve, and it reports
+// what changed meanwhile.
+//
+// PostgreSQL: a real outage. The test runs a private server
+// (testdb.NewServer) and stops it with pg_ctl (fast mode: connections are
+// cut), then starts it again on the same port.
+//
+// SQLite has no server to stop: the database is a file the process opens,
+// and a connection that holds it open keeps reading it through its
+// descriptor when the file is removed, renamed or made unreadable, so none
+// of those is an outage for the provider's connections. The SQLite case
+// therefore stands in for one with a driver that refuses every statement
+// while "down" (testdb.OpenHooked), which is what an I/O error on the file
+// would give.
 func TestDatabaseDownAndBack(t *testing.T) {
 	t.Parallel()
-	eachDB(t, func(t *testing.T, db *testdb.DB) {
-		var down atomic.Bool
-		gdb := db.OpenHooked(t, func(string) error {
-			if down.Load() {
-				return errors.New("test: database unreachable")
+	for _, kind := range testdb.Kinds {
+		t.Run(testdb.KindName(kind), func(t *testing.T) {
+			t.Parallel()
+			var db *testdb.DB
+			var gdb *gorm.DB
+			var stop, start func()
+			if kind == testdb.Postgres {
+				srv := testdb.NewServer(t)
+				db = srv.DB()
+				stop, start = func() { srv.Stop(t) }, func() { srv.Start(t) }
+			} else {
+				db = testdb.New(t, kind)
+				var down atomic.Bool
+				gdb = db.OpenHooked(t, func(string) error {
+					if down.Load() {
+						return errors.New("test: database unreachable")
+					}
+					return nil
+				})
+				stop, start = func() { down.Store(true) }, func() { down.Store(false) }
 			}
-			return nil
+			downAndBack(t, setup(t, db, gdb, &Options{Events: true, PollInterval: 20 * time.Millisecond}), stop, start)
 		})
-		e := setup(t, db, gdb, &Options{Events: true, PollInterval: 20 * time.Millisecond})
-		ctx := context.Background()
-		var r recorder
-		r.on(e.client, of.ProviderReady, of.ProviderStale, of.ProviderError, of.ProviderConfigChange)
-		r.waitFor(t, of.ProviderReady)
-		r.reset()
+	}
+}
 
-		down.Store(true)
-		r.waitFor(t, of.ProviderStale)
-		errEv := r.waitFor(t, of.ProviderError) // the SDK does not pass the event's error code on to handlers
-		require.Contains(t, errEv.Message, "unreachable")
-		require.Equal(t, of.ErrorState, e.client.State())
-		d, err := e.client.BooleanValueDetails(ctx, "x", true, of.EvaluationContext{})
-		require.Error(t, err)
-		require.Equal(t, of.GeneralCode, d.ErrorCode)
-		require.True(t, d.Value)
-		require.NoError(t, e.store.SetSwitch(ctx, "during", true)) // another process, still up
+func downAndBack(t *testing.T, e *env, stop, start func()) {
+	ctx := context.Background()
+	seed(t, e.store)
+	var r recorder
+	r.on(e.client, of.ProviderReady, of.ProviderStale, of.ProviderError, of.ProviderConfigChange)
+	r.waitFor(t, of.ProviderReady)
+	on, err := e.client.BooleanValue(ctx, "on", false, of.EvaluationContext{})
+	require.NoError(t, err)
+	require.True(t, on)
+	r.reset()
 
-		down.Store(false)
-		r.waitFor(t, of.ProviderReady)
-		r.waitFor(t, of.ProviderConfigChange, "switch:during")
-		require.Equal(t, of.ReadyState, e.client.State())
-		on, err := e.client.BooleanValue(ctx, "switch:during", false, of.EvaluationContext{})
-		require.NoError(t, err)
-		require.True(t, on)
-	})
+	stop()
+	r.waitFor(t, of.ProviderStale)
+	r.waitFor(t, of.ProviderError) // the SDK does not pass the event's error code on to handlers
+	require.Equal(t, of.ErrorState, e.client.State())
+	for _, key := range []string{"on", "switch:sw-on", "sample:always"} {
+		d, err := e.client.BooleanValueDetails(ctx, key, false, of.EvaluationContext{})
+		require.Error(t, err, key)
+		require.False(t, d.Value, "%s: the caller's default", key)
+		require.Equal(t, of.ErrorReason, d.Reason, key)
+		require.Equal(t, of.GeneralCode, d.ErrorCode, key)
+	}
+	s, err := e.client.StringValueDetails(ctx, "color", "grey", of.EvaluationContext{})
+	require.Error(t, err)
+	require.Equal(t, "grey", s.Value)
+	require.Equal(t, of.ErrorReason, s.Reason)
+	require.Equal(t, of.GeneralCode, s.ErrorCode)
+
+	start()
+	// Another process changes a switch as soon as the database is back: the
+	// provider reports it whether its next poll sees it with the recovery
+	// or after it.
+	require.NoError(t, e.store.SetSwitch(ctx, "during", true))
+	r.waitFor(t, of.ProviderReady)
+	r.waitFor(t, of.ProviderConfigChange, "switch:during")
+	require.Equal(t, of.ReadyState, e.client.State())
+	for _, key := range []string{"on", "switch:during"} {
+		d, err := e.client.BooleanValueDetails(ctx, key, false, of.EvaluationContext{})
+		require.NoError(t, err, key)
+		require.True(t, d.Value, key)
+		require.NotEqual(t, of.ErrorReason, d.Reason, key)
+	}
+	c, err := e.client.StringValue(ctx, "color", "grey", of.EvaluationContext{})
+	require.NoError(t, err)
+	require.Equal(t, "blue", c)
 }
 
 // A provider whose database does not answer fails Init: the SDK reports

@@ -100,9 +100,10 @@ ORDER BY fg.flag_id, g.name COLLATE "C";
 -- name: flag_eval_anonymous_detail
 -- flag_eval_anonymous for FlagDetail: the same row, with the detail in place
 -- of the membership column, as the library's own (postgres/flag_eval.sql):
--- '-', the modified time, the note, separated by chr(31).
+-- '-'; then the modified time and the note as columns.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL::text,
-    '-' || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
+    '-' AS detail,
+    f.modified, f.note
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_eval_user_detail
@@ -114,7 +115,8 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = $2::bigint
                    JOIN auth_group g ON g.id = fg.group_id
                    WHERE fg.flag_id = f.id), '-') END
-        || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
+        AS detail,
+    f.modified, f.note
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_eval_detail
@@ -127,7 +129,8 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
                    WHERE fg.flag_id = f.id
                      AND (EXISTS (SELECT 1 FROM auth_user_groups ug WHERE ug.group_id = g.id AND ug.user_id = $2::bigint)
                           OR g.name IN (SELECT jsonb_array_elements_text($3::text::jsonb)))), '-') END
-        || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
+        AS detail,
+    f.modified, f.note
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_ensure

@@ -28,28 +28,34 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_eval_anonymous_detail
--- flag_eval_anonymous for FlagDetail: the same row, with the detail in place of the
--- membership column: 'u' (the user is listed), 'g' and the least name of the
--- groups that matched, or '-', then the modified time, then the note (last:
--- free text), separated by the unit separator (char 31), which no name holds.
+-- flag_eval_anonymous for FlagDetail: the same row, with the detail in place
+-- of the membership column ('u' the user is listed, 'g' and the name of a
+-- group that matched, or '-'), then the modified time and the note as
+-- columns of their own (formatting them into the text costs the server more
+-- than sending them).
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
-    '-' || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
+    '-' AS detail,
+    f.modified, f.note
 FROM waffle_flag f WHERE f.name = $1;
 
 -- name: flag_eval_user_detail
 -- flag_eval_user for FlagDetail: the same row, with the detail in place of the
--- membership column: 'u' (the user is listed), 'g' and the least name of the
--- groups that matched, or '-', then the modified time, then the note (last:
--- free text), separated by the unit separator (char 31), which no name holds.
+-- membership column, then the modified time and the note. Its plan is kept
+-- as small as flag_eval_user's, because PostgreSQL sets up every node of a
+-- plan at each execution, run or not: the user's own groups are the same
+-- probes with the group's row read by its key and no aggregate (LIMIT 1: one
+-- group that matched), and the group the flag's sync filled is the same
+-- EXISTS, whose name is always 'WAFFLE_' and the flag's (SyncGroupName; flags
+-- are never renamed).
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN 'u'
-        ELSE COALESCE('g' || COALESCE((SELECT min(g.name) FROM waffle_group_member gm
+        ELSE COALESCE('g' || COALESCE((SELECT g.name FROM waffle_group_member gm
                    JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
                    JOIN waffle_group g ON g.id = gm.group_id
-                   WHERE gm.user_id = $2::text AND NOT gm.synced),
-            (SELECT g.name FROM waffle_group g
-                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-                   JOIN waffle_group_member gm ON gm.group_id = g.id AND gm.user_id = $2::text
-                   WHERE g.name = 'WAFFLE_' || f.name)), '-') END
-        || chr(31) || to_char(f.modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31) || f.note AS detail
+                   WHERE gm.user_id = $2::text AND NOT gm.synced LIMIT 1),
+            CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_sync fs
+                   JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
+                   JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $2::text
+                   WHERE fs.flag_id = f.id) THEN 'WAFFLE_' || f.name END), '-') END AS detail,
+    f.modified, f.note
 FROM waffle_flag f WHERE f.name = $1;
