@@ -115,10 +115,17 @@ WHERE id < ?1 AND (?2 = '' OR kind = ?2) AND (?3 = '' OR name = ?3) AND (?4 = ''
 ORDER BY id DESC LIMIT ?7;
 
 -- name: history_name
-SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit INDEXED BY waffle_audit_name_idx
-WHERE name = ?3 AND id < ?1 AND (?2 = '' OR kind = ?2) AND (?4 = '' OR actor = ?4)
+-- The entries of name ?3 in bucket ?8 (ids ?8 << 16 to ((?8 + 1) << 16) - 1,
+-- schema version 5), newest first: History runs it bucket by bucket from
+-- the newest (history_last_id's) down, until the page is full.
+SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit INDEXED BY waffle_audit_bucket_name_idx
+WHERE (id >> 16) = ?8 AND name = ?3 AND id < ?1 AND (?2 = '' OR kind = ?2) AND (?4 = '' OR actor = ?4)
   AND (?5 IS NULL OR +at >= ?5) AND (?6 IS NULL OR +at < ?6)
 ORDER BY id DESC LIMIT ?7;
+
+-- name: history_last_id
+-- The greatest id, 0 when there is none: the newest bucket of history_name.
+SELECT coalesce(max(id), 0) FROM waffle_audit;
 
 -- name: history_actor
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit INDEXED BY waffle_audit_actor_idx
