@@ -390,6 +390,15 @@ func TestAuditStoresValuesExactly(t *testing.T) {
 			require.NoError(t, json.Unmarshal(e.After, &after))
 			require.Equal(t, value, after.Value, e.Name)
 		}
+		// An update's before holds the old value as exactly.
+		require.NoError(t, s.SetFromJSON(ctx, []byte(`{"kü":null}`)))
+		page, err = s.History(ctx, HistoryFilter{Name: "kü", Limit: 1})
+		require.NoError(t, err)
+		require.Len(t, page, 1)
+		require.JSONEq(t, `{"value":null}`, string(page[0].After))
+		var before struct{ Value string }
+		require.NoError(t, json.Unmarshal(page[0].Before, &before))
+		require.Equal(t, value, before.Value)
 	})
 }
 

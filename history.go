@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/gowaffle/waffle/internal/query"
 )
 
 // WithActor returns a copy of ctx that names who makes the changes done
@@ -66,7 +68,8 @@ const (
 
 // History returns the entries f selects, newest first, in one statement
 // through an index of f's most selective filter (name, actor, time), however
-// long the history. Entries written while one pages through (with
+// long the history (on SQLite, a name's page searches its index once per
+// 65,536 ids, newest first, until the page is full). Entries written while one pages through (with
 // f.Before) have greater IDs and never appear on later pages.
 func (s *Store) History(ctx context.Context, f HistoryFilter) ([]HistoryEntry, error) {
 	if f.Limit < 0 || f.Limit > MaxHistoryLimit {
@@ -100,24 +103,59 @@ func (s *Store) History(ctx context.Context, f HistoryFilter) ([]HistoryEntry, e
 	case !f.Since.IsZero() || !f.Until.IsZero():
 		stmt = "history_time"
 	}
-	rows, err := s.query(ctx, s.pool(), stmt, before, f.Kind, f.Name, f.Actor, since, until, limit)
-	if err != nil {
+	args := []any{before, f.Kind, f.Name, f.Actor, since, until, limit}
+	out := []HistoryEntry{}
+	if stmt != "history_name" || s.Dialect() != query.SQLite {
+		out, err := s.historyPage(ctx, out, stmt, args...)
+		if err != nil {
+			return nil, opError("reading", "history", "", err)
+		}
+		return out, nil
+	}
+	// SQLite's name index leads with a bucket of the id (schema version 5,
+	// docs/audit.md): read the name's entries bucket by bucket, from the
+	// newest bucket below the cursor down, until the page is full. Each is
+	// one index search; the statements run in the process, without a round
+	// trip. Entries are never updated and new ones have greater ids, so the
+	// page is the one a single statement would read.
+	var last int64
+	if err := s.pool().QueryRowContext(ctx, s.q.SQL("history_last_id")).Scan(&last); err != nil {
 		return nil, opError("reading", "history", "", err)
 	}
+	last = min(last, before-1)
+	for bucket := last >> auditBucketBits; bucket >= 0 && len(out) < limit && last > 0; bucket-- {
+		args[6] = limit - len(out)
+		var err error
+		if out, err = s.historyPage(ctx, out, stmt, append(args, bucket)...); err != nil {
+			return nil, opError("reading", "history", "", err)
+		}
+	}
+	return out, nil
+}
+
+// auditBucketBits is the bucket of SQLite's name index on the audit trail:
+// ids id >> auditBucketBits (migrations/sqlite/0005_audit_name_bucket.up.sql).
+const auditBucketBits = 16
+
+// historyPage appends to out the entries statement stmt reads with args.
+func (s *Store) historyPage(ctx context.Context, out []HistoryEntry, stmt string, args ...any) ([]HistoryEntry, error) {
+	rows, err := s.query(ctx, s.pool(), stmt, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	out := []HistoryEntry{}
 	for rows.Next() {
 		var e HistoryEntry
 		var b, a []byte
 		if err := rows.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Kind, &e.Name, &b, &a); err != nil {
-			return nil, opError("reading", "history", "", err)
+			return nil, err
 		}
 		e.At = dbTime(e.At)
 		e.Before, e.After = compactJSON(b), compactJSON(a)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, opError("reading", "history", "", err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -122,3 +122,66 @@ func TestHistoryFiltersAndPrune(t *testing.T) {
 		require.Zero(t, n)
 	})
 }
+
+// A name's entries spread over many ids (on SQLite, over the buckets of
+// 65,536 ids its name index leads with): every page of the name, with any
+// limit and cursor and other filters, holds exactly its entries newest
+// first, across buckets, empty ones included.
+func TestHistoryNameAcrossBuckets(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		s := h.store(t, nil)
+		ctx := context.Background()
+		type row struct {
+			id                int64
+			name, kind, actor string
+		}
+		rows := []row{
+			{3, "n", "switch", "a"}, {4, "m", "switch", "a"}, {65535, "n", "sample", "b"},
+			{65536, "n", "switch", "a"}, {65537, "m", "switch", "a"}, {65538, "n", "switch", "b"},
+			{131071, "n", "sample", "a"}, {300000, "m", "switch", "a"}, {300001, "n", "switch", "a"},
+			{1 << 20, "n", "sample", "b"}, {1<<20 + 1, "m", "sample", "b"},
+		}
+		for _, r := range rows {
+			_, err := s.pool().ExecContext(ctx, fmt.Sprintf(`INSERT INTO waffle_audit (id, at, actor, action, kind, name, before, after)
+				VALUES (%d, '2026-01-01 00:00:00.000000+00:00', '%s', 'update', '%s', '%s', NULL, '{}')`, r.id, r.actor, r.kind, r.name))
+			require.NoError(t, err)
+		}
+		want := func(f HistoryFilter) []int64 {
+			out := []int64{}
+			for i := len(rows) - 1; i >= 0; i-- {
+				r := rows[i]
+				if r.name == f.Name && (f.Kind == "" || r.kind == f.Kind) && (f.Actor == "" || r.actor == f.Actor) &&
+					(f.Before == 0 || r.id < f.Before) {
+					out = append(out, r.id)
+				}
+			}
+			return out
+		}
+		for _, f := range []HistoryFilter{
+			{Name: "n"}, {Name: "m"}, {Name: "n", Kind: "sample"}, {Name: "n", Actor: "b"},
+			{Name: "n", Before: 65538}, {Name: "n", Before: 65536}, {Name: "n", Before: 4}, {Name: "n", Before: 3},
+			{Name: "n", Before: 1 << 40}, {Name: "none"},
+		} {
+			for _, limit := range []int{1, 2, 3, 100} {
+				got := []int64{}
+				page := f
+				page.Limit = limit
+				for {
+					entries, err := s.History(ctx, page)
+					require.NoError(t, err)
+					require.LessOrEqual(t, len(entries), limit)
+					for _, e := range entries {
+						got = append(got, e.ID)
+						require.Equal(t, f.Name, e.Name)
+					}
+					if len(entries) < limit {
+						break
+					}
+					page.Before = entries[len(entries)-1].ID
+				}
+				require.Equal(t, want(f), got, "%+v, limit %d", f, limit)
+			}
+		}
+	})
+}

@@ -194,6 +194,11 @@ WHERE name = $3 AND id < $1 AND ($2 = '' OR kind = $2) AND ($4 = '' OR actor = $
   AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
 ORDER BY id DESC LIMIT $7;
 
+-- name: history_last_id
+-- The greatest id, 0 when there is none. Used on SQLite, whose name index
+-- leads with a bucket of id (schema version 5); PostgreSQL's is (name, id).
+SELECT coalesce(max(id), 0) FROM waffle_audit;
+
 -- name: history_actor
 SELECT id, at, actor, action, kind, name, before, after FROM waffle_audit
 WHERE actor = $4 AND id < $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR name = $3)
