@@ -182,7 +182,21 @@ type Config struct {
 	//
 	// Defaults to 1000.
 	SnapshotMaxUsers int
+
+	// SnapshotMaxBytes bounds the memory the snapshot holds (an estimate:
+	// names, rules, values, listed users and groups, with the maps'
+	// overhead; [Store.SnapshotStats] reports it). Over the bound, the
+	// longest user lists stay in the database, as lists of SnapshotMaxUsers
+	// do, until the rest fits; when the definitions alone do not fit, the
+	// snapshot serves nothing and reads go to the database (the snapshot
+	// keeps watching, and serves again once a reload fits).
+	//
+	// Defaults to 64 MiB.
+	SnapshotMaxBytes int64
 }
+
+// defaultSnapshotMaxBytes is Config.SnapshotMaxBytes's default.
+const defaultSnapshotMaxBytes = 64 << 20
 
 // CookieConfig configures the percent and testing cookies. The zero value is
 // django-waffle's behaviour plus the attributes it never had.
@@ -283,6 +297,12 @@ func (cfg *Config) withDefaults() (Config, error) {
 	}
 	if c.SnapshotMaxUsers == 0 {
 		c.SnapshotMaxUsers = 1000
+	}
+	if c.SnapshotMaxBytes < 0 {
+		return c, &ConfigError{Field: "SnapshotMaxBytes", Reason: "must not be negative, got " + strconv.FormatInt(c.SnapshotMaxBytes, 10)}
+	}
+	if c.SnapshotMaxBytes == 0 {
+		c.SnapshotMaxBytes = defaultSnapshotMaxBytes
 	}
 	if c.MaxJSONBytes < 0 {
 		return c, &ConfigError{Field: "MaxJSONBytes", Reason: "must not be negative, got " + strconv.Itoa(c.MaxJSONBytes)}

@@ -1,9 +1,11 @@
 package waffle
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,15 @@ type SnapshotStats struct {
 	Bytes   int64         // an estimate of the memory held
 	Age     time.Duration // since the snapshot was last known to be current
 	Reloads int64         // loads since StartSnapshot
+	// MaxBytes is Config.SnapshotMaxBytes.
+	MaxBytes int64
+	// UsersInDatabase counts the flags whose users stay in the database:
+	// SnapshotMaxUsers or more, or left out to keep Bytes within MaxBytes.
+	UsersInDatabase int
+	// OverLimit: the definitions alone exceed MaxBytes, so the snapshot
+	// serves nothing (Bytes is what they need) and reads go to the
+	// database.
+	OverLimit bool
 }
 
 // ErrSnapshotRunning is returned by a second [Store.StartSnapshot].
@@ -53,6 +64,8 @@ type snapData struct {
 	largeArg   string // the flags whose users stay in the database
 	needsUsers bool   // some flag has users, groups or a synced group
 	bytes      int64
+	inDB       int  // flags whose users stay in the database
+	over       bool // over Config.SnapshotMaxBytes even so: serve nothing
 }
 
 // snapFlag is one flag in a snapshot.
@@ -60,6 +73,7 @@ type snapFlag struct {
 	row       flagRow // member is false
 	id        int64
 	users     map[string]struct{} // nil when large
+	userBytes int64               // users' share of snapData.bytes
 	large     bool
 	groups    map[string]int64 // attached groups, by name
 	syncGroup int64            // 0: none
@@ -77,7 +91,11 @@ type snapFlag struct {
 // again. A flag listing Config.SnapshotMaxUsers users or more keeps them
 // in the database, as group members always do: an identified user's
 // memberships cost one statement per request (per call without
-// [Store.Middleware]). docs/performance.md has the details.
+// [Store.Middleware]). Config.SnapshotMaxBytes bounds the memory: over it
+// the longest user lists stay in the database too, and when the
+// definitions alone exceed it the snapshot serves nothing (reads go to
+// the database; [Store.SnapshotStats] reports OverLimit).
+// docs/performance.md has the details.
 func (s *Store) StartSnapshot(ctx context.Context) error {
 	if err := s.djangoNotYet("StartSnapshot"); err != nil {
 		return err
@@ -155,8 +173,9 @@ func (st *snapshotState) expire() {
 // SnapshotStats reports the snapshot's state.
 func (s *Store) SnapshotStats() SnapshotStats {
 	st := SnapshotStats{Running: s.snap.running.Load(), Reloads: s.snap.reloads.Load()}
+	st.MaxBytes = s.cfg.SnapshotMaxBytes
 	if d := s.snap.data.Load(); d != nil {
-		st.Flags, st.Bytes = len(d.flags), d.bytes
+		st.Flags, st.Bytes, st.UsersInDatabase, st.OverLimit = len(d.flags), d.bytes, d.inDB, d.over
 	}
 	if v := s.snap.verified.Load(); v != 0 {
 		st.Age = s.cfg.Now().Sub(time.Unix(0, v))
@@ -172,7 +191,10 @@ func (s *Store) snapshotData() *snapData {
 	if s.snap == nil || !s.snap.fresh.Load() || s.inAppTx() {
 		return nil
 	}
-	return s.snap.data.Load()
+	if d := s.snap.data.Load(); d != nil && !d.over {
+		return d
+	}
+	return nil
 }
 
 // reloadSnapshot loads every definition in one read transaction and
@@ -197,6 +219,10 @@ func (s *Store) reloadSnapshot(ctx context.Context) error {
 	d, err := s.loadSnapshot(ctx, tx)
 	if err != nil {
 		return opError("loading", "snapshot", "", err)
+	}
+	if d.over {
+		s.cfg.Logger.WarnContext(ctx, "waffle: the snapshot exceeds Config.SnapshotMaxBytes; reads go to the database",
+			"bytes", d.bytes, "max_bytes", s.cfg.SnapshotMaxBytes, "flags", len(d.flags))
 	}
 	s.snap.data.Store(d)
 	s.snap.markCurrent(start)
@@ -249,6 +275,7 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 			}
 			if f := byID[id]; f != nil && f.users != nil {
 				f.users[user] = struct{}{}
+				f.userBytes += int64(len(user)) + 32
 				d.bytes += int64(len(user)) + 32
 			}
 			return nil
@@ -263,8 +290,40 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 	if err := s.loadValues(ctx, tx, d); err != nil {
 		return nil, err
 	}
+	large = s.boundSnapshot(d, large)
 	d.syncArg, d.largeArg = s.idList(syncs), s.idList(large)
 	return d, nil
+}
+
+// boundSnapshot keeps d within Config.SnapshotMaxBytes: the longest user
+// lists go back to the database (added to large, the flags whose users
+// stay there) until the rest fits; when the definitions alone do not fit,
+// d is marked over and serves nothing.
+func (s *Store) boundSnapshot(d *snapData, large []string) []string {
+	if d.bytes > s.cfg.SnapshotMaxBytes {
+		var listed []*snapFlag
+		for _, f := range d.flags {
+			if f.users != nil {
+				listed = append(listed, f)
+			}
+		}
+		slices.SortFunc(listed, func(a, b *snapFlag) int { return cmp.Compare(b.userBytes, a.userBytes) })
+		for _, f := range listed {
+			if d.bytes <= s.cfg.SnapshotMaxBytes {
+				break
+			}
+			f.users, f.large = nil, true
+			d.bytes -= f.userBytes
+			large = append(large, strconv.FormatInt(f.id, 10))
+		}
+		d.over = d.bytes > s.cfg.SnapshotMaxBytes
+	}
+	for _, f := range d.flags {
+		if f.large {
+			d.inDB++
+		}
+	}
+	return large
 }
 
 // loadFlagGroups loads the flags' groups into d's flags (byID).
@@ -373,7 +432,7 @@ type memberships struct {
 
 // snapshotFlag evaluates a flag from the snapshot d; ok is false when the
 // flag is not in it (missing: the caller's usual path handles it).
-func (s *Store) snapshotFlag(ctx context.Context, d *snapData, name string) (on, ok bool, err error) {
+func (s *Store) snapshotFlag(ctx context.Context, d *snapData, name string, mc **memberships) (on, ok bool, err error) {
 	f := d.flags[name]
 	if f == nil {
 		return false, false, nil
@@ -381,7 +440,7 @@ func (s *Store) snapshotFlag(ctx context.Context, d *snapData, name string) (on,
 	u := userFrom(ctx)
 	r := f.row
 	if u != nil {
-		if r.member, err = s.snapshotMember(ctx, d, f, u); err != nil {
+		if r.member, err = s.snapshotMember(ctx, d, f, u, mc); err != nil {
 			return false, true, err
 		}
 	}
@@ -395,7 +454,7 @@ func (s *Store) snapshotFlag(ctx context.Context, d *snapData, name string) (on,
 // snapshotMember is flag_eval's member test on the snapshot: listed, one of
 // the request's group names listed, then the stored memberships (one
 // statement per request, only when the flag has lists to test).
-func (s *Store) snapshotMember(ctx context.Context, d *snapData, f *snapFlag, u *User) (bool, error) {
+func (s *Store) snapshotMember(ctx context.Context, d *snapData, f *snapFlag, u *User, mc **memberships) (bool, error) {
 	if f.users == nil && !f.large && f.groups == nil && f.syncGroup == 0 {
 		return false, nil
 	}
@@ -413,7 +472,7 @@ func (s *Store) snapshotMember(ctx context.Context, d *snapData, f *snapFlag, u 
 	if !f.large && f.groups == nil && f.syncGroup == 0 {
 		return false, nil
 	}
-	m, err := s.userMemberships(ctx, d, u.ID)
+	m, err := s.userMemberships(ctx, d, u.ID, mc)
 	if err != nil {
 		return false, err
 	}
@@ -434,8 +493,12 @@ func (s *Store) snapshotMember(ctx context.Context, d *snapData, f *snapFlag, u 
 }
 
 // userMemberships reads the user's memberships once per request (kept in
-// the request state), or once per call without the middleware.
-func (s *Store) userMemberships(ctx context.Context, d *snapData, userID string) (*memberships, error) {
+// the request state), or once per call without the middleware; mc, when
+// not nil, keeps them for the caller too (one Evaluate: one statement).
+func (s *Store) userMemberships(ctx context.Context, d *snapData, userID string, mc **memberships) (*memberships, error) {
+	if mc != nil && *mc != nil && (*mc).userID == userID {
+		return *mc, nil
+	}
 	st := requestStateFrom(ctx)
 	if st != nil {
 		st.mu.Lock()
@@ -470,6 +533,9 @@ func (s *Store) userMemberships(ctx context.Context, d *snapData, userID string)
 		st.mu.Lock()
 		st.members = m
 		st.mu.Unlock()
+	}
+	if mc != nil {
+		*mc = m
 	}
 	return m, nil
 }
