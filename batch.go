@@ -470,11 +470,15 @@ type statusEntry struct {
 	modified time.Time
 }
 
-// list reads every flag, switch and sample in one statement and evaluates
-// them for the request in ctx: flags with their cookies, samples drawn with
-// the rule of [Store.SampleIsActive]. Rows whose names break the name rule
-// (written by another tool into a shared database) are left out.
+// list reads every flag, switch and sample in one statement (or from the
+// snapshot, when it serves) and evaluates them for the request in ctx:
+// flags with their cookies, samples drawn with the rule of
+// [Store.SampleIsActive]. Rows whose names break the name rule (written by
+// another tool into a shared database) are left out.
 func (s *Store) list(ctx context.Context) (*listing, error) {
+	if d := s.snapshotData(); d != nil {
+		return s.listSnapshot(ctx, d)
+	}
 	b, err := s.fetchAll(ctx, userFrom(ctx))
 	if err != nil {
 		return nil, err

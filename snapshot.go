@@ -63,9 +63,13 @@ type snapData struct {
 	syncArg    string // the flags' synced groups, a list argument
 	largeArg   string // the flags whose users stay in the database
 	needsUsers bool   // some flag has users, groups or a synced group
-	bytes      int64
-	inDB       int  // flags whose users stay in the database
-	over       bool // over Config.SnapshotMaxBytes even so: serve nothing
+	// order lists the flags, switches and samples whose names follow the
+	// name rule, by kind and name (byte order), with modified: the status
+	// view and wafflejs.
+	order [3][]statusEntry
+	bytes int64
+	inDB  int  // flags whose users stay in the database
+	over  bool // over Config.SnapshotMaxBytes even so: serve nothing
 }
 
 // snapFlag is one flag in a snapshot.
@@ -240,11 +244,13 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 		var name string
 		var users int
 		var syncGroup sql.NullInt64
+		var modified time.Time
 		r := &f.row
 		if err := rows.Scan(&f.id, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-			&r.languages, &r.rollout, &r.ramp, &users, &syncGroup); err != nil {
+			&r.languages, &r.rollout, &r.ramp, &users, &syncGroup, &modified); err != nil {
 			return err
 		}
+		d.listed(kindFlag, name, false, modified)
 		f.syncGroup = syncGroup.Int64
 		id := strconv.FormatInt(f.id, 10)
 		switch {
@@ -290,6 +296,9 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 	if err := s.loadValues(ctx, tx, d); err != nil {
 		return nil, err
 	}
+	for _, l := range d.order {
+		slices.SortFunc(l, func(a, b statusEntry) int { return strings.Compare(a.name, b.name) })
+	}
 	large = s.boundSnapshot(d, large)
 	d.syncArg, d.largeArg = s.idList(syncs), s.idList(large)
 	return d, nil
@@ -326,6 +335,37 @@ func (s *Store) boundSnapshot(d *snapData, large []string) []string {
 	return large
 }
 
+// listed adds an object to d's listing, unless its name breaks the name
+// rule (written by another tool: the library cannot evaluate it).
+func (d *snapData) listed(kind int, name string, active bool, modified time.Time) {
+	if nameProblem(name) == "" {
+		d.order[kind] = append(d.order[kind], statusEntry{name: name, active: active, modified: modified})
+		d.bytes += 48
+	}
+}
+
+// listSnapshot is list on the snapshot d: the same entries, in the same
+// order, evaluated as Store.FlagIsActive and Store.SampleIsActive do from
+// it (an identified user's memberships: one statement at most).
+func (s *Store) listSnapshot(ctx context.Context, d *snapData) (*listing, error) {
+	l := &listing{flags: slices.Clone(d.order[kindFlag]), switches: slices.Clone(d.order[kindSwitch]),
+		samples: slices.Clone(d.order[kindSample])}
+	var mc *memberships
+	for i := range l.flags {
+		e := &l.flags[i]
+		on, _, err := s.snapshotFlag(ctx, d, e.name, &mc)
+		if err != nil {
+			return nil, err
+		}
+		e.active = on
+	}
+	for i := range l.samples {
+		e := &l.samples[i]
+		e.active = s.cfg.Rand()*100 < d.samples[e.name]
+	}
+	return l, nil
+}
+
 // loadFlagGroups loads the flags' groups into d's flags (byID).
 func (s *Store) loadFlagGroups(ctx context.Context, tx *sql.Tx, d *snapData, byID map[int64]*snapFlag) error {
 	err := s.eachRow(ctx, tx, "snapshot_flag_groups", func(rows *sql.Rows) error {
@@ -359,10 +399,12 @@ func (s *Store) loadValues(ctx context.Context, tx *sql.Tx, d *snapData) error {
 	err := s.eachRow(ctx, tx, "snapshot_switches", func(rows *sql.Rows) error {
 		var name string
 		var active bool
-		if err := rows.Scan(&name, &active); err != nil {
+		var modified time.Time
+		if err := rows.Scan(&name, &active, &modified); err != nil {
 			return err
 		}
 		d.switches[name] = active
+		d.listed(kindSwitch, name, active, modified)
 		d.bytes += int64(len(name)) + 40
 		return nil
 	})
@@ -372,10 +414,12 @@ func (s *Store) loadValues(ctx context.Context, tx *sql.Tx, d *snapData) error {
 	err = s.eachRow(ctx, tx, "snapshot_samples", func(rows *sql.Rows) error {
 		var name string
 		var percent float64
-		if err := rows.Scan(&name, &percent); err != nil {
+		var modified time.Time
+		if err := rows.Scan(&name, &percent, &modified); err != nil {
 			return err
 		}
 		d.samples[name] = percent
+		d.listed(kindSample, name, false, modified)
 		d.bytes += int64(len(name)) + 40
 		return nil
 	})

@@ -230,6 +230,77 @@ func TestSnapshotEvaluateMatchesStateless(t *testing.T) {
 	})
 }
 
+// The status view and wafflejs answer from a serving snapshot as from the
+// database: the same body and cookies for the generated requests of
+// TestEvaluateMatchesOneNameCalls (a name another tool wrote, which breaks
+// the name rule, left out by both), and no statement for a visitor.
+func TestSnapshotListingMatchesStateless(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		gen := rand.New(rand.NewPCG(17, 17))
+		setup := h.store(t, nil)
+		w := seedBatchWorld(t, setup, gen)
+		db, err := setup.db.DB()
+		require.NoError(t, err)
+		_, err = db.Exec("INSERT INTO waffle_switch (name, active, created, modified) VALUES ('_bad-name', TRUE, ?, ?)",
+			time.Now().UTC(), time.Now().UTC())
+		if err != nil { // PostgreSQL's placeholders
+			_, err = db.Exec("INSERT INTO waffle_switch (name, active, created, modified) VALUES ('_bad-name', TRUE, now(), now())")
+		}
+		require.NoError(t, err)
+		seq := &seqRand{seed: 5}
+		now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+		cfg := Config{Override: true, Rand: seq.draw, Now: func() time.Time { return now }, SnapshotMaxUsers: 2}
+		plain := h.store(t, &cfg)
+		snap, counter := h.countingStore(t, &cfg)
+		if snap.Dialect() == "postgres" {
+			w := h.store(t, &cfg)
+			w.snap = snap.snap
+			startSnapshot(t, w)
+		} else {
+			startSnapshot(t, snap)
+		}
+		serve := func(s *Store, req batchRequest) (string, []string) {
+			target := "/"
+			if req.query != "" {
+				target += "?" + req.query
+			}
+			r := httptest.NewRequest(http.MethodGet, target, nil)
+			for _, c := range req.cookies {
+				r.Header.Add("Cookie", c)
+			}
+			h := s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ctx := r.Context()
+				if req.user != nil {
+					ctx = WithUser(ctx, *req.user)
+				}
+				js, err := s.JS(ctx)
+				require.NoError(t, err)
+				_, _ = w.Write([]byte(js))
+				s.StatusHandler().ServeHTTP(w, r.WithContext(ctx))
+			}))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			return rec.Body.String(), rec.Result().Header.Values("Set-Cookie")
+		}
+		for i := range 30 {
+			req := genBatchRequest(gen, w, i)
+			seq.reset()
+			wantBody, wantCookies := serve(plain, req)
+			seq.reset()
+			counter.Reset()
+			gotBody, gotCookies := serve(snap, req)
+			require.True(t, snap.SnapshotStats().Serving)
+			require.Equal(t, wantBody, gotBody, "request %d: %+v", i, req)
+			require.Equal(t, wantCookies, gotCookies, "request %d: %+v", i, req)
+			require.NotContains(t, gotBody, "_bad-name")
+			if req.user == nil || req.user.ID == "" {
+				require.Zero(t, counter.Count(), "request %d: %v", i, counter.Statements())
+			}
+		}
+	})
+}
+
 // SnapshotMaxBytes bounds the snapshot: over it, the longest user lists
 // stay in the database (their users still match, at one statement per
 // request); when the definitions alone do not fit, the snapshot serves
