@@ -350,8 +350,12 @@ func (b *batch) scan(rows *sql.Rows, all bool) error {
 			value    sql.NullString
 			modified time.Time
 		)
-		if err := rows.Scan(&kind, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff,
-			&r.authenticated, &r.languages, &r.rollout, &r.ramp, &member, &active, &value, &modified); err != nil {
+		dest := []any{&kind, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff,
+			&r.authenticated, &r.languages, &r.rollout, &r.ramp, &member, &active, &value, &modified}
+		if !all {
+			dest = dest[:len(dest)-1] // batch_eval has no modified column
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		if all && nameProblem(name) != "" {

@@ -2,7 +2,7 @@
 -- string flags for one request, in one statement. Every row has the same
 -- columns: kind (0 flag, 1 switch, 2 sample, 3 string flag), name, the
 -- flag's rules (percent is a sample's percent too), member, a switch's
--- active, a string flag's value, modified.
+-- active, a string flag's value; batch_eval_all adds modified.
 --
 -- Lists arrive as text[] literals ('{}' when empty); $2 is the user's ID
 -- ('' when anonymous), $3 the request's extra group names. Each list is
@@ -41,18 +41,18 @@ SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.aut
     OR CASE WHEN f.sync_group IS NULL THEN FALSE ELSE EXISTS (SELECT 1 FROM waffle_group_member gm
            JOIN waffle_flag_group fg ON fg.flag_id = f.id AND fg.group_id = gm.group_id
            WHERE gm.group_id = f.sync_group AND gm.user_id = $2::text OFFSET 0) END,
-    NULL::boolean, NULL::text, f.modified
+    NULL::boolean, NULL::text
 FROM unnest((SELECT $1::text[])::text[]) AS n (name)
 CROSS JOIN LATERAL (SELECT f.*, fs.group_id AS sync_group FROM waffle_flag f LEFT JOIN waffle_flag_sync fs ON fs.flag_id = f.id
                     WHERE f.name = n.name OFFSET 0) f
 UNION ALL
-SELECT 1, w.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, w.active, NULL, w.modified
+SELECT 1, w.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, w.active, NULL
 FROM waffle_switch w WHERE w.name = ANY ((SELECT $4::text[])::text[])
 UNION ALL
-SELECT 2, p.name, NULL, p.percent, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, NULL, p.modified
+SELECT 2, p.name, NULL, p.percent, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, NULL
 FROM waffle_sample p WHERE p.name = ANY ((SELECT $5::text[])::text[])
 UNION ALL
-SELECT 3, v.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, v.value, v.modified
+SELECT 3, v.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, v.value
 FROM waffle_string_flag v WHERE v.name = ANY ((SELECT $6::text[])::text[]);
 
 -- name: batch_eval_all
