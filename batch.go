@@ -340,21 +340,23 @@ func (s *Store) batchQuery(ctx context.Context, name string, args ...any) (*sql.
 // cannot evaluate them) and the order is kept.
 func (b *batch) scan(rows *sql.Rows, all bool) error {
 	defer rows.Close()
+	// One set of destinations for every row (each would otherwise escape
+	// to the heap, row by row); a flag's row is copied out.
+	var (
+		kind     int
+		name     string
+		r        flagRow
+		member   sql.NullBool
+		active   sql.NullBool
+		value    sql.NullString
+		modified time.Time
+	)
+	dest := []any{&kind, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff,
+		&r.authenticated, &r.languages, &r.rollout, &r.ramp, &member, &active, &value, &modified}
+	if !all {
+		dest = dest[:len(dest)-1] // batch_eval has no modified column
+	}
 	for rows.Next() {
-		var (
-			kind     int
-			name     string
-			r        flagRow
-			member   sql.NullBool
-			active   sql.NullBool
-			value    sql.NullString
-			modified time.Time
-		)
-		dest := []any{&kind, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff,
-			&r.authenticated, &r.languages, &r.rollout, &r.ramp, &member, &active, &value, &modified}
-		if !all {
-			dest = dest[:len(dest)-1] // batch_eval has no modified column
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
@@ -364,7 +366,9 @@ func (b *batch) scan(rows *sql.Rows, all bool) error {
 		r.member = member.Bool
 		switch kind {
 		case kindFlag:
-			b.flags[name] = &r
+			fr := new(flagRow)
+			*fr = r
+			b.flags[name] = fr
 		case kindSwitch:
 			b.switches[name] = active
 		case kindSample:
