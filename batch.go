@@ -68,10 +68,9 @@ func (s *Store) Evaluate(ctx context.Context, n Names) (*Results, error) {
 	return s.answer(ctx, b, n)
 }
 
-// evaluateSnapshot is Evaluate on the snapshot d: the names d does not
-// hold are read in one batch statement (which logs and creates the missing
-// ones), then every name is answered in n's order, as answer does.
-func (s *Store) evaluateSnapshot(ctx context.Context, d *snapData, n Names) (*Results, error) {
+// missing returns the names of n that d does not hold (a string flag whose
+// value is NULL included: Get reads it from the database).
+func (d *snapData) missing(n Names) Names {
 	var rest Names
 	for _, name := range n.Flags {
 		if d.flags[name] == nil {
@@ -93,6 +92,14 @@ func (s *Store) evaluateSnapshot(ctx context.Context, d *snapData, n Names) (*Re
 			rest.StringFlags = append(rest.StringFlags, name)
 		}
 	}
+	return rest
+}
+
+// evaluateSnapshot is Evaluate on the snapshot d: the names d does not
+// hold are read in one batch statement (which logs and creates the missing
+// ones), then every name is answered in n's order, as answer does.
+func (s *Store) evaluateSnapshot(ctx context.Context, d *snapData, n Names) (*Results, error) {
+	rest := d.missing(n)
 	b := newBatch(nil)
 	if len(rest.Flags)+len(rest.Switches)+len(rest.Samples)+len(rest.StringFlags) > 0 {
 		var err error
