@@ -36,15 +36,122 @@ type Results struct {
 // one statement per kind. An invalid name returns its *NameError and sends
 // nothing; a string flag missing under [Exception] is in StringFlags as a
 // missing Value, and Evaluate returns no error for it.
+//
+// While the snapshot ([Store.StartSnapshot]) serves reads, Evaluate answers
+// from it, with the same answers and decisions: no statement for names it
+// holds, one for the user's memberships when a flag needs them, one for
+// the names it does not hold (missing, or created since its last load).
+// A single flag and nothing else is read with [Store.FlagIsActive]'s own
+// statement, the narrower one.
 func (s *Store) Evaluate(ctx context.Context, n Names) (*Results, error) {
 	if err := s.djangoNotYet("Evaluate"); err != nil {
 		return nil, err
+	}
+	if err := validateNames(n); err != nil {
+		return nil, err
+	}
+	if d := s.snapshotData(); d != nil {
+		return s.evaluateSnapshot(ctx, d, n)
+	}
+	if len(n.Flags) == 1 && len(n.Switches)+len(n.Samples)+len(n.StringFlags) == 0 {
+		on, err := s.FlagIsActive(ctx, n.Flags[0])
+		if err != nil {
+			return nil, err
+		}
+		return &Results{Flags: map[string]bool{n.Flags[0]: on}, Switches: map[string]bool{},
+			Samples: map[string]bool{}, StringFlags: map[string]Value{}}, nil
 	}
 	b, err := s.fetchBatch(ctx, n, userFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
 	return s.answer(ctx, b, n)
+}
+
+// missing returns the names of n that d does not hold (a string flag whose
+// value is NULL included: Get reads it from the database).
+func (d *snapData) missing(n Names) Names {
+	var rest Names
+	for _, name := range n.Flags {
+		if d.flags[name] == nil {
+			rest.Flags = append(rest.Flags, name)
+		}
+	}
+	for _, name := range n.Switches {
+		if _, ok := d.switches[name]; !ok {
+			rest.Switches = append(rest.Switches, name)
+		}
+	}
+	for _, name := range n.Samples {
+		if _, ok := d.samples[name]; !ok {
+			rest.Samples = append(rest.Samples, name)
+		}
+	}
+	for _, name := range n.StringFlags {
+		if v, ok := d.strings[name]; !ok || !v.Valid {
+			rest.StringFlags = append(rest.StringFlags, name)
+		}
+	}
+	return rest
+}
+
+// evaluateSnapshot is Evaluate on the snapshot d: the names d does not
+// hold are read in one batch statement (which logs and creates the missing
+// ones), then every name is answered in n's order, as answer does.
+func (s *Store) evaluateSnapshot(ctx context.Context, d *snapData, n Names) (*Results, error) {
+	rest := d.missing(n)
+	b := newBatch(nil)
+	if len(rest.Flags)+len(rest.Switches)+len(rest.Samples)+len(rest.StringFlags) > 0 {
+		var err error
+		if b, err = s.fetchBatch(ctx, rest, userFrom(ctx)); err != nil {
+			return nil, err
+		}
+	}
+	res := &Results{
+		Flags:       make(map[string]bool, len(n.Flags)),
+		Switches:    make(map[string]bool, len(n.Switches)),
+		Samples:     make(map[string]bool, len(n.Samples)),
+		StringFlags: make(map[string]Value, len(n.StringFlags)),
+	}
+	var mc *memberships // the user's memberships: one statement per call at most
+	for _, name := range n.Flags {
+		if _, done := res.Flags[name]; done {
+			continue
+		}
+		on, ok, err := s.snapshotFlag(ctx, d, name, &mc)
+		if !ok {
+			on, err = s.batchFlag(ctx, b, name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		res.Flags[name] = on
+	}
+	for _, name := range n.Switches {
+		if on, ok := d.switches[name]; ok {
+			res.Switches[name] = on
+		} else {
+			res.Switches[name] = b.switchAnswer(s, name)
+		}
+	}
+	for _, name := range n.Samples {
+		if _, done := res.Samples[name]; done {
+			continue
+		}
+		if p, ok := d.samples[name]; ok {
+			res.Samples[name] = s.cfg.Rand()*100 < p
+		} else {
+			res.Samples[name] = b.sampleAnswer(s, name)
+		}
+	}
+	for _, name := range n.StringFlags {
+		if v, ok := d.strings[name]; ok && v.Valid {
+			res.StringFlags[name] = Value{mode: s.cfg.MissingFlagHandling, found: true, str: v.String}
+		} else {
+			res.StringFlags[name] = b.stringAnswer(s, name)
+		}
+	}
+	return res, nil
 }
 
 // answer decides every name of n from the rows in b.
@@ -240,18 +347,24 @@ func (s *Store) batchQuery(ctx context.Context, name string, args ...any) (*sql.
 // cannot evaluate them) and the order is kept.
 func (b *batch) scan(rows *sql.Rows, all bool) error {
 	defer rows.Close()
+	// One set of destinations for every row (each would otherwise escape
+	// to the heap, row by row); a flag's row is copied out.
+	var (
+		kind     int
+		name     string
+		r        flagRow
+		member   sql.NullBool
+		active   sql.NullBool
+		value    sql.NullString
+		modified time.Time
+	)
+	dest := []any{&kind, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff,
+		&r.authenticated, &r.languages, &r.rollout, &r.ramp, &member, &active, &value, &modified}
+	if !all {
+		dest = dest[:len(dest)-1] // batch_eval has no modified column
+	}
 	for rows.Next() {
-		var (
-			kind     int
-			name     string
-			r        flagRow
-			member   sql.NullBool
-			active   sql.NullBool
-			value    sql.NullString
-			modified time.Time
-		)
-		if err := rows.Scan(&kind, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff,
-			&r.authenticated, &r.languages, &r.rollout, &r.ramp, &member, &active, &value, &modified); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		if all && nameProblem(name) != "" {
@@ -260,7 +373,9 @@ func (b *batch) scan(rows *sql.Rows, all bool) error {
 		r.member = member.Bool
 		switch kind {
 		case kindFlag:
-			b.flags[name] = &r
+			fr := new(flagRow)
+			*fr = r
+			b.flags[name] = fr
 		case kindSwitch:
 			b.switches[name] = active
 		case kindSample:
@@ -370,11 +485,15 @@ type statusEntry struct {
 	modified time.Time
 }
 
-// list reads every flag, switch and sample in one statement and evaluates
-// them for the request in ctx: flags with their cookies, samples drawn with
-// the rule of [Store.SampleIsActive]. Rows whose names break the name rule
-// (written by another tool into a shared database) are left out.
+// list reads every flag, switch and sample in one statement (or from the
+// snapshot, when it serves) and evaluates them for the request in ctx:
+// flags with their cookies, samples drawn with the rule of
+// [Store.SampleIsActive]. Rows whose names break the name rule (written by
+// another tool into a shared database) are left out.
 func (s *Store) list(ctx context.Context) (*listing, error) {
+	if d := s.snapshotData(); d != nil {
+		return s.listSnapshot(ctx, d)
+	}
 	b, err := s.fetchAll(ctx, userFrom(ctx))
 	if err != nil {
 		return nil, err
@@ -397,7 +516,7 @@ func (s *Store) list(ctx context.Context) (*listing, error) {
 // request's batch; ok is false when neither holds the flag.
 func (s *Store) flagFromMemory(ctx context.Context, name string) (d FlagDetail, ok bool, err error) {
 	if snap := s.snapshotData(); snap != nil {
-		if on, ok, err := s.snapshotFlag(ctx, snap, name); ok {
+		if on, ok, err := s.snapshotFlag(ctx, snap, name, nil); ok {
 			d, err = flagResult(on, err)
 			return d, true, err
 		}

@@ -182,7 +182,21 @@ type Config struct {
 	//
 	// Defaults to 1000.
 	SnapshotMaxUsers int
+
+	// SnapshotMaxBytes bounds the memory the snapshot holds (an estimate:
+	// names, rules, values, listed users and groups, with the maps'
+	// overhead; [Store.SnapshotStats] reports it). Over the bound, the
+	// longest user lists stay in the database, as lists of SnapshotMaxUsers
+	// do, until the rest fits; when the definitions alone do not fit, the
+	// snapshot serves nothing and reads go to the database (the snapshot
+	// keeps watching, and serves again once a reload fits).
+	//
+	// Defaults to 64 MiB.
+	SnapshotMaxBytes int64
 }
+
+// defaultSnapshotMaxBytes is Config.SnapshotMaxBytes's default.
+const defaultSnapshotMaxBytes = 64 << 20
 
 // CookieConfig configures the percent and testing cookies. The zero value is
 // django-waffle's behaviour plus the attributes it never had.
@@ -266,23 +280,8 @@ func (cfg *Config) withDefaults() (Config, error) {
 		return c, &ConfigError{Field: "MissingFlagHandling", Reason: "unknown mode " + quote(string(c.MissingFlagHandling)) +
 			` (use "return_false", "return_empty", "return_none" or "exception")`}
 	}
-	for _, f := range []struct {
-		field string
-		d     *time.Duration
-		def   time.Duration
-	}{{"SnapshotMaxAge", &c.SnapshotMaxAge, 5 * time.Second}, {"SnapshotPollInterval", &c.SnapshotPollInterval, 100 * time.Millisecond}} {
-		if *f.d < 0 {
-			return c, &ConfigError{Field: f.field, Reason: "must not be negative, got " + f.d.String()}
-		}
-		if *f.d == 0 {
-			*f.d = f.def
-		}
-	}
-	if c.SnapshotMaxUsers < 0 {
-		return c, &ConfigError{Field: "SnapshotMaxUsers", Reason: "must not be negative"}
-	}
-	if c.SnapshotMaxUsers == 0 {
-		c.SnapshotMaxUsers = 1000
+	if err := c.snapshotDefaults(); err != nil {
+		return c, err
 	}
 	if c.MaxJSONBytes < 0 {
 		return c, &ConfigError{Field: "MaxJSONBytes", Reason: "must not be negative, got " + strconv.Itoa(c.MaxJSONBytes)}
@@ -357,4 +356,34 @@ func (cc CookieConfig) withDefaults() (CookieConfig, error) {
 		return c, &ConfigError{Field: "Cookie.SameSite", Reason: "unknown http.SameSite value"}
 	}
 	return c, nil
+}
+
+// snapshotDefaults checks the snapshot's settings and fills in their
+// defaults.
+func (cfg *Config) snapshotDefaults() error {
+	for _, f := range []struct {
+		field string
+		d     *time.Duration
+		def   time.Duration
+	}{{"SnapshotMaxAge", &cfg.SnapshotMaxAge, 5 * time.Second}, {"SnapshotPollInterval", &cfg.SnapshotPollInterval, 100 * time.Millisecond}} {
+		if *f.d < 0 {
+			return &ConfigError{Field: f.field, Reason: "must not be negative, got " + f.d.String()}
+		}
+		if *f.d == 0 {
+			*f.d = f.def
+		}
+	}
+	if cfg.SnapshotMaxUsers < 0 {
+		return &ConfigError{Field: "SnapshotMaxUsers", Reason: "must not be negative"}
+	}
+	if cfg.SnapshotMaxUsers == 0 {
+		cfg.SnapshotMaxUsers = 1000
+	}
+	if cfg.SnapshotMaxBytes < 0 {
+		return &ConfigError{Field: "SnapshotMaxBytes", Reason: "must not be negative, got " + strconv.FormatInt(cfg.SnapshotMaxBytes, 10)}
+	}
+	if cfg.SnapshotMaxBytes == 0 {
+		cfg.SnapshotMaxBytes = defaultSnapshotMaxBytes
+	}
+	return nil
 }

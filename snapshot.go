@@ -1,9 +1,11 @@
 package waffle
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,15 @@ type SnapshotStats struct {
 	Bytes   int64         // an estimate of the memory held
 	Age     time.Duration // since the snapshot was last known to be current
 	Reloads int64         // loads since StartSnapshot
+	// MaxBytes is Config.SnapshotMaxBytes.
+	MaxBytes int64
+	// UsersInDatabase counts the flags whose users stay in the database:
+	// SnapshotMaxUsers or more, or left out to keep Bytes within MaxBytes.
+	UsersInDatabase int
+	// OverLimit: the definitions alone exceed MaxBytes, so the snapshot
+	// serves nothing (Bytes is what they need) and reads go to the
+	// database.
+	OverLimit bool
 }
 
 // ErrSnapshotRunning is returned by a second [Store.StartSnapshot].
@@ -52,7 +63,13 @@ type snapData struct {
 	syncArg    string // the flags' synced groups, a list argument
 	largeArg   string // the flags whose users stay in the database
 	needsUsers bool   // some flag has users, groups or a synced group
-	bytes      int64
+	// order lists the flags, switches and samples whose names follow the
+	// name rule, by kind and name (byte order), with modified: the status
+	// view and wafflejs.
+	order [3][]statusEntry
+	bytes int64
+	inDB  int  // flags whose users stay in the database
+	over  bool // over Config.SnapshotMaxBytes even so: serve nothing
 }
 
 // snapFlag is one flag in a snapshot.
@@ -60,6 +77,7 @@ type snapFlag struct {
 	row       flagRow // member is false
 	id        int64
 	users     map[string]struct{} // nil when large
+	userBytes int64               // users' share of snapData.bytes
 	large     bool
 	groups    map[string]int64 // attached groups, by name
 	syncGroup int64            // 0: none
@@ -77,7 +95,11 @@ type snapFlag struct {
 // again. A flag listing Config.SnapshotMaxUsers users or more keeps them
 // in the database, as group members always do: an identified user's
 // memberships cost one statement per request (per call without
-// [Store.Middleware]). docs/performance.md has the details.
+// [Store.Middleware]). Config.SnapshotMaxBytes bounds the memory: over it
+// the longest user lists stay in the database too, and when the
+// definitions alone exceed it the snapshot serves nothing (reads go to
+// the database; [Store.SnapshotStats] reports OverLimit).
+// docs/performance.md has the details.
 func (s *Store) StartSnapshot(ctx context.Context) error {
 	if err := s.djangoNotYet("StartSnapshot"); err != nil {
 		return err
@@ -155,8 +177,9 @@ func (st *snapshotState) expire() {
 // SnapshotStats reports the snapshot's state.
 func (s *Store) SnapshotStats() SnapshotStats {
 	st := SnapshotStats{Running: s.snap.running.Load(), Reloads: s.snap.reloads.Load()}
+	st.MaxBytes = s.cfg.SnapshotMaxBytes
 	if d := s.snap.data.Load(); d != nil {
-		st.Flags, st.Bytes = len(d.flags), d.bytes
+		st.Flags, st.Bytes, st.UsersInDatabase, st.OverLimit = len(d.flags), d.bytes, d.inDB, d.over
 	}
 	if v := s.snap.verified.Load(); v != 0 {
 		st.Age = s.cfg.Now().Sub(time.Unix(0, v))
@@ -172,7 +195,10 @@ func (s *Store) snapshotData() *snapData {
 	if s.snap == nil || !s.snap.fresh.Load() || s.inAppTx() {
 		return nil
 	}
-	return s.snap.data.Load()
+	if d := s.snap.data.Load(); d != nil && !d.over {
+		return d
+	}
+	return nil
 }
 
 // reloadSnapshot loads every definition in one read transaction and
@@ -198,6 +224,10 @@ func (s *Store) reloadSnapshot(ctx context.Context) error {
 	if err != nil {
 		return opError("loading", "snapshot", "", err)
 	}
+	if d.over {
+		s.cfg.Logger.WarnContext(ctx, "waffle: the snapshot exceeds Config.SnapshotMaxBytes; reads go to the database",
+			"bytes", d.bytes, "max_bytes", s.cfg.SnapshotMaxBytes, "flags", len(d.flags))
+	}
 	s.snap.data.Store(d)
 	s.snap.markCurrent(start)
 	s.snap.reloads.Add(1)
@@ -214,11 +244,13 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 		var name string
 		var users int
 		var syncGroup sql.NullInt64
+		var modified time.Time
 		r := &f.row
 		if err := rows.Scan(&f.id, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-			&r.languages, &r.rollout, &r.ramp, &users, &syncGroup); err != nil {
+			&r.languages, &r.rollout, &r.ramp, &users, &syncGroup, &modified); err != nil {
 			return err
 		}
+		d.listed(kindFlag, name, false, modified)
 		f.syncGroup = syncGroup.Int64
 		id := strconv.FormatInt(f.id, 10)
 		switch {
@@ -249,6 +281,7 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 			}
 			if f := byID[id]; f != nil && f.users != nil {
 				f.users[user] = struct{}{}
+				f.userBytes += int64(len(user)) + 32
 				d.bytes += int64(len(user)) + 32
 			}
 			return nil
@@ -263,8 +296,74 @@ func (s *Store) loadSnapshot(ctx context.Context, tx *sql.Tx) (*snapData, error)
 	if err := s.loadValues(ctx, tx, d); err != nil {
 		return nil, err
 	}
+	for _, l := range d.order {
+		slices.SortFunc(l, func(a, b statusEntry) int { return strings.Compare(a.name, b.name) })
+	}
+	large = s.boundSnapshot(d, large)
 	d.syncArg, d.largeArg = s.idList(syncs), s.idList(large)
 	return d, nil
+}
+
+// boundSnapshot keeps d within Config.SnapshotMaxBytes: the longest user
+// lists go back to the database (added to large, the flags whose users
+// stay there) until the rest fits; when the definitions alone do not fit,
+// d is marked over and serves nothing.
+func (s *Store) boundSnapshot(d *snapData, large []string) []string {
+	if d.bytes > s.cfg.SnapshotMaxBytes {
+		var listed []*snapFlag
+		for _, f := range d.flags {
+			if f.users != nil {
+				listed = append(listed, f)
+			}
+		}
+		slices.SortFunc(listed, func(a, b *snapFlag) int { return cmp.Compare(b.userBytes, a.userBytes) })
+		for _, f := range listed {
+			if d.bytes <= s.cfg.SnapshotMaxBytes {
+				break
+			}
+			f.users, f.large = nil, true
+			d.bytes -= f.userBytes
+			large = append(large, strconv.FormatInt(f.id, 10))
+		}
+		d.over = d.bytes > s.cfg.SnapshotMaxBytes
+	}
+	for _, f := range d.flags {
+		if f.large {
+			d.inDB++
+		}
+	}
+	return large
+}
+
+// listed adds an object to d's listing, unless its name breaks the name
+// rule (written by another tool: the library cannot evaluate it).
+func (d *snapData) listed(kind int, name string, active bool, modified time.Time) {
+	if nameProblem(name) == "" {
+		d.order[kind] = append(d.order[kind], statusEntry{name: name, active: active, modified: modified})
+		d.bytes += 48
+	}
+}
+
+// listSnapshot is list on the snapshot d: the same entries, in the same
+// order, evaluated as Store.FlagIsActive and Store.SampleIsActive do from
+// it (an identified user's memberships: one statement at most).
+func (s *Store) listSnapshot(ctx context.Context, d *snapData) (*listing, error) {
+	l := &listing{flags: slices.Clone(d.order[kindFlag]), switches: slices.Clone(d.order[kindSwitch]),
+		samples: slices.Clone(d.order[kindSample])}
+	var mc *memberships
+	for i := range l.flags {
+		e := &l.flags[i]
+		on, _, err := s.snapshotFlag(ctx, d, e.name, &mc)
+		if err != nil {
+			return nil, err
+		}
+		e.active = on
+	}
+	for i := range l.samples {
+		e := &l.samples[i]
+		e.active = s.cfg.Rand()*100 < d.samples[e.name]
+	}
+	return l, nil
 }
 
 // loadFlagGroups loads the flags' groups into d's flags (byID).
@@ -300,10 +399,12 @@ func (s *Store) loadValues(ctx context.Context, tx *sql.Tx, d *snapData) error {
 	err := s.eachRow(ctx, tx, "snapshot_switches", func(rows *sql.Rows) error {
 		var name string
 		var active bool
-		if err := rows.Scan(&name, &active); err != nil {
+		var modified time.Time
+		if err := rows.Scan(&name, &active, &modified); err != nil {
 			return err
 		}
 		d.switches[name] = active
+		d.listed(kindSwitch, name, active, modified)
 		d.bytes += int64(len(name)) + 40
 		return nil
 	})
@@ -313,10 +414,12 @@ func (s *Store) loadValues(ctx context.Context, tx *sql.Tx, d *snapData) error {
 	err = s.eachRow(ctx, tx, "snapshot_samples", func(rows *sql.Rows) error {
 		var name string
 		var percent float64
-		if err := rows.Scan(&name, &percent); err != nil {
+		var modified time.Time
+		if err := rows.Scan(&name, &percent, &modified); err != nil {
 			return err
 		}
 		d.samples[name] = percent
+		d.listed(kindSample, name, false, modified)
 		d.bytes += int64(len(name)) + 40
 		return nil
 	})
@@ -373,7 +476,7 @@ type memberships struct {
 
 // snapshotFlag evaluates a flag from the snapshot d; ok is false when the
 // flag is not in it (missing: the caller's usual path handles it).
-func (s *Store) snapshotFlag(ctx context.Context, d *snapData, name string) (on, ok bool, err error) {
+func (s *Store) snapshotFlag(ctx context.Context, d *snapData, name string, mc **memberships) (on, ok bool, err error) {
 	f := d.flags[name]
 	if f == nil {
 		return false, false, nil
@@ -381,7 +484,7 @@ func (s *Store) snapshotFlag(ctx context.Context, d *snapData, name string) (on,
 	u := userFrom(ctx)
 	r := f.row
 	if u != nil {
-		if r.member, err = s.snapshotMember(ctx, d, f, u); err != nil {
+		if r.member, err = s.snapshotMember(ctx, d, f, u, mc); err != nil {
 			return false, true, err
 		}
 	}
@@ -395,7 +498,7 @@ func (s *Store) snapshotFlag(ctx context.Context, d *snapData, name string) (on,
 // snapshotMember is flag_eval's member test on the snapshot: listed, one of
 // the request's group names listed, then the stored memberships (one
 // statement per request, only when the flag has lists to test).
-func (s *Store) snapshotMember(ctx context.Context, d *snapData, f *snapFlag, u *User) (bool, error) {
+func (s *Store) snapshotMember(ctx context.Context, d *snapData, f *snapFlag, u *User, mc **memberships) (bool, error) {
 	if f.users == nil && !f.large && f.groups == nil && f.syncGroup == 0 {
 		return false, nil
 	}
@@ -413,7 +516,7 @@ func (s *Store) snapshotMember(ctx context.Context, d *snapData, f *snapFlag, u 
 	if !f.large && f.groups == nil && f.syncGroup == 0 {
 		return false, nil
 	}
-	m, err := s.userMemberships(ctx, d, u.ID)
+	m, err := s.userMemberships(ctx, d, u.ID, mc)
 	if err != nil {
 		return false, err
 	}
@@ -434,8 +537,12 @@ func (s *Store) snapshotMember(ctx context.Context, d *snapData, f *snapFlag, u 
 }
 
 // userMemberships reads the user's memberships once per request (kept in
-// the request state), or once per call without the middleware.
-func (s *Store) userMemberships(ctx context.Context, d *snapData, userID string) (*memberships, error) {
+// the request state), or once per call without the middleware; mc, when
+// not nil, keeps them for the caller too (one Evaluate: one statement).
+func (s *Store) userMemberships(ctx context.Context, d *snapData, userID string, mc **memberships) (*memberships, error) {
+	if mc != nil && *mc != nil && (*mc).userID == userID {
+		return *mc, nil
+	}
 	st := requestStateFrom(ctx)
 	if st != nil {
 		st.mu.Lock()
@@ -470,6 +577,9 @@ func (s *Store) userMemberships(ctx context.Context, d *snapData, userID string)
 		st.mu.Lock()
 		st.members = m
 		st.mu.Unlock()
+	}
+	if mc != nil {
+		*mc = m
 	}
 	return m, nil
 }

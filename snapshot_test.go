@@ -2,10 +2,13 @@ package waffle
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +111,26 @@ func TestSnapshotStatements(t *testing.T) {
 		handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
 		require.Equal(t, 30, seen, "u1 is in staff")
 		require.Equal(t, int64(1), counter.Count(), "%v", counter.Statements())
+
+		// Evaluate, without the middleware: the same one statement.
+		var n Names
+		for i := range 30 {
+			n.Flags = append(n.Flags, "g"+strconv.Itoa(i))
+		}
+		n.Flags = append(n.Flags, "everyone")
+		counter.Reset()
+		res, err := s.Evaluate(WithUser(ctx, User{ID: "u1"}), n)
+		require.NoError(t, err)
+		require.Len(t, res.Flags, 31)
+		for name, on := range res.Flags {
+			require.True(t, on, name)
+		}
+		require.Equal(t, int64(1), counter.Count(), "%v", counter.Statements())
+		counter.Reset()
+		res, err = s.Evaluate(ctx, Names{Flags: []string{"everyone"}, Switches: []string{"no-such-switch"}})
+		require.NoError(t, err)
+		require.True(t, res.Flags["everyone"])
+		require.Equal(t, int64(1), counter.Count(), "the missing switch: %v", counter.Statements())
 	})
 }
 
@@ -134,6 +157,224 @@ func TestSnapshotMatchesDatabase(t *testing.T) {
 			got := runBatchRequest(t, snap, req, "one")
 			require.Equal(t, want, got, "request %d: %+v", i, req)
 		}
+	})
+}
+
+// Evaluate on a Store whose snapshot serves answers as a stateless Store's
+// Evaluate does: the generated flags and requests of
+// TestEvaluateMatchesOneNameCalls (answers, sample draws, cookies, logs of
+// missing names, under each MissingFlagHandling), with a flag with more
+// users than SnapshotMaxUsers and one whose users the SnapshotMaxBytes
+// bound leaves in the database.
+func TestSnapshotEvaluateMatchesStateless(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		gen := rand.New(rand.NewPCG(16, 16))
+		w := seedBatchWorld(t, h.store(t, nil), gen)
+		ctx := context.Background()
+		many := make([]string, 40)
+		for i := range many {
+			many[i] = fmt.Sprintf("u%d-with-a-long-id-%d", i%7, i)
+		}
+		require.NoError(t, h.store(t, nil).SaveFlag(ctx, &Flag{Name: "long-list", Users: append(many, "u3")}))
+		w.flags = append(w.flags, "long-list")
+		for cfgN, mode := range []MissingFlagMode{ReturnFalse, ReturnEmpty, ReturnNone, Exception} {
+			var logs [2]strings.Builder
+			seq := &seqRand{seed: uint64(cfgN)}
+			now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+			cfg := func(logs *strings.Builder, maxBytes int64) *Config {
+				return &Config{Override: cfgN%2 == 0, Rand: seq.draw, Now: func() time.Time { return now },
+					MissingFlagHandling: mode, FlagDefault: cfgN == 1, SwitchDefault: cfgN == 2, SampleDefault: cfgN == 3,
+					SnapshotMaxUsers: 5, SnapshotMaxBytes: maxBytes, LogMissingFlags: slog.LevelWarn,
+					LogMissingSwitches: slog.LevelInfo, LogMissingSamples: slog.LevelWarn,
+					Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{
+						ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+							if a.Key == slog.TimeKey {
+								return slog.Attr{}
+							}
+							return a
+						},
+					}))}
+			}
+			plain := h.store(t, cfg(&logs[0], 0))
+			snap := h.store(t, cfg(&logs[1], 0))
+			startSnapshot(t, snap)
+			// Bound the snapshot to what it holds less the longest list but
+			// one: that list goes back to the database.
+			full := snap.SnapshotStats()
+			snap.cfg.SnapshotMaxBytes = full.Bytes - 1
+			require.NoError(t, snap.reloadSnapshot(ctx))
+			st := snap.SnapshotStats()
+			require.True(t, st.Serving)
+			require.Greater(t, st.UsersInDatabase, full.UsersInDatabase)
+			require.LessOrEqual(t, st.Bytes, st.MaxBytes)
+			for i := range 25 {
+				req := genBatchRequest(gen, w, i)
+				label := fmt.Sprintf("config %d, request %d: %+v", cfgN, i, req)
+				seq.reset()
+				logs[0].Reset()
+				want := runBatchRequest(t, plain, req, "evaluate")
+				want.Logs = strings.Split(logs[0].String(), "\n")
+				seq.reset()
+				logs[1].Reset()
+				got := runBatchRequest(t, snap, req, "evaluate")
+				got.Logs = strings.Split(logs[1].String(), "\n")
+				require.True(t, snap.SnapshotStats().Serving, label)
+				require.Equal(t, want, got, label)
+			}
+		}
+	})
+}
+
+// The status view and wafflejs answer from a serving snapshot as from the
+// database: the same body and cookies for the generated requests of
+// TestEvaluateMatchesOneNameCalls (a name another tool wrote, which breaks
+// the name rule, left out by both), and no statement for a visitor.
+func TestSnapshotListingMatchesStateless(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		gen := rand.New(rand.NewPCG(17, 17))
+		setup := h.store(t, nil)
+		w := seedBatchWorld(t, setup, gen)
+		db, err := setup.db.DB()
+		require.NoError(t, err)
+		_, err = db.Exec("INSERT INTO waffle_switch (name, active, created, modified) VALUES ('_bad-name', TRUE, ?, ?)",
+			time.Now().UTC(), time.Now().UTC())
+		if err != nil { // PostgreSQL's placeholders
+			_, err = db.Exec("INSERT INTO waffle_switch (name, active, created, modified) VALUES ('_bad-name', TRUE, now(), now())")
+		}
+		require.NoError(t, err)
+		seq := &seqRand{seed: 5}
+		now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+		cfg := Config{Override: true, Rand: seq.draw, Now: func() time.Time { return now }, SnapshotMaxUsers: 2}
+		plain := h.store(t, &cfg)
+		snap, counter := h.countingStore(t, &cfg)
+		if snap.Dialect() == "postgres" {
+			w := h.store(t, &cfg)
+			w.snap = snap.snap
+			startSnapshot(t, w)
+		} else {
+			startSnapshot(t, snap)
+		}
+		serve := func(s *Store, req batchRequest) (string, []string) {
+			target := "/"
+			if req.query != "" {
+				target += "?" + req.query
+			}
+			r := httptest.NewRequest(http.MethodGet, target, nil)
+			for _, c := range req.cookies {
+				r.Header.Add("Cookie", c)
+			}
+			h := s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ctx := r.Context()
+				if req.user != nil {
+					ctx = WithUser(ctx, *req.user)
+				}
+				js, err := s.JS(ctx)
+				require.NoError(t, err)
+				_, _ = w.Write([]byte(js))
+				s.StatusHandler().ServeHTTP(w, r.WithContext(ctx))
+			}))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			return rec.Body.String(), rec.Result().Header.Values("Set-Cookie")
+		}
+		for i := range 30 {
+			req := genBatchRequest(gen, w, i)
+			seq.reset()
+			wantBody, wantCookies := serve(plain, req)
+			seq.reset()
+			counter.Reset()
+			gotBody, gotCookies := serve(snap, req)
+			require.True(t, snap.SnapshotStats().Serving)
+			require.Equal(t, wantBody, gotBody, "request %d: %+v", i, req)
+			require.Equal(t, wantCookies, gotCookies, "request %d: %+v", i, req)
+			require.NotContains(t, gotBody, "_bad-name")
+			if req.user == nil || req.user.ID == "" {
+				require.Zero(t, counter.Count(), "request %d: %v", i, counter.Statements())
+			}
+		}
+	})
+}
+
+// SnapshotMaxBytes bounds the snapshot: over it, the longest user lists
+// stay in the database (their users still match, at one statement per
+// request); when the definitions alone do not fit, the snapshot serves
+// nothing and reads go to the database. The stats report bytes, flags and
+// age against the bound.
+func TestSnapshotMaxBytes(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		setup := h.store(t, nil)
+		long := make([]string, 200)
+		for i := range long {
+			long[i] = fmt.Sprintf("user-%04d", i)
+		}
+		require.NoError(t, setup.SaveFlag(ctx, &Flag{Name: "long", Users: long}))
+		require.NoError(t, setup.SaveFlag(ctx, &Flag{Name: "short", Users: []string{"user-0001", "user-0002"}}))
+		require.NoError(t, setup.SetSwitch(ctx, "sw", true))
+
+		unbounded := h.store(t, nil)
+		startSnapshot(t, unbounded)
+		all := unbounded.SnapshotStats()
+		require.Equal(t, 2, all.Flags)
+		require.Zero(t, all.UsersInDatabase)
+		require.Equal(t, int64(64<<20), all.MaxBytes, "the default")
+		require.Less(t, all.Age, time.Minute)
+
+		// Room for everything but the long list.
+		s, counter := h.countingStore(t, &Config{SnapshotMaxBytes: all.Bytes - 200*8})
+		if s.Dialect() == "postgres" {
+			w := h.store(t, &Config{SnapshotMaxBytes: all.Bytes - 200*8})
+			w.snap = s.snap
+			startSnapshot(t, w)
+		} else {
+			startSnapshot(t, s)
+		}
+		st := s.SnapshotStats()
+		require.True(t, st.Serving)
+		require.False(t, st.OverLimit)
+		require.Equal(t, 2, st.Flags)
+		require.Equal(t, 1, st.UsersInDatabase)
+		require.LessOrEqual(t, st.Bytes, st.MaxBytes)
+		require.Less(t, st.Bytes, all.Bytes-200*8)
+		for _, c := range []struct {
+			user, flag string
+			want       bool
+			statements int64
+		}{
+			{"user-0150", "long", true, 1}, // from the database
+			{"user-0999", "long", false, 1},
+			{"user-0002", "short", true, 0}, // from memory
+			{"user-0999", "short", false, 0},
+		} {
+			counter.Reset()
+			on, err := s.FlagIsActive(WithUser(ctx, User{ID: c.user}), c.flag)
+			require.NoError(t, err)
+			require.Equal(t, c.want, on, "%+v", c)
+			require.Equal(t, c.statements, counter.Count(), "%+v: %v", c, counter.Statements())
+		}
+
+		// No room even for the definitions: nothing served from memory.
+		tiny, counter := h.countingStore(t, &Config{SnapshotMaxBytes: 10})
+		if tiny.Dialect() == "postgres" {
+			w := h.store(t, &Config{SnapshotMaxBytes: 10})
+			w.snap = tiny.snap
+			startSnapshot(t, w)
+		} else {
+			startSnapshot(t, tiny)
+		}
+		st = tiny.SnapshotStats()
+		require.True(t, st.Running)
+		require.True(t, st.OverLimit)
+		require.False(t, st.Serving)
+		require.Greater(t, st.Bytes, st.MaxBytes)
+		counter.Reset()
+		on, err := tiny.SwitchIsActive(ctx, "sw")
+		require.NoError(t, err)
+		require.True(t, on)
+		require.Equal(t, int64(1), counter.Count(), "read from the database")
 	})
 }
 

@@ -49,7 +49,26 @@ func planReads(kind string) []planRead {
 		{"FlagDetail, 10,000 users, user in no group", "flag_eval_user_detail", []any{benchFlag(benchLargeUsers), benchStranger}},
 		{"FlagDetail, 10,000 users, anonymous", "flag_eval_anonymous_detail", []any{benchFlag(benchLargeUsers)}},
 		{"FlagDetail, 10,000 users, extra group names", "flag_eval_detail", []any{benchFlag(benchLargeUsers), benchStranger, flagEvalGroups(query.For(kind), "bench-group-05", "other")}},
+		{"Evaluate, 30 flags and 2 switches, user in a group, extra group names", "batch_eval", batchEvalArgs(kind, benchNames(30, 2), benchGroupedUsr, "staff", "beta-testers")},
 	}
+}
+
+// batchEvalArgs is batch_eval's arguments for n, the user id and the
+// request's group names, as the library encodes them for kind.
+func batchEvalArgs(kind string, n waffle.Names, user string, groups ...string) []any {
+	list := func(names []string) string {
+		if len(names) == 0 && kind == testdb.Postgres {
+			return "{}"
+		}
+		if kind == testdb.Postgres {
+			return `{"` + strings.Join(names, `","`) + `"}`
+		}
+		if len(names) == 0 {
+			return "[]"
+		}
+		return `["` + strings.Join(names, `","`) + `"]`
+	}
+	return []any{list(n.Flags), user, list(groups), list(n.Switches), list(n.Samples), list(n.StringFlags)}
 }
 
 // Every read statement uses an index on the benchmarks' data: on SQLite no

@@ -10,7 +10,8 @@ SELECT f.id, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.
     (SELECT count(*) FROM (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id LIMIT $1) n),
     (SELECT fs.group_id FROM waffle_flag_sync fs
      JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
-     WHERE fs.flag_id = f.id)
+     WHERE fs.flag_id = f.id),
+    f.modified
 FROM waffle_flag f;
 
 -- name: snapshot_flag_users
@@ -21,10 +22,10 @@ SELECT fu.flag_id, fu.user_id FROM waffle_flag_user fu WHERE fu.flag_id = ANY ($
 SELECT fg.flag_id, g.id, g.name FROM waffle_flag_group fg JOIN waffle_group g ON g.id = fg.group_id;
 
 -- name: snapshot_switches
-SELECT name, active FROM waffle_switch;
+SELECT name, active, modified FROM waffle_switch;
 
 -- name: snapshot_samples
-SELECT name, percent FROM waffle_sample;
+SELECT name, percent, modified FROM waffle_sample;
 
 -- name: snapshot_strings
 SELECT name, value FROM waffle_string_flag;

@@ -2,7 +2,7 @@
 -- string flags for one request, in one statement. Every row has the same
 -- columns: kind (0 flag, 1 switch, 2 sample, 3 string flag), name, the
 -- flag's rules (percent is a sample's percent too), member, a switch's
--- active, a string flag's value, modified.
+-- active, a string flag's value; batch_eval_all adds modified.
 --
 -- Lists arrive as JSON arrays ('[]' when empty); ?2 is the user's ID (''
 -- when anonymous), ?3 the request's extra group names. member is the same
@@ -22,16 +22,16 @@ SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.aut
     OR (?3 <> '[]' AND EXISTS (SELECT 1 FROM waffle_flag_group fg
                                JOIN waffle_group g ON g.id = fg.group_id
                                WHERE fg.flag_id = f.id AND g.name IN (SELECT value FROM json_each(?3)))),
-    NULL, NULL, f.modified
+    NULL, NULL
 FROM waffle_flag f WHERE f.name IN (SELECT value FROM json_each(?1))
 UNION ALL
-SELECT 1, w.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, w.active, NULL, w.modified
+SELECT 1, w.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, w.active, NULL
 FROM waffle_switch w WHERE w.name IN (SELECT value FROM json_each(?4))
 UNION ALL
-SELECT 2, p.name, NULL, p.percent, 0, 0, 0, 0, '', 0, NULL, 0, NULL, NULL, p.modified
+SELECT 2, p.name, NULL, p.percent, 0, 0, 0, 0, '', 0, NULL, 0, NULL, NULL
 FROM waffle_sample p WHERE p.name IN (SELECT value FROM json_each(?5))
 UNION ALL
-SELECT 3, v.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, NULL, v.value, v.modified
+SELECT 3, v.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, NULL, v.value
 FROM waffle_string_flag v WHERE v.name IN (SELECT value FROM json_each(?6));
 
 -- name: batch_eval_all

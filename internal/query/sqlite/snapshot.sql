@@ -9,7 +9,8 @@
 SELECT f.id, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     (SELECT count(*) FROM (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id LIMIT ?1)),
     (SELECT g.id FROM waffle_group g JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
-     WHERE g.name = 'WAFFLE_' || f.name)
+     WHERE g.name = 'WAFFLE_' || f.name),
+    f.modified
 FROM waffle_flag f;
 
 -- name: snapshot_flag_users
@@ -20,10 +21,10 @@ SELECT fu.flag_id, fu.user_id FROM waffle_flag_user fu WHERE fu.flag_id IN (SELE
 SELECT fg.flag_id, g.id, g.name FROM waffle_flag_group fg JOIN waffle_group g ON g.id = fg.group_id;
 
 -- name: snapshot_switches
-SELECT name, active FROM waffle_switch;
+SELECT name, active, modified FROM waffle_switch;
 
 -- name: snapshot_samples
-SELECT name, percent FROM waffle_sample;
+SELECT name, percent, modified FROM waffle_sample;
 
 -- name: snapshot_strings
 SELECT name, value FROM waffle_string_flag;
