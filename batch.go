@@ -37,9 +37,6 @@ type Results struct {
 // nothing; a string flag missing under [Exception] is in StringFlags as a
 // missing Value, and Evaluate returns no error for it.
 func (s *Store) Evaluate(ctx context.Context, n Names) (*Results, error) {
-	if err := s.djangoNotYet("Evaluate"); err != nil {
-		return nil, err
-	}
 	b, err := s.fetchBatch(ctx, n, userFrom(ctx))
 	if err != nil {
 		return nil, err
@@ -131,7 +128,7 @@ func (b *batch) switchAnswer(s *Store, name string) bool {
 // sampleAnswer draws anew, as every SampleIsActive call does.
 func (b *batch) sampleAnswer(s *Store, name string) bool {
 	if p, ok := b.samples[name]; ok && p.Valid {
-		return s.cfg.Rand()*100 < p.Float64
+		return s.sampleDraw(p.Float64)
 	}
 	return s.cfg.SampleDefault
 }
@@ -297,7 +294,7 @@ func (s *Store) batchMissing(ctx context.Context, b *batch, n Names) error {
 			samples = append(samples, name)
 		}
 	}
-	now := s.now()
+	now := s.timeArg(s.now())
 	if s.cfg.CreateMissingFlags && len(flags) > 0 {
 		if _, err := s.exec(ctx, s.pool(), "batch_create_flags", s.listArg(flags, false), s.cfg.FlagDefault, now); err != nil {
 			return opError("creating missing", "flag", flags[0], err)
