@@ -190,6 +190,7 @@ func (s *Store) djangoValidate(r record) error {
 	if s.cfg.Django == nil {
 		return nil
 	}
+	r = djangoRecord(r)
 	kind, name := r.kind(), r.name()
 	if err := djangoCheckName(kind, name); err != nil {
 		return err
@@ -248,7 +249,7 @@ func errDjangoRamp(name string) error {
 // djangoOmitColumns returns the columns of r's model that Django's table
 // lacks, for Save to leave out: in Django mode a flag's ramp.
 func (s *Store) djangoOmitColumns(r record) []string {
-	if _, ok := r.(*Flag); ok && s.cfg.Django != nil {
+	if _, ok := djangoRecord(r).(*Flag); ok && s.cfg.Django != nil {
 		return []string{"ramp"}
 	}
 	return nil
@@ -326,6 +327,7 @@ func (s *Store) djangoStoreTimes(ctx context.Context, tx *gorm.DB, r record) err
 	if s.cfg.Django == nil || s.q.Dialect != "sqlite" {
 		return nil
 	}
+	r = djangoRecord(r)
 	var created, modified time.Time
 	switch rec := r.(type) {
 	case *Flag:
