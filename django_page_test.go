@@ -25,7 +25,7 @@ func TestDjangoPages(t *testing.T) {
 			users = append(users, map[string]any{"id": id, "groups": []string{"staff"}})
 		}
 		h.django.Run(t, "write", map[string]any{
-			"users": users,
+			"users":  users,
 			"groups": []string{"empty"},
 			"flags": []map[string]any{
 				{"name": "big", "users": ids, "percent": "12.5", "note": "n", "testing": true},
