@@ -80,8 +80,7 @@ func (e *DjangoSchemaError) Error() string {
 func (e *DjangoSchemaError) Unwrap() error { return ErrDjangoSchema }
 
 // ErrDjangoNotYet matches the error of a call that does not work in Django
-// mode yet (batch evaluation, the snapshot, the admin's paged reads and
-// SaveFlagRules): their statements read the library's own tables.
+// mode yet (the snapshot): its statements read the library's own tables.
 var ErrDjangoNotYet = errors.New("waffle: not available in Django mode yet")
 
 // djangoNotYet returns, in Django mode, ErrDjangoNotYet naming call.
