@@ -11,6 +11,10 @@
 -- the user's in auth_user_groups or a group the request names ($3). The
 -- user's group IDs are computed once per statement; each flag then probes
 -- waffle_flag_groups with them. Django's waffle_flag has no ramp: NULL.
+-- Every name list is joined (one index probe per name, whatever the
+-- table's size: the planner cannot see the list's length through the
+-- sub-select and would otherwise scan Django's tables); a name given twice
+-- gives its row twice, which batch.go reads as one.
 -- String flags live in the library's own waffle_string_flag.
 
 -- name: batch_eval
@@ -18,7 +22,7 @@ WITH u AS (SELECT CASE WHEN $2::text ~ '^[1-9][0-9]{0,17}$' THEN $2::text::bigin
 gs AS (SELECT ARRAY(
     SELECT ug.group_id FROM auth_user_groups ug WHERE ug.user_id = (SELECT id FROM u)
     UNION
-    SELECT g.id FROM auth_group g WHERE g.name = ANY ((SELECT $3::text[])::text[])) AS ids)
+    SELECT g.id FROM unnest((SELECT $3::text[])::text[]) AS n (name) JOIN auth_group g ON g.name = n.name) AS ids)
 SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL::text,
     EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = (SELECT id FROM u) OFFSET 0)
     OR EXISTS (SELECT 1 FROM waffle_flag_groups fg WHERE fg.flag_id = f.id AND fg.group_id = ANY ((SELECT ids FROM gs)::int[]) OFFSET 0),
@@ -26,13 +30,13 @@ SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.aut
 FROM unnest((SELECT $1::text[])::text[]) AS n (name) JOIN waffle_flag f ON f.name = n.name
 UNION ALL
 SELECT 1, w.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, w.active, NULL, w.modified
-FROM waffle_switch w WHERE w.name = ANY ((SELECT $4::text[])::text[])
+FROM unnest((SELECT $4::text[])::text[]) AS n (name) JOIN waffle_switch w ON w.name = n.name
 UNION ALL
 SELECT 2, p.name, NULL, p.percent, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, NULL, p.modified
-FROM waffle_sample p WHERE p.name = ANY ((SELECT $5::text[])::text[])
+FROM unnest((SELECT $5::text[])::text[]) AS n (name) JOIN waffle_sample p ON p.name = n.name
 UNION ALL
 SELECT 3, v.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, v.value, v.modified
-FROM waffle_string_flag v WHERE v.name = ANY ((SELECT $6::text[])::text[]);
+FROM unnest((SELECT $6::text[])::text[]) AS n (name) JOIN waffle_string_flag v ON v.name = n.name;
 
 -- name: batch_eval_all
 -- Every flag, switch and sample (the status view and wafflejs), ordered by
@@ -41,7 +45,7 @@ WITH u AS (SELECT CASE WHEN $1::text ~ '^[1-9][0-9]{0,17}$' THEN $1::text::bigin
 gs AS (SELECT ARRAY(
     SELECT ug.group_id FROM auth_user_groups ug WHERE ug.user_id = (SELECT id FROM u)
     UNION
-    SELECT g.id FROM auth_group g WHERE g.name = ANY ((SELECT $2::text[])::text[])) AS ids)
+    SELECT g.id FROM unnest((SELECT $2::text[])::text[]) AS n (name) JOIN auth_group g ON g.name = n.name) AS ids)
 SELECT * FROM (
 SELECT 0 AS kind, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL::text AS ramp,
     EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = (SELECT id FROM u) OFFSET 0)
