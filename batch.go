@@ -44,9 +44,6 @@ type Results struct {
 // A single flag and nothing else is read with [Store.FlagIsActive]'s own
 // statement, the narrower one.
 func (s *Store) Evaluate(ctx context.Context, n Names) (*Results, error) {
-	if err := s.djangoNotYet("Evaluate"); err != nil {
-		return nil, err
-	}
 	if err := validateNames(n); err != nil {
 		return nil, err
 	}
@@ -238,7 +235,7 @@ func (b *batch) switchAnswer(s *Store, name string) bool {
 // sampleAnswer draws anew, as every SampleIsActive call does.
 func (b *batch) sampleAnswer(s *Store, name string) bool {
 	if p, ok := b.samples[name]; ok && p.Valid {
-		return s.cfg.Rand()*100 < p.Float64
+		return s.sampleDraw(p.Float64)
 	}
 	return s.cfg.SampleDefault
 }
@@ -412,7 +409,7 @@ func (s *Store) batchMissing(ctx context.Context, b *batch, n Names) error {
 			samples = append(samples, name)
 		}
 	}
-	now := s.now()
+	now := s.timeArg(s.now())
 	if s.cfg.CreateMissingFlags && len(flags) > 0 {
 		if _, err := s.exec(ctx, s.pool(), "batch_create_flags", s.listArg(flags, false), s.cfg.FlagDefault, now); err != nil {
 			return opError("creating missing", "flag", flags[0], err)

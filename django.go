@@ -80,8 +80,7 @@ func (e *DjangoSchemaError) Error() string {
 func (e *DjangoSchemaError) Unwrap() error { return ErrDjangoSchema }
 
 // ErrDjangoNotYet matches the error of a call that does not work in Django
-// mode yet (batch evaluation, the snapshot, the admin's paged reads and
-// SaveFlagRules): their statements read the library's own tables.
+// mode yet (the snapshot): its statements read the library's own tables.
 var ErrDjangoNotYet = errors.New("waffle: not available in Django mode yet")
 
 // djangoNotYet returns, in Django mode, ErrDjangoNotYet naming call.
@@ -190,6 +189,7 @@ func (s *Store) djangoValidate(r record) error {
 	if s.cfg.Django == nil {
 		return nil
 	}
+	r = djangoRecord(r)
 	kind, name := r.kind(), r.name()
 	if err := djangoCheckName(kind, name); err != nil {
 		return err
@@ -248,7 +248,7 @@ func errDjangoRamp(name string) error {
 // djangoOmitColumns returns the columns of r's model that Django's table
 // lacks, for Save to leave out: in Django mode a flag's ramp.
 func (s *Store) djangoOmitColumns(r record) []string {
-	if _, ok := r.(*Flag); ok && s.cfg.Django != nil {
+	if _, ok := djangoRecord(r).(*Flag); ok && s.cfg.Django != nil {
 		return []string{"ramp"}
 	}
 	return nil
@@ -326,6 +326,7 @@ func (s *Store) djangoStoreTimes(ctx context.Context, tx *gorm.DB, r record) err
 	if s.cfg.Django == nil || s.q.Dialect != "sqlite" {
 		return nil
 	}
+	r = djangoRecord(r)
 	var created, modified time.Time
 	switch rec := r.(type) {
 	case *Flag:

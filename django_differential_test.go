@@ -1,6 +1,7 @@
 package waffle
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -67,6 +69,17 @@ func TestDjangoDifferential(t *testing.T) {
 				u = &User{ID: *r.User, Authenticated: true, Staff: du.Staff, Superuser: du.Superuser}
 			}
 			got, cookies := djangoEval(t, h.s, r.Flag, u, r.Language, r.Query, header)
+			// The batch path (Evaluate, as Needs, wafflejs and the status
+			// view read) decides and writes cookies alike.
+			batchGot, batchCookies := djangoEvalBy(t, h.s, func(ctx context.Context) (bool, error) {
+				res, err := h.s.Evaluate(ctx, Names{Flags: []string{r.Flag}})
+				if err != nil {
+					return false, err
+				}
+				return res.Flags[r.Flag], nil
+			}, u, r.Language, r.Query, header)
+			require.Equal(t, got, batchGot, "case %d, Evaluate: %+v", i, r)
+			require.Equal(t, cookieLines(cookies), cookieLines(batchCookies), "case %d, Evaluate: %+v", i, r)
 			require.Equal(t, want.Active, got, "case %d: %+v", i, r)
 			wantNames, gotNames := make([]string, 0), make([]string, 0)
 			for n := range want.Cookies {
@@ -274,4 +287,18 @@ func TestDjangoQueryParsing(t *testing.T) {
 			require.Equal(t, want[len(want)-1], v, "query %q", q)
 		}
 	}
+}
+
+// cookieLines returns cookies as their Set-Cookie lines without Expires
+// (the clock's second may turn between two responses; Max-Age stays),
+// sorted.
+func cookieLines(cookies map[string]*http.Cookie) []string {
+	out := make([]string, 0, len(cookies))
+	for _, c := range cookies {
+		cc := *c
+		cc.Expires, cc.RawExpires = time.Time{}, ""
+		out = append(out, cc.String())
+	}
+	sort.Strings(out)
+	return out
 }

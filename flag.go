@@ -253,6 +253,9 @@ func (s *Store) scanFlagLists(ctx context.Context, ex execer, stmt string, byID 
 // SaveFlag creates or updates f, every field of it, its users and groups
 // included, in one transaction: [Save] for the library's own Flag.
 func (s *Store) SaveFlag(ctx context.Context, f *Flag) error {
+	if err := s.djangoCheckUsersExist(ctx, "flag", f.Name, f.Users); err != nil {
+		return err
+	}
 	return Save(ctx, s, f)
 }
 
@@ -318,6 +321,9 @@ func (s *Store) DeleteFlag(ctx context.Context, name string) error {
 // and nothing is written; a flag that does not exist is a *NotFoundError.
 func (s *Store) AddFlagUsers(ctx context.Context, name string, ids ...string) error {
 	if err := s.djangoCheckUsers("flag", name, ids); err != nil {
+		return err
+	}
+	if err := s.djangoCheckUsersExist(ctx, "flag", name, ids); err != nil {
 		return err
 	}
 	return s.changeFlagList(ctx, "adding users to", name, ids, validateIDs, "flag_users_add")

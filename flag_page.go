@@ -18,7 +18,8 @@ type UserPage struct {
 	// Defaults to "": every ID.
 	Search string
 	// After is the last ID of the previous page: the page starts after it,
-	// in byte order.
+	// in byte order (in Django mode, in the order of auth_user keys, and
+	// After must be one).
 	//
 	// Defaults to "": the first page.
 	After string
@@ -30,7 +31,7 @@ type UserPage struct {
 
 // UserList is one page of a flag's users.
 type UserList struct {
-	Users []string // in byte order
+	Users []string // in byte order (Django mode: in key order)
 	Total int      // IDs matching the search, on every page
 	More  bool     // another page follows: pass the last ID as After
 }
@@ -39,10 +40,10 @@ type UserList struct {
 // in one statement however many users it has. A flag that does not exist is
 // a *NotFoundError.
 func (s *Store) FlagUsers(ctx context.Context, name string, p UserPage) (UserList, error) {
-	if err := s.djangoNotYet("FlagUsers"); err != nil {
+	if err := ValidateName("flag", name); err != nil {
 		return UserList{}, err
 	}
-	if err := ValidateName("flag", name); err != nil {
+	if err := s.djangoCheckAfter("flag", name, p.After); err != nil {
 		return UserList{}, err
 	}
 	return s.userPage(ctx, "flag_users_page", "flag", name, p)
@@ -53,10 +54,10 @@ func (s *Store) FlagUsers(ctx context.Context, name string, p UserPage) (UserLis
 // in one statement however many members it has. A group that does not
 // exist is a *NotFoundError.
 func (s *Store) GroupMemberPage(ctx context.Context, name string, p UserPage) (UserList, error) {
-	if err := s.djangoNotYet("GroupMemberPage"); err != nil {
+	if err := ValidateName("group", name); err != nil {
 		return UserList{}, err
 	}
-	if err := ValidateName("group", name); err != nil {
+	if err := s.djangoCheckAfter("group", name, p.After); err != nil {
 		return UserList{}, err
 	}
 	return s.userPage(ctx, "group_members_page", "group", name, p)
@@ -169,9 +170,6 @@ var flagSorts = map[string]bool{"": true, "name": true, "note": true, "everyone"
 // the number of flags. An unknown Sort, Everyone, Testing or Percent is a
 // *ValueError.
 func (s *Store) ListFlagPage(ctx context.Context, q FlagQuery) (FlagPage, error) {
-	if err := s.djangoNotYet("ListFlagPage"); err != nil {
-		return FlagPage{}, err
-	}
 	if !flagSorts[q.Sort] {
 		return FlagPage{}, &ValueError{Kind: "flag query", Field: "sort", Reason: "unknown column " + quoteTrunc(q.Sort)}
 	}

@@ -36,9 +36,6 @@ func withoutLists(state map[string]any) map[string]any {
 // flag's users, and a user added meanwhile is kept. f's ID, Created and
 // Modified are set as stored.
 func (s *Store) SaveFlagRules(ctx context.Context, f *Flag) error {
-	if err := s.djangoNotYet("SaveFlagRules"); err != nil {
-		return err
-	}
 	r := &flagRules{Flag: *f}
 	r.Users, r.Groups = nil, nil
 	if err := Save[flagRules](ctx, s, r); err != nil {

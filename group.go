@@ -135,6 +135,9 @@ func (s *Store) AddGroupMembers(ctx context.Context, group string, users ...stri
 	if err := s.djangoCheckUsers("group", group, users); err != nil {
 		return err
 	}
+	if err := s.djangoCheckUsersExist(ctx, "group", group, users); err != nil {
+		return err
+	}
 	now := s.now()
 	list := jsonStringArray(users, false)
 	err := s.writeTx(ctx, func(ex execer) error {

@@ -83,10 +83,7 @@ func (s *Store) SampleIsActive(ctx context.Context, name string) (bool, error) {
 	var percent float64
 	err := s.queryRow(ctx, "sample_percent", name).Scan(&percent)
 	if err == nil {
-		if s.cfg.Django != nil {
-			return s.cfg.Rand()*100 <= percent, nil // django-waffle's draw
-		}
-		return s.cfg.Rand()*100 < percent, nil
+		return s.sampleDraw(percent), nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingSample(ctx, name)
@@ -144,4 +141,13 @@ func (s *Store) ListSamples(ctx context.Context) ([]Sample, error) {
 // DeleteSample deletes the sample called name, or returns a *NotFoundError.
 func (s *Store) DeleteSample(ctx context.Context, name string) error {
 	return s.deleteAudited(ctx, "sample", "sample_delete", "audit_sample_delete", name)
+}
+
+// sampleDraw draws a sample of percent: r*100 < percent, or in Django mode
+// django-waffle's uniform(0, 100) <= percent.
+func (s *Store) sampleDraw(percent float64) bool {
+	if s.cfg.Django != nil {
+		return s.cfg.Rand()*100 <= percent
+	}
+	return s.cfg.Rand()*100 < percent
 }

@@ -67,10 +67,16 @@ func eachDB(t *testing.T, fn func(t *testing.T, db *testdb.DB)) {
 // when strip is false, with the mux pattern alone.
 func newEnv(t *testing.T, db *testdb.DB, prefix string, strip bool) *env {
 	t.Helper()
+	return newEnvWith(t, db, prefix, strip, nil)
+}
+
+// newEnvWith is newEnv with both stores configured by cfg.
+func newEnvWith(t *testing.T, db *testdb.DB, prefix string, strip bool, cfg *waffle.Config) *env {
+	t.Helper()
 	gdb, c := db.OpenCounting(t)
-	s, err := waffle.New(gdb, nil)
+	s, err := waffle.New(gdb, cfg)
 	require.NoError(t, err)
-	other, err := waffle.New(db.Open(t), nil)
+	other, err := waffle.New(db.Open(t), cfg)
 	require.NoError(t, err)
 	e := &env{db: db, store: s, counter: c, other: other, prefix: prefix, logs: &syncBuffer{},
 		actors: map[string]Permission{"alice": Edit, "victor": View}}

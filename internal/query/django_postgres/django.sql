@@ -71,3 +71,10 @@ INSERT INTO auth_user_groups (user_id, group_id) VALUES ($2::bigint, $1::int) ON
 
 -- name: django_sync_user_remove
 DELETE FROM auth_user_groups WHERE group_id = $1 AND user_id = $2::bigint;
+
+-- name: django_users_missing
+-- The first of the auth_user keys $1 (a JSON array of decimal keys) that
+-- no auth_user row has; no row when every one exists.
+SELECT a.u FROM jsonb_array_elements_text($1::text::jsonb) WITH ORDINALITY AS a (u, i)
+WHERE NOT EXISTS (SELECT 1 FROM auth_user WHERE id = a.u::bigint)
+ORDER BY a.i LIMIT 1;

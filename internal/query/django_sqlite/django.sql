@@ -72,3 +72,10 @@ INSERT INTO auth_user_groups (user_id, group_id) VALUES (?2, ?1) ON CONFLICT DO 
 
 -- name: django_sync_user_remove
 DELETE FROM auth_user_groups WHERE group_id = ?1 AND user_id = ?2;
+
+-- name: django_users_missing
+-- The first of the auth_user keys ?1 (a JSON array of decimal keys) that
+-- no auth_user row has; no row when every one exists.
+SELECT value FROM json_each(?1)
+WHERE NOT EXISTS (SELECT 1 FROM auth_user WHERE id = CAST(value AS INTEGER))
+ORDER BY key LIMIT 1;
