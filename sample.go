@@ -72,7 +72,7 @@ func (s *Store) SampleIsActive(ctx context.Context, name string) (bool, error) {
 	}
 	if d := s.snapshotData(); d != nil {
 		if p, ok := d.samples[name]; ok {
-			return s.cfg.Rand()*100 < p, nil
+			return s.sampleOn(p), nil
 		}
 	}
 	if b, err := s.requestBatch(ctx, kindSample, name); err != nil {
@@ -83,10 +83,7 @@ func (s *Store) SampleIsActive(ctx context.Context, name string) (bool, error) {
 	var percent float64
 	err := s.queryRow(ctx, "sample_percent", name).Scan(&percent)
 	if err == nil {
-		if s.cfg.Django != nil {
-			return s.cfg.Rand()*100 <= percent, nil // django-waffle's draw
-		}
-		return s.cfg.Rand()*100 < percent, nil
+		return s.sampleOn(percent), nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingSample(ctx, name)

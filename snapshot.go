@@ -77,16 +77,14 @@ type snapFlag struct {
 // again. A flag listing Config.SnapshotMaxUsers users or more keeps them
 // in the database, as group members always do: an identified user's
 // memberships cost one statement per request (per call without
-// [Store.Middleware]). docs/performance.md has the details.
+// [Store.Middleware]). docs/performance.md has the details; in Django mode
+// a fingerprint of Django's tables is polled instead (docs/django.md).
 func (s *Store) StartSnapshot(ctx context.Context) error {
-	if err := s.djangoNotYet("StartSnapshot"); err != nil {
-		return err
-	}
 	if !s.snap.running.CompareAndSwap(false, true) {
 		return ErrSnapshotRunning
 	}
 	s.snap.maxAge = s.cfg.SnapshotMaxAge
-	w, err := s.newWatcher(ctx)
+	w, err := s.snapshotWatcher(ctx) // Django mode's: snapshot_django.go
 	if err == nil {
 		err = s.reloadSnapshot(ctx)
 	}
