@@ -448,3 +448,41 @@ func TestPgBouncerDjangoSyncFromEightStores(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, on)
 }
+
+// Django mode's snapshot through PgBouncer: the fingerprint polls and the
+// reloads run in transaction pooling, and a change Django commits is served
+// from the snapshot.
+func TestPgBouncerDjangoSnapshot(t *testing.T) {
+	t.Parallel()
+	db := testdb.NewPgBouncer(t)
+	p := djangoBehindPgBouncer(t, db)
+	p.Run(t, "write", map[string]any{
+		"users": []map[string]any{{"id": "1"}, {"id": "2", "groups": []string{"staff"}}},
+		"flags": []map[string]any{{"name": "beta", "groups": []string{"staff"}}},
+	}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cfg := pgBouncerConfig()
+	cfg.Django = &DjangoConfig{}
+	cfg.SnapshotPollInterval = 20 * time.Millisecond
+	cfg.SnapshotMaxAge = time.Hour
+	s, err := New(db.Open(t), cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	require.NoError(t, s.StartSnapshot(ctx))
+	u1 := WithUser(ctx, User{ID: "1"})
+	on, err := s.FlagIsActive(WithUser(ctx, User{ID: "2"}), "beta")
+	require.NoError(t, err)
+	require.True(t, on, "in staff, by auth_user_groups")
+	on, err = s.FlagIsActive(u1, "beta")
+	require.NoError(t, err)
+	require.False(t, on)
+
+	p.Run(t, "orm", map[string]any{"ops": []map[string]any{{"op": "flag_users_add", "flag": "beta", "users": []string{"1"}}}}, nil)
+	require.Eventually(t, func() bool {
+		on, err := s.FlagIsActive(u1, "beta")
+		require.NoError(t, err)
+		return on && s.SnapshotStats().Serving
+	}, 5*time.Second, 5*time.Millisecond)
+	require.EqualValues(t, 2, s.SnapshotStats().Reloads, "the first load and the one the fingerprint asked for")
+}

@@ -166,7 +166,7 @@ func (a *app) mainUsageText() string {
 }
 
 func (a *app) mainUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: waffle [--database DB] [--actor NAME] [--django [--django-time-zone ZONE]] COMMAND [options] [arguments]
+	fmt.Fprint(w, `Usage: waffle [--database DB] [--actor NAME] COMMAND [options] [arguments]
 
 waffle manages the feature flags, switches, samples, string flags, groups and
 time windows that the waffle library keeps in an application's database.

@@ -188,3 +188,39 @@ func TestReplicaDjangoWritesAndSyncOnPrimary(t *testing.T) {
 	sort.Strings(members)
 	require.Equal(t, []string{"1", "3"}, members)
 }
+
+// Django mode's snapshot on a Store reading through the replica: it polls
+// and loads on the replica, so an admin change is served once the replica
+// replays it, not before.
+func TestReplicaDjangoSnapshot(t *testing.T) {
+	c, p := djangoCluster(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p.Run(t, "write", map[string]any{
+		"users": []map[string]any{{"id": "1"}},
+		"flags": []map[string]any{{"name": "beta"}},
+	}, nil)
+	s, err := waffle.New(c.db.Clauses(dbresolver.Read), &waffle.Config{
+		Django: &waffle.DjangoConfig{}, SnapshotPollInterval: 20 * time.Millisecond, SnapshotMaxAge: time.Hour,
+	})
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	c.caughtUp(t)
+	require.NoError(t, s.StartSnapshot(ctx))
+	u1 := waffle.WithUser(ctx, waffle.User{ID: "1"})
+
+	c.pause(t)
+	p.Run(t, "orm", map[string]any{"ops": []map[string]any{{"op": "flag_users_add", "flag": "beta", "users": []string{"1"}}}}, nil)
+	time.Sleep(200 * time.Millisecond) // ten polls
+	on, err := s.FlagIsActive(u1, "beta")
+	require.NoError(t, err)
+	require.False(t, on, "not replayed: the replica's fingerprint has not moved")
+	require.EqualValues(t, 1, s.SnapshotStats().Reloads)
+
+	c.resume(t)
+	require.Eventually(t, func() bool {
+		on, err := s.FlagIsActive(u1, "beta")
+		require.NoError(t, err)
+		return on && s.SnapshotStats().Serving
+	}, 5*time.Second, 5*time.Millisecond, "served once replayed")
+}
