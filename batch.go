@@ -136,7 +136,7 @@ func (s *Store) evaluateSnapshot(ctx context.Context, d *snapData, n Names) (*Re
 			continue
 		}
 		if p, ok := d.samples[name]; ok {
-			res.Samples[name] = s.cfg.Rand()*100 < p
+			res.Samples[name] = s.sampleDraw(p)
 		} else {
 			res.Samples[name] = b.sampleAnswer(s, name)
 		}

@@ -165,13 +165,16 @@ type Config struct {
 	// SnapshotMaxAge bounds how stale a read from the snapshot
 	// ([Store.StartSnapshot]) may be: when the snapshot has not been known
 	// current for this long (its listener lost, the database unreachable),
-	// reads go to the database.
+	// reads go to the database. In Django mode the snapshot also reloads in
+	// full every half of it (docs/django.md).
 	//
 	// Defaults to 5 seconds.
 	SnapshotMaxAge time.Duration
 
 	// SnapshotPollInterval is how often a snapshot on SQLite checks for
-	// changes (PRAGMA data_version); a change is served within it.
+	// changes (PRAGMA data_version); a change is served within it. In Django
+	// mode the snapshot polls its fingerprint of Django's tables at this
+	// interval on both databases.
 	//
 	// Defaults to 100 milliseconds.
 	SnapshotPollInterval time.Duration

@@ -82,7 +82,7 @@ func (s *Store) SampleDetail(ctx context.Context, name string) (SampleDetail, er
 	err := s.queryRow(ctx, "sample_detail", name).Scan(&d.Percent, &d.Note, &mod)
 	switch {
 	case err == nil:
-		d.Active = s.cfg.Rand()*100 < d.Percent
+		d.Active = s.sampleDraw(d.Percent)
 		d.Reason, d.Modified = ReasonFound, mod.t
 		return d, nil
 	case errors.Is(err, sql.ErrNoRows):

@@ -79,18 +79,6 @@ func (e *DjangoSchemaError) Error() string {
 
 func (e *DjangoSchemaError) Unwrap() error { return ErrDjangoSchema }
 
-// ErrDjangoNotYet matches the error of a call that does not work in Django
-// mode yet (the snapshot): its statements read the library's own tables.
-var ErrDjangoNotYet = errors.New("waffle: not available in Django mode yet")
-
-// djangoNotYet returns, in Django mode, ErrDjangoNotYet naming call.
-func (s *Store) djangoNotYet(call string) error {
-	if s.cfg.Django == nil {
-		return nil
-	}
-	return fmt.Errorf("%w: %s (docs/django.md)", ErrDjangoNotYet, call)
-}
-
 // checkSchemaOwner runs at the start of MigrateUp, on the primary: in Django
 // mode every table of Django's is there; in the default mode, none of
 // django-waffle's.

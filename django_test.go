@@ -642,14 +642,3 @@ func TestDjangoEnsureAndDetail(t *testing.T) {
 		require.Equal(t, "ramp", ve.Field)
 	})
 }
-
-// The calls whose statements Django mode does not overlay yet refuse with
-// ErrDjangoNotYet, naming the call, before any statement.
-func TestDjangoNotYet(t *testing.T) {
-	t.Parallel()
-	s, err := New(testdb.New(t, testdb.SQLite).Open(t), &Config{Django: &DjangoConfig{}})
-	require.NoError(t, err)
-	err = s.StartSnapshot(context.Background())
-	require.ErrorIs(t, err, ErrDjangoNotYet)
-	require.Contains(t, err.Error(), "StartSnapshot")
-}

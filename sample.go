@@ -72,7 +72,7 @@ func (s *Store) SampleIsActive(ctx context.Context, name string) (bool, error) {
 	}
 	if d := s.snapshotData(); d != nil {
 		if p, ok := d.samples[name]; ok {
-			return s.cfg.Rand()*100 < p, nil
+			return s.sampleDraw(p), nil
 		}
 	}
 	if b, err := s.requestBatch(ctx, kindSample, name); err != nil {

@@ -99,16 +99,14 @@ type snapFlag struct {
 // the longest user lists stay in the database too, and when the
 // definitions alone exceed it the snapshot serves nothing (reads go to
 // the database; [Store.SnapshotStats] reports OverLimit).
-// docs/performance.md has the details.
+// docs/performance.md has the details; in Django mode a fingerprint of
+// Django's tables is polled instead (docs/django.md).
 func (s *Store) StartSnapshot(ctx context.Context) error {
-	if err := s.djangoNotYet("StartSnapshot"); err != nil {
-		return err
-	}
 	if !s.snap.running.CompareAndSwap(false, true) {
 		return ErrSnapshotRunning
 	}
 	s.snap.maxAge = s.cfg.SnapshotMaxAge
-	w, err := s.newWatcher(ctx)
+	w, err := s.snapshotWatcher(ctx) // Django mode's: snapshot_django.go
 	if err == nil {
 		err = s.reloadSnapshot(ctx)
 	}
@@ -361,7 +359,7 @@ func (s *Store) listSnapshot(ctx context.Context, d *snapData) (*listing, error)
 	}
 	for i := range l.samples {
 		e := &l.samples[i]
-		e.active = s.cfg.Rand()*100 < d.samples[e.name]
+		e.active = s.sampleDraw(d.samples[e.name])
 	}
 	return l, nil
 }

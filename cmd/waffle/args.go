@@ -21,7 +21,8 @@ type cmdFlags struct {
 	synopsis string // after the name: "NAME [options]"
 	about    string // a paragraph under the synopsis
 	database string
-	json     *bool // set by jsonFlag
+	django   djangoOptions // the command's own --django and --django-time-zone
+	json     *bool         // set by jsonFlag
 }
 
 func newCmdFlags(a *app, name, synopsis, about string) *cmdFlags {
@@ -29,6 +30,7 @@ func newCmdFlags(a *app, name, synopsis, about string) *cmdFlags {
 	fs.SetOutput(io.Discard)
 	cf := &cmdFlags{FlagSet: fs, a: a, name: name, synopsis: synopsis, about: about}
 	fs.StringVar(&cf.database, "database", "", "the database: a SQLite file path or a postgres:// URL (default $"+envDatabase+")")
+	cf.django.define(fs)
 	return cf
 }
 

@@ -143,6 +143,10 @@ func (cf *cmdFlags) open(ctx context.Context) (*waffle.Store, func(), error) {
 	if err := checkTarget(target); err != nil {
 		return nil, nil, cf.usageErr("--database: %v", err)
 	}
+	django, err := cf.djangoConfig()
+	if err != nil {
+		return nil, nil, err
+	}
 	type opened struct {
 		store *waffle.Store
 		close func()
@@ -158,7 +162,7 @@ func (cf *cmdFlags) open(ctx context.Context) (*waffle.Store, func(), error) {
 			return
 		}
 		log := slog.New(slog.NewTextHandler(cf.a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		s, err := waffle.New(db, &waffle.Config{Logger: log})
+		s, err := waffle.New(db, &waffle.Config{Logger: log, Django: django})
 		if err != nil {
 			closeDB(db)
 			ch <- opened{err: err}
@@ -203,7 +207,7 @@ func (cf *cmdFlags) store(ctx context.Context) (*waffle.Store, func(), error) {
 	}
 	if applied < len(status) {
 		closeDB()
-		return nil, nil, fmt.Errorf("the database %s has %d of the %d waffle migrations: run `waffle migrate` first", displayTarget(cf.target()), applied, len(status))
+		return nil, nil, fmt.Errorf("the database %s has %d of the %d waffle migrations: run `%s` first", displayTarget(cf.target()), applied, len(status), cf.migrateHint())
 	}
 	return s, closeDB, nil
 }

@@ -70,7 +70,7 @@ its percent, after the last the last one's.`)
 	create := cf.Bool("create", false, "create the flag when it does not exist")
 	asJSON := cf.jsonFlag()
 	cf.StringVar(&o.everyone, "everyone", "", "on (for every request), off (for every request, absolute) or unset (the other rules decide)")
-	cf.StringVar(&o.percent, "percent", "", "on for this percent of users and visitors: 0 to 100, decimals allowed, or unset")
+	cf.StringVar(&o.percent, "percent", "", "on for this percent of users and visitors: 0 to 100, decimals allowed (0 to 99.9, one decimal, with --django), or unset")
 	cf.BoolVar(&o.superusers, "superusers", false, "on for superusers (--superusers=false to turn off)")
 	cf.BoolVar(&o.staff, "staff", false, "on for staff (--staff=false to turn off)")
 	cf.BoolVar(&o.authenticated, "authenticated", false, "on for authenticated users (--authenticated=false to turn off)")
@@ -97,7 +97,7 @@ its percent, after the last the last one's.`)
 	changes := 0
 	cf.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "list", "create", "json", "database", "append":
+		case "list", "create", "json", "database", "append", "django", "django-time-zone":
 		default:
 			changes++
 		}

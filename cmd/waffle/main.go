@@ -31,6 +31,11 @@
 // load-json, dump-json, version, help. --actor NAME (default $USER) names who
 // makes the changes, for the audit trail. Listings take --json.
 //
+// --django (or WAFFLE_DJANGO=1) works on a database a Django site shares:
+// django-waffle's own tables, and only the library's own tables beside them;
+// --django-time-zone (or WAFFLE_DJANGO_TIME_ZONE) is Django's TIME_ZONE, the
+// calendar of waffle-window's dates that sync judges.
+//
 // Exit status: 0 on success, 1 when the command failed (one line on stderr),
 // 2 on a usage error (the message and the command's usage on stderr).
 package main
@@ -40,6 +45,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // --django-time-zone in a static binary on a machine without zoneinfo
 )
 
 func main() {

@@ -103,9 +103,9 @@ func moveSchema(ctx context.Context, cf *cmdFlags, move func(*waffle.Store, cont
 	defer closeDB()
 	res, err := move(s, ctx, to)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, djangoHint(err)
 	}
-	ms, err := waffle.Migrations(s.Dialect())
+	ms, err := cf.migrations(s.Dialect())
 	return res, ms, err
 }
 
@@ -120,7 +120,7 @@ func migrateDown(ctx context.Context, a *app, args []string) error {
 		if isPostgres(cf.target()) {
 			d = "postgres"
 		}
-		ms, err := waffle.Migrations(d)
+		ms, err := cf.migrations(d)
 		if err != nil {
 			return err
 		}
@@ -220,9 +220,16 @@ func migrateSQL(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	django, err := cf.djangoMode()
+	if err != nil {
+		return err
+	}
 	if !cf.set("version") {
 		if *down {
 			return cf.usageErr("--down needs --version N")
+		}
+		if django {
+			return cf.usageErr("in Django mode give --version N: Django mode's versions are applied one by one by migrate up, which first checks Django's tables")
 		}
 		script, err := waffle.MigrationScript(d)
 		if err != nil {
@@ -231,7 +238,7 @@ func migrateSQL(a *app, args []string) error {
 		_, err = fmt.Fprint(a.stdout, script)
 		return err
 	}
-	ms, err := waffle.Migrations(d)
+	ms, err := cf.migrations(d)
 	if err != nil {
 		return err
 	}
@@ -261,6 +268,11 @@ func migrateExport(a *app, args []string) error {
 	}
 	if *dir == "" {
 		return cf.usageErr("give --dir DIR, the directory to write the files to")
+	}
+	if django, err := cf.djangoMode(); err != nil {
+		return err
+	} else if django {
+		return cf.usageErr("not in Django mode: run `waffle --django migrate up`, which first checks that Django's tables are there")
 	}
 	d, err := migrateDialect(cf, *dialect)
 	if err != nil {

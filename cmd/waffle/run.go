@@ -25,9 +25,11 @@ type app struct {
 	stdin  io.Reader
 	getenv func(string) string
 
-	database string    // the global --database, if given
-	actor    string    // the global --actor: who makes the changes
-	redact   *redactor // removes database passwords from stderr and errors
+	database string        // the global --database, if given
+	actor    string        // the global --actor: who makes the changes
+	django   djangoOptions // the global --django and --django-time-zone
+	globals  *flag.FlagSet // the global options, once parsed
+	redact   *redactor     // removes database passwords from stderr and errors
 }
 
 // command is one subcommand. Each lives in a file of its own; commands lists
@@ -93,6 +95,8 @@ func (a *app) runCommand(ctx context.Context, args []string) error {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&a.database, "database", "", "the database: a SQLite file path or a postgres:// URL (default $"+envDatabase+")")
 	fs.StringVar(&a.actor, "actor", a.getenv("USER"), "who makes the changes, for the audit trail (default $USER)")
+	a.django.define(fs)
+	a.globals = fs
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			a.mainUsage(a.stdout)
@@ -171,6 +175,12 @@ The database is --database DB (before or after the command) or $`+envDatabase+`:
 a SQLite file path (created when missing) or a postgres:// URL. Changes are
 recorded in the audit trail as made by --actor NAME (before the command;
 default $USER): see "waffle history".
+
+--django (before or after the command; or $`+envDjango+`=1) works on a
+database a Django site shares: django-waffle's own tables, and only this
+library's own tables beside them (docs/django.md). --django-time-zone ZONE (or
+$`+envDjangoTimeZone+`) is Django's TIME_ZONE, the calendar of waffle-window's
+dates (default UTC).
 
 Commands:
 `)

@@ -8,7 +8,7 @@ var sampleCommand = (&settingKind[float64, waffle.Sample, *waffle.Sample]{
 	name:    "sample",
 	summary: "set a sample's percent, show it, or list samples",
 	about: `Sets the percent of reads for which the sample NAME is on: a decimal number
-from 0 (never) to 100 (always), such as 12.5. Shows the sample when no percent
+from 0 (never) to 100 (always), such as 12.5 (one decimal with --django). Shows the sample when no percent
 is given. A sample that does not exist is an error unless --create is given.`,
 	value:  "percent",
 	syntax: "PERCENT",

@@ -28,7 +28,8 @@ type flagSyncJSON struct {
 func runSync(ctx context.Context, a *app, args []string) error {
 	cf := newCmdFlags(a, "sync", "[FLAG...] [--json]",
 		`Syncs the time windows of the flags named, or of every flag with windows or
-a WAFFLE_ group: each flag's group WAFFLE_<flag> is attached to it and gets
+a WAFFLE_ group (with --django: every flag of waffle_flag, and
+waffle-window's windows too, dates in --django-time-zone): each flag's group WAFFLE_<flag> is attached to it and gets
 exactly the users with a window active now. Members added to the group by
 other means are removed. Prints, per flag, the users now active and how many
 were added and removed. A flag that fails (it does not exist, say) does not

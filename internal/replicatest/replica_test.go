@@ -26,8 +26,9 @@ const EnvReplicaDSN = "WAFFLE_TEST_REPLICA_DSN"
 
 // cluster is one test's schema on the primary and its copy on the replica.
 type cluster struct {
-	db      *gorm.DB // the application's handle: primary, dbresolver registered
-	primary *sql.DB  // direct connections, to watch replication
+	pdb     *testdb.DB // the test's schema on the primary
+	db      *gorm.DB   // the application's handle: primary, dbresolver registered
+	primary *sql.DB    // direct connections, to watch replication
 	replica *sql.DB
 }
 
@@ -56,7 +57,7 @@ func newCluster(t *testing.T) *cluster {
 	require.NoError(t, db.Use(dbresolver.Register(dbresolver.Config{
 		Replicas: []gorm.Dialector{postgres.Open(replicaDSN)},
 	})))
-	c := &cluster{db: db}
+	c := &cluster{pdb: pdb, db: db}
 	c.primary, err = sql.Open("pgx", pdb.DSN)
 	require.NoError(t, err)
 	c.replica, err = sql.Open("pgx", replicaDSN)

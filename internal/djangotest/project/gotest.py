@@ -12,6 +12,8 @@ COMMAND is one of:
   groups   every auth_group and its members.
   sync     waffle-window's sync_flag_membership for every flag, timed.
   query    how Django's QueryDict reads raw query strings.
+  orm      changes that bypass a model's save(), as application code makes
+           them: many-to-many add and remove, a group rename, QuerySet.update().
 The database is chosen by WAFFLE_DJANGO_DB (see testproject/settings.py).
 """
 import datetime
@@ -218,6 +220,34 @@ def cmd_groups(_):
                        for g in Group.objects.order_by("name")]}
 
 
+@transaction.atomic
+def cmd_orm(req):
+    """{ops: [{op, ...}]}, in order. op is one of
+    flag_users_add / flag_users_remove {flag, users}: flag.users.add/remove
+        (waffle_flag_users rows only; the flag's modified stays),
+    group_rename {name, to}: group.name = to; group.save(),
+    switch_update {name, active}: Switch.objects.filter(...).update(...)
+        (no save(): modified stays)."""
+    for o in req["ops"]:
+        op = o["op"]
+        if op in ("flag_users_add", "flag_users_remove"):
+            flag = Flag.objects.get(name=o["flag"])
+            users = [_user(u) for u in o["users"]]
+            if op == "flag_users_add":
+                flag.users.add(*users)
+            else:
+                flag.users.remove(*users)
+        elif op == "group_rename":
+            g = Group.objects.get(name=o["name"])
+            g.name = o["to"]
+            g.save()
+        elif op == "switch_update":
+            Switch.objects.filter(name=o["name"]).update(active=o["active"])
+        else:
+            raise ValueError("unknown op %r" % op)
+    return {"ok": True}
+
+
 def cmd_sync(_):
     start = time.perf_counter()
     counts = {}
@@ -227,7 +257,7 @@ def cmd_sync(_):
 
 
 COMMANDS = {"migrate": cmd_migrate, "write": cmd_write, "eval": cmd_eval, "read": cmd_read,
-            "sync": cmd_sync, "query": cmd_query, "groups": cmd_groups}
+            "sync": cmd_sync, "query": cmd_query, "groups": cmd_groups, "orm": cmd_orm}
 
 
 def main():
