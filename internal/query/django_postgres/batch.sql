@@ -26,16 +26,16 @@ gs AS (SELECT ARRAY(
 SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL::text,
     EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = (SELECT id FROM u) OFFSET 0)
     OR EXISTS (SELECT 1 FROM waffle_flag_groups fg WHERE fg.flag_id = f.id AND fg.group_id = ANY ((SELECT ids FROM gs)::int[]) OFFSET 0),
-    NULL::boolean, NULL::text, f.modified
+    NULL::boolean, NULL::text
 FROM unnest((SELECT $1::text[])::text[]) AS n (name) JOIN waffle_flag f ON f.name = n.name
 UNION ALL
-SELECT 1, w.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, w.active, NULL, w.modified
+SELECT 1, w.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, w.active, NULL
 FROM unnest((SELECT $4::text[])::text[]) AS n (name) JOIN waffle_switch w ON w.name = n.name
 UNION ALL
-SELECT 2, p.name, NULL, p.percent, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, NULL, p.modified
+SELECT 2, p.name, NULL, p.percent, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, NULL
 FROM unnest((SELECT $5::text[])::text[]) AS n (name) JOIN waffle_sample p ON p.name = n.name
 UNION ALL
-SELECT 3, v.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, v.value, v.modified
+SELECT 3, v.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, v.value
 FROM unnest((SELECT $6::text[])::text[]) AS n (name) JOIN waffle_string_flag v ON v.name = n.name;
 
 -- name: batch_eval_all

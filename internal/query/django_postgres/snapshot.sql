@@ -9,7 +9,8 @@
 -- WAFFLE_<name> auth_group is one of the flag's waffle_flag_groups).
 SELECT f.id, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL::text,
     (SELECT count(*) FROM (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id LIMIT $1) n),
-    NULL::bigint
+    NULL::bigint,
+    f.modified
 FROM waffle_flag f;
 
 -- name: snapshot_flag_users

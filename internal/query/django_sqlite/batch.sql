@@ -21,16 +21,16 @@ gs (id) AS (SELECT ug.group_id FROM auth_user_groups ug JOIN u ON ug.user_id = u
 SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
     EXISTS (SELECT 1 FROM waffle_flag_users fu JOIN u ON fu.user_id = u.id WHERE fu.flag_id = f.id)
     OR EXISTS (SELECT 1 FROM waffle_flag_groups fg WHERE fg.flag_id = f.id AND fg.group_id IN (SELECT id FROM gs)),
-    NULL, NULL, f.modified
+    NULL, NULL
 FROM waffle_flag f WHERE f.name IN (SELECT value FROM json_each(?1))
 UNION ALL
-SELECT 1, w.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, w.active, NULL, w.modified
+SELECT 1, w.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, w.active, NULL
 FROM waffle_switch w WHERE w.name IN (SELECT value FROM json_each(?4))
 UNION ALL
-SELECT 2, p.name, NULL, p.percent, 0, 0, 0, 0, '', 0, NULL, 0, NULL, NULL, p.modified
+SELECT 2, p.name, NULL, p.percent, 0, 0, 0, 0, '', 0, NULL, 0, NULL, NULL
 FROM waffle_sample p WHERE p.name IN (SELECT value FROM json_each(?5))
 UNION ALL
-SELECT 3, v.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, NULL, v.value, v.modified
+SELECT 3, v.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, NULL, v.value
 FROM waffle_string_flag v WHERE v.name IN (SELECT value FROM json_each(?6));
 
 -- name: batch_eval_all
