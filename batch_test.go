@@ -81,29 +81,7 @@ func TestEvaluateMatchesOneNameCalls(t *testing.T) {
 			var logs bytes.Buffer
 			seq := &seqRand{seed: uint64(cfgN)}
 			now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-			cfg := &Config{
-				Override:              gen.IntN(2) == 0,
-				CreateMissingFlags:    cfgN%2 == 0,
-				CreateMissingSwitches: cfgN%2 == 1,
-				CreateMissingSamples:  cfgN < 2,
-				FlagDefault:           gen.IntN(2) == 0,
-				SwitchDefault:         gen.IntN(2) == 0,
-				SampleDefault:         gen.IntN(2) == 0,
-				MissingFlagHandling:   []MissingFlagMode{ReturnFalse, ReturnEmpty, ReturnNone, Exception}[cfgN],
-				LogMissingFlags:       slog.LevelWarn,
-				LogMissingSwitches:    slog.LevelInfo,
-				LogMissingSamples:     slog.LevelWarn,
-				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{
-					ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-						if a.Key == slog.TimeKey {
-							return slog.Attr{}
-						}
-						return a
-					},
-				})),
-				Rand: seq.draw,
-				Now:  func() time.Time { return now },
-			}
+			cfg := batchTestConfig(gen, cfgN, seq, &logs, now)
 			s := h.store(t, cfg)
 			for i := range 25 {
 				req := genBatchRequest(gen, w, i)
@@ -453,4 +431,34 @@ func TestBatchStatementsPerResponse(t *testing.T) {
 		require.Equal(t, "red", res.StringFlags["color"].String())
 		require.True(t, slices.Equal([]bool{true, true}, []bool{res.Switches["s1"], res.Switches["s2"]}))
 	})
+}
+
+// batchTestConfig is the configuration number cfgN (0 to 3) of the batch
+// differential tests: its missing-name settings, defaults and override
+// drawn from gen, missing names logged to logs without the time, draws from
+// seq and the clock stopped at now.
+func batchTestConfig(gen *rand.Rand, cfgN int, seq *seqRand, logs *bytes.Buffer, now time.Time) *Config {
+	return &Config{
+		Override:              gen.IntN(2) == 0,
+		CreateMissingFlags:    cfgN%2 == 0,
+		CreateMissingSwitches: cfgN%2 == 1,
+		CreateMissingSamples:  cfgN < 2,
+		FlagDefault:           gen.IntN(2) == 0,
+		SwitchDefault:         gen.IntN(2) == 0,
+		SampleDefault:         gen.IntN(2) == 0,
+		MissingFlagHandling:   []MissingFlagMode{ReturnFalse, ReturnEmpty, ReturnNone, Exception}[cfgN],
+		LogMissingFlags:       slog.LevelWarn,
+		LogMissingSwitches:    slog.LevelInfo,
+		LogMissingSamples:     slog.LevelWarn,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{
+			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			},
+		})),
+		Rand: seq.draw,
+		Now:  func() time.Time { return now },
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"html/template"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -37,29 +36,7 @@ func TestDjangoEvaluateMatchesOneNameCalls(t *testing.T) {
 			var logs bytes.Buffer
 			seq := &seqRand{seed: uint64(cfgN)}
 			now := time.Date(2026, 6, 1, 12, 0, 0, 123456000, time.UTC)
-			cfg := &Config{
-				Override:              gen.IntN(2) == 0,
-				CreateMissingFlags:    cfgN%2 == 0,
-				CreateMissingSwitches: cfgN%2 == 1,
-				CreateMissingSamples:  cfgN < 2,
-				FlagDefault:           gen.IntN(2) == 0,
-				SwitchDefault:         gen.IntN(2) == 0,
-				SampleDefault:         gen.IntN(2) == 0,
-				MissingFlagHandling:   []MissingFlagMode{ReturnFalse, ReturnEmpty, ReturnNone, Exception}[cfgN],
-				LogMissingFlags:       slog.LevelWarn,
-				LogMissingSwitches:    slog.LevelInfo,
-				LogMissingSamples:     slog.LevelWarn,
-				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{
-					ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-						if a.Key == slog.TimeKey {
-							return slog.Attr{}
-						}
-						return a
-					},
-				})),
-				Rand: seq.draw,
-				Now:  func() time.Time { return now },
-			}
+			cfg := batchTestConfig(gen, cfgN, seq, &logs, now)
 			s := h.store(t, cfg)
 			for i := range 40 {
 				req := genDjangoBatchRequest(gen, w, i)
