@@ -32,6 +32,18 @@ func startSnapshot(t *testing.T, s *Store) {
 	require.NoError(t, s.StartSnapshot(ctx))
 }
 
+// startWatchedSnapshot starts the snapshot of s, a counting Store, through
+// a second Store on h's database with cfg that shares s's snapshot state:
+// the watcher's own statements (SQLite's data_version polls) stay out of
+// s's count, and PostgreSQL's listener gets the pgx connection the
+// counting driver hides.
+func startWatchedSnapshot(t *testing.T, h *harness, s *Store, cfg *Config) {
+	t.Helper()
+	w := h.store(t, cfg)
+	w.snap = s.snap
+	startSnapshot(t, w)
+}
+
 // A change made by plain SQL on another connection is served by the
 // snapshot within the poll interval (SQLite) or at once (PostgreSQL's
 // NOTIFY); the stats count what is held.
@@ -81,15 +93,7 @@ func TestSnapshotStatements(t *testing.T) {
 		require.NoError(t, setup.SaveFlag(ctx, &Flag{Name: "everyone", Everyone: ptr(true)}))
 		require.NoError(t, setup.AddGroupMembers(ctx, "staff", "u1"))
 		s, counter := h.countingStore(t, nil)
-		// The counting driver hides pgx: the snapshot reads through a
-		// second Store's watcher, sharing s's snapshot state.
-		if s.Dialect() == "postgres" {
-			w := h.store(t, nil)
-			w.snap = s.snap
-			startSnapshot(t, w)
-		} else {
-			startSnapshot(t, s)
-		}
+		startWatchedSnapshot(t, h, s, nil)
 		counter.Reset()
 		on, err := s.FlagIsActive(ctx, "everyone")
 		require.NoError(t, err)
@@ -249,13 +253,7 @@ func TestSnapshotListingMatchesStateless(t *testing.T) {
 		cfg := Config{Override: true, Rand: seq.draw, Now: func() time.Time { return now }, SnapshotMaxUsers: 2}
 		plain := h.store(t, &cfg)
 		snap, counter := h.countingStore(t, &cfg)
-		if snap.Dialect() == "postgres" {
-			w := h.store(t, &cfg)
-			w.snap = snap.snap
-			startSnapshot(t, w)
-		} else {
-			startSnapshot(t, snap)
-		}
+		startWatchedSnapshot(t, h, snap, &cfg)
 		serve := func(s *Store, req batchRequest) (string, []string) {
 			target := "/"
 			if req.query != "" {
@@ -325,13 +323,7 @@ func TestSnapshotMaxBytes(t *testing.T) {
 
 		// Room for everything but the long list.
 		s, counter := h.countingStore(t, &Config{SnapshotMaxBytes: all.Bytes - 200*8})
-		if s.Dialect() == "postgres" {
-			w := h.store(t, &Config{SnapshotMaxBytes: all.Bytes - 200*8})
-			w.snap = s.snap
-			startSnapshot(t, w)
-		} else {
-			startSnapshot(t, s)
-		}
+		startWatchedSnapshot(t, h, s, &Config{SnapshotMaxBytes: all.Bytes - 200*8})
 		st := s.SnapshotStats()
 		require.True(t, st.Serving)
 		require.False(t, st.OverLimit)
@@ -358,13 +350,7 @@ func TestSnapshotMaxBytes(t *testing.T) {
 
 		// No room even for the definitions: nothing served from memory.
 		tiny, counter := h.countingStore(t, &Config{SnapshotMaxBytes: 10})
-		if tiny.Dialect() == "postgres" {
-			w := h.store(t, &Config{SnapshotMaxBytes: 10})
-			w.snap = tiny.snap
-			startSnapshot(t, w)
-		} else {
-			startSnapshot(t, tiny)
-		}
+		startWatchedSnapshot(t, h, tiny, &Config{SnapshotMaxBytes: 10})
 		st = tiny.SnapshotStats()
 		require.True(t, st.Running)
 		require.True(t, st.OverLimit)
