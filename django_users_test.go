@@ -10,7 +10,8 @@ import (
 )
 
 // In Django mode a key of no auth_user, on a flag or in a group, is a
-// *ValueError naming it, and nothing is written.
+// *ValueError naming it (SaveFlag, AddFlagUsers, AddGroupMembers, Ensure),
+// and nothing is written.
 func TestDjangoUsersExist(t *testing.T) {
 	t.Parallel()
 	eachDjangoDB(t, djangotest.Options{}, nil, func(t *testing.T, h *djangoHarness) {
@@ -23,6 +24,11 @@ func TestDjangoUsersExist(t *testing.T) {
 			s.SaveFlag(ctx, &Flag{Name: "new", Users: []string{"999"}}),
 			s.AddFlagUsers(ctx, "f", "4", "999"),
 			s.AddGroupMembers(ctx, "g", "999", "4"),
+			func() error {
+				_, err := s.Ensure(ctx, Seed{Flags: []Flag{{Name: "seeded", Users: []string{"4"}}, {Name: "seeded2", Users: []string{"999"}}},
+					Switches: []Switch{{Name: "seeded-switch"}}})
+				return err
+			}(),
 		} {
 			var ve *ValueError
 			require.ErrorAs(t, err, &ve)
@@ -34,5 +40,6 @@ func TestDjangoUsersExist(t *testing.T) {
 		require.Equal(t, []string{"4"}, r.Flags[0].Users)
 		require.Empty(t, r.Flags[0].Note)
 		require.Empty(t, r.group("g"))
+		require.Empty(t, r.Switches, "Ensure wrote nothing")
 	})
 }

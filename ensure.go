@@ -42,6 +42,11 @@ func (s *Store) Ensure(ctx context.Context, seed Seed) (Ensured, error) {
 	if err := s.djangoValidateSeed(seed); err != nil {
 		return Ensured{}, err
 	}
+	for i := range seed.Flags {
+		if err := s.djangoCheckUsersExist(ctx, "flag", seed.Flags[i].Name, seed.Flags[i].Users); err != nil {
+			return Ensured{}, err
+		}
+	}
 	var done Ensured
 	err = s.writeTx(ctx, func(ex execer) error {
 		done = Ensured{}
