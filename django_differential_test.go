@@ -30,9 +30,11 @@ func TestDjangoDifferential(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("WAFFLE_DJANGO_DIFF_CASES")); err == nil && v > 0 {
 		cases = v
 	}
-	var draw float64
-	cfg := &Config{Override: true, Rand: func() float64 { return draw }}
-	eachDjangoDB(t, djangotest.Options{Override: true}, cfg, func(t *testing.T, h *djangoHarness) {
+	eachDjangoDB(t, djangotest.Options{Override: true}, &Config{Override: true}, func(t *testing.T, h *djangoHarness) {
+		// Each database's subtest pins its own draw: the two run in
+		// parallel.
+		var draw float64
+		s := h.store(t, &Config{Override: true, Rand: func() float64 { return draw }})
 		gen := newDiffGen(rand.New(rand.NewPCG(16, 2026)))
 		h.django.Run(t, "write", gen.world(), nil)
 		reqs := make([]diffRequest, cases)
@@ -68,11 +70,11 @@ func TestDjangoDifferential(t *testing.T) {
 				du := gen.users[*r.User]
 				u = &User{ID: *r.User, Authenticated: true, Staff: du.Staff, Superuser: du.Superuser}
 			}
-			got, cookies := djangoEval(t, h.s, r.Flag, u, r.Language, r.Query, header)
+			got, cookies := djangoEval(t, s, r.Flag, u, r.Language, r.Query, header)
 			// The batch path (Evaluate, as Needs, wafflejs and the status
 			// view read) decides and writes cookies alike.
-			batchGot, batchCookies := djangoEvalBy(t, h.s, func(ctx context.Context) (bool, error) {
-				res, err := h.s.Evaluate(ctx, Names{Flags: []string{r.Flag}})
+			batchGot, batchCookies := djangoEvalBy(t, s, func(ctx context.Context) (bool, error) {
+				res, err := s.Evaluate(ctx, Names{Flags: []string{r.Flag}})
 				if err != nil {
 					return false, err
 				}
