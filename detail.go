@@ -15,7 +15,12 @@ type FlagDetail struct {
 	Group   string  // with ReasonGroup: a listed group the user is in (docs/flags.md says which when several)
 	Percent float64 // with a percent reason: the flag's percent that was used
 	Missing bool    // the flag does not exist (Reason says which setting answered)
+}
 
+// FlagDetailMeta is a [FlagDetail] with the flag's metadata, from
+// [Store.FlagDetailMeta].
+type FlagDetailMeta struct {
+	FlagDetail
 	Note     string    // the flag's note ("" when missing)
 	Modified time.Time // the flag's last change (zero when missing)
 }

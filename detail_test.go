@@ -92,6 +92,19 @@ func TestFlagDetailReasons(t *testing.T) {
 				on, err := c.store.FlagIsActive(c.ctx, c.flag)
 				require.NoError(t, err)
 				require.Equal(t, d.Active, on, "FlagIsActive answers as FlagDetail")
+				// FlagDetailMeta's statement says the same, with the metadata
+				// (a flag of its own to create, as the first read created c.flag).
+				flag := c.flag
+				if c.reason == ReasonMissingCreated {
+					flag += "-meta"
+				}
+				m, err := c.store.FlagDetailMeta(c.ctx, flag)
+				require.NoError(t, err)
+				require.Equal(t, d, m.FlagDetail, "FlagDetailMeta answers as FlagDetail")
+				require.Equal(t, c.reason.Missing(), m.Modified.IsZero(), "modified %v", m.Modified)
+				if c.flag != "on" {
+					require.Empty(t, m.Note)
+				}
 			})
 		}
 
@@ -103,14 +116,22 @@ func TestFlagDetailReasons(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, first, again)
 
-		// The flag's note and modified time come with the detail.
-		d, err := s.FlagDetail(ctx, "on")
-		require.NoError(t, err)
-		require.Equal(t, "for all", d.Note)
-		require.WithinDuration(t, time.Now(), d.Modified, time.Minute)
-		d, err = s.FlagDetail(ctx, "_bad")
+		// The flag's note and modified time come with FlagDetailMeta, for
+		// every statement: anonymous, a user, a user with group names.
+		for _, mctx := range []context.Context{ctx, user(User{ID: "u1"}), user(User{ID: "u2", Groups: []string{"zeta"}})} {
+			m, err := s.FlagDetailMeta(mctx, "on")
+			require.NoError(t, err)
+			require.Equal(t, ReasonEveryoneOn, m.Reason)
+			require.Equal(t, "for all", m.Note)
+			require.WithinDuration(t, time.Now(), m.Modified, time.Minute)
+			require.Equal(t, time.UTC, m.Modified.Location())
+		}
+		d, err := s.FlagDetail(ctx, "_bad")
 		require.ErrorIs(t, err, ErrInvalidName)
 		require.Equal(t, ReasonError, d.Reason)
+		m, err := s.FlagDetailMeta(ctx, "_bad")
+		require.ErrorIs(t, err, ErrInvalidName)
+		require.Equal(t, FlagDetailMeta{FlagDetail: FlagDetail{Reason: ReasonError}}, m)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -27,30 +28,56 @@ import (
 // One SQL statement per call (two when a missing flag is created); an
 // invalid name sends none and returns a *NameError.
 func (s *Store) FlagIsActive(ctx context.Context, name string) (bool, error) {
-	d, err := s.evalFlag(ctx, name, false)
+	d, err := s.evalFlag(ctx, name, formActive, nil)
 	return d.Active, err
 }
 
 // FlagDetail evaluates the flag called name as [Store.FlagIsActive] does, in
 // one statement (FlagIsActive's, with the match, user or group, in place of
-// its membership column, and the modified time and note after it) and one
-// shared evaluation, and also says why: the rule that decided, a group that
-// matched, the percent used, and the flag's note and modified time. On an
-// error, Active is false and Reason is [ReasonError].
+// its membership column; for a visitor without user ID or groups,
+// FlagIsActive's own) and one shared evaluation, and also says why: the rule
+// that decided, a group that matched, the percent used. On an error, Active
+// is false and Reason is [ReasonError]. [Store.FlagDetailMeta] adds the
+// flag's note and modified time.
 func (s *Store) FlagDetail(ctx context.Context, name string) (FlagDetail, error) {
-	return s.evalFlag(ctx, name, true)
+	return s.evalFlag(ctx, name, formDetail, nil)
 }
 
-// evalFlag is FlagIsActive and FlagDetail. Without detail the statement is
-// FlagIsActive's own: no group name, note or modified time to compute or
-// allocate.
-func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDetail, error) {
+// FlagDetailMeta is [Store.FlagDetail] with the flag's note and modified
+// time, read by the same single statement (FlagDetail's, with the two
+// columns after the match). The OpenFeature provider uses it for its flag
+// metadata. Reading them costs a few percent of the call (on SQLite a text
+// to build, copy and parse), which is why FlagDetail does not.
+func (s *Store) FlagDetailMeta(ctx context.Context, name string) (FlagDetailMeta, error) {
+	var m FlagDetailMeta
+	d, err := s.evalFlag(ctx, name, formMeta, &m)
+	if err != nil {
+		return FlagDetailMeta{FlagDetail: d}, err
+	}
+	m.FlagDetail = d
+	return m, nil
+}
+
+// evalForm is what evalFlag reads and returns.
+type evalForm uint8
+
+const (
+	formActive evalForm = iota // FlagIsActive: the answer
+	formDetail                 // FlagDetail: and the rule that decided
+	formMeta                   // FlagDetailMeta: and the note and modified time
+)
+
+// evalFlag is FlagIsActive, FlagDetail and FlagDetailMeta; with formMeta, the
+// note and modified time go to meta. Each form runs its own statement, so
+// that a form reads, computes and allocates nothing it does not return: no
+// group name for FlagIsActive, no note or modified time for FlagDetail.
+func (s *Store) evalFlag(ctx context.Context, name string, form evalForm, meta *FlagDetailMeta) (FlagDetail, error) {
 	if err := ValidateName("flag", name); err != nil {
 		return FlagDetail{Reason: ReasonError}, err
 	}
 	// FlagIsActive from the snapshot or the request's batch, when there is
-	// one (FlagDetail always reads its own statement).
-	if !detail {
+	// one (the details always read their own statement).
+	if form == formActive {
 		if d, ok, err := s.flagFromMemory(ctx, name); ok {
 			return d, err
 		}
@@ -68,13 +95,11 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 		groups = u.Groups
 	}
 	// The narrowest of three statements (query/*/flag_eval.sql says why),
-	// or its _detail twin: the same row, with the detail text in place of
-	// the membership column, then the modified time and the note. FlagIsActive's statements have no parameter
-	// that switches a branch off, so PostgreSQL keeps their generic plans.
-	st := &evalStatements[0]
-	if detail {
-		st = &evalStatements[1]
-	}
+	// or its _detail or _meta twin: the same row, with the match in place of
+	// the membership column, and for _meta the modified time and the note.
+	// FlagIsActive's statements have no parameter that switches a branch
+	// off, so PostgreSQL keeps their generic plans.
+	st := &evalStatements[form]
 	var row *sql.Row
 	switch {
 	case s.cfg.Django != nil:
@@ -88,7 +113,7 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	}
 	var r flagRow
 	var d FlagDetail
-	err := s.scanFlagRow(row, detail, &r, &d)
+	err := s.scanFlagRow(row, form, &r, meta)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.missingFlag(ctx, name)
 	}
@@ -98,15 +123,15 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	if err := r.applyRamp(s.cfg.Now); err != nil {
 		return FlagDetail{Reason: ReasonError}, opError("evaluating", "flag", name, err)
 	}
-	if detail {
-		if err := r.splitDetail(&d); err != nil {
+	if r.detailText != "" {
+		if err := r.splitDetail(meta); err != nil {
 			return FlagDetail{Reason: ReasonError}, opError("reading", "flag", name, err)
 		}
 	}
 	d.Active, d.Reason = s.decide(ctx, name, &r, u)
 	switch {
 	case d.Reason == ReasonGroup:
-		d.Group = r.group
+		d.Group = r.match.group
 	case d.Reason.Percent():
 		d.Percent = r.percent.Float64
 		if r.ramp.Valid {
@@ -116,30 +141,36 @@ func (s *Store) evalFlag(ctx context.Context, name string, detail bool) (FlagDet
 	return d, nil
 }
 
-// scanFlagRow scans an evaluation row into r: FlagIsActive's, or a _detail
-// twin's, whose modified time and note go to d.
-func (s *Store) scanFlagRow(row *sql.Row, detail bool, r *flagRow, d *FlagDetail) error {
+// scanFlagRow scans an evaluation row of form into r; with formMeta, the
+// modified time and note of PostgreSQL's row go to meta.
+func (s *Store) scanFlagRow(row *sql.Row, form evalForm, r *flagRow, meta *FlagDetailMeta) error {
 	switch {
-	case detail && s.q.Dialect == "sqlite":
+	case form == formDetail:
+		return row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
+			&r.languages, &r.rollout, &r.ramp, &r.match)
+	case form == formMeta && s.q.Dialect == "sqlite":
 		// One text: the match, the modified time, the note (splitDetail).
 		return row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
 			&r.languages, &r.rollout, &r.ramp, &r.detailText)
-	case detail:
+	case form == formMeta:
 		var mod scanTime
 		err := row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
-			&r.languages, &r.rollout, &r.ramp, &r.detailText, &mod, &d.Note)
-		d.Modified = mod.t
+			&r.languages, &r.rollout, &r.ramp, &r.match, &mod, &meta.Note)
+		meta.Modified = mod.t
 		return err
 	}
 	return row.Scan(&r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff, &r.authenticated,
 		&r.languages, &r.rollout, &r.ramp, &r.member)
 }
 
-// evalStatements are the evaluation statements: FlagIsActive's, and
-// FlagDetail's twins.
-var evalStatements = [2]struct{ full, user, anonymous string }{
-	{"flag_eval", "flag_eval_user", "flag_eval_anonymous"},
-	{"flag_eval_detail", "flag_eval_user_detail", "flag_eval_anonymous_detail"},
+// evalStatements are the evaluation statements of each evalForm:
+// FlagIsActive's, FlagDetail's twins (for an anonymous visitor,
+// FlagIsActive's own: nothing can match, and its membership column is
+// false), and FlagDetailMeta's.
+var evalStatements = [3]struct{ full, user, anonymous string }{
+	formActive: {"flag_eval", "flag_eval_user", "flag_eval_anonymous"},
+	formDetail: {"flag_eval_detail", "flag_eval_user_detail", "flag_eval_anonymous"},
+	formMeta:   {"flag_eval_meta", "flag_eval_user_meta", "flag_eval_anonymous_meta"},
 }
 
 // flagRow is what flag_eval returns.
@@ -154,18 +185,62 @@ type flagRow struct {
 	rollout       bool
 	ramp          sql.NullString // JSON; NULL: no ramp (see applyRamp)
 	member        bool           // the user is listed, or in a listed group
-	detailText    string         // from a _detail statement, instead of member (splitDetail)
+	match         flagMatch      // from a _detail or _meta statement, instead of member
+	detailText    string         // from SQLite's _meta statements, instead of member (splitDetail)
+}
 
-	detail bool   // detailText was read
-	match  byte   // with detail: 'u' listed user, 'g' group, '-' neither
-	group  string // with 'g': the least name of the groups that matched
+// flagMatch is the match column of a _detail or _meta statement: 'u' (the
+// user is listed), 'g' and a group's name, or no match: NULL, '-', or the
+// false membership column of flag_eval_anonymous.
+type flagMatch struct {
+	read  bool   // the column was read: match says which rule matched
+	by    byte   // 'u' listed user, 'g' group, 0 neither
+	group string // with 'g': the name of the group that matched
+}
+
+// Scan implements sql.Scanner, without allocating for anything but a
+// group's name.
+func (m *flagMatch) Scan(src any) error {
+	m.read, m.by, m.group = true, 0, ""
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case bool:
+		if !v {
+			return nil
+		}
+	case int64:
+		if v == 0 {
+			return nil
+		}
+	case string:
+		return m.set(v)
+	case []byte:
+		return m.set(string(v))
+	}
+	return fmt.Errorf("waffle: cannot scan %T %v as a flag's match", src, src)
+}
+
+// set reads the match text: 'u', 'g' and a name, or '-'.
+func (m *flagMatch) set(text string) error {
+	switch {
+	case text == "-":
+		return nil
+	case text == "u":
+		m.by = 'u'
+		return nil
+	case len(text) > 1 && text[0] == 'g':
+		m.by, m.group = 'g', text[1:]
+		return nil
+	}
+	return fmt.Errorf("waffle: malformed flag match %q", text)
 }
 
 // listed reports whether step 6's membership matched, and whether by the
 // user's ID (else by a group).
 func (r *flagRow) listed() (match, byUser bool) {
-	if r.detail {
-		return r.match != '-', r.match == 'u'
+	if r.match.read {
+		return r.match.by != 0, r.match.by == 'u'
 	}
 	return r.member, true
 }
@@ -174,21 +249,15 @@ func (r *flagRow) listed() (match, byUser bool) {
 // separator, which no name can hold).
 const detailSep = "\x1f"
 
-// splitDetail reads the detail form of member: 'u', 'g' and the group's
-// name, or '-'; on SQLite followed by the modified time and the note, each
-// after a detailSep, which go to d.
-func (r *flagRow) splitDetail(d *FlagDetail) error {
-	match, rest, joined := strings.Cut(r.detailText, detailSep)
-	if match == "" {
-		return errors.New("waffle: malformed flag detail")
+// splitDetail reads the text of SQLite's _meta statements: the match ('u',
+// 'g' and the group's name, or '-'), the modified time and the note, each
+// after a detailSep; the last two go to meta.
+func (r *flagRow) splitDetail(meta *FlagDetailMeta) error {
+	match, rest, _ := strings.Cut(r.detailText, detailSep)
+	if err := r.match.set(match); err != nil {
+		return err
 	}
-	r.detail, r.match = true, match[0]
-	if r.match == 'g' {
-		r.group = match[1:]
-	}
-	if !joined {
-		return nil
-	}
+	r.match.read = true
 	modified, note, ok := strings.Cut(rest, detailSep)
 	if !ok {
 		return errors.New("waffle: malformed flag detail")
@@ -201,7 +270,7 @@ func (r *flagRow) splitDetail(d *FlagDetail) error {
 		}
 		t = st.t
 	}
-	d.Note, d.Modified = note, t
+	meta.Note, meta.Modified = note, t
 	return nil
 }
 

@@ -614,8 +614,10 @@ func TestFlagEvalPlanUsesIndexes(t *testing.T) {
 		}{
 			{"flag_eval", []any{"f7", "m7", s.listArg([]string{"g1", "g2"}, true)}},
 			{"flag_eval_detail", []any{"f7", "m7", s.listArg([]string{"g1", "g2"}, true)}},
+			{"flag_eval_meta", []any{"f7", "m7", s.listArg([]string{"g1", "g2"}, true)}},
 			{"flag_eval_user", []any{"f7", "m7"}},
 			{"flag_eval_user_detail", []any{"f7", "m7"}},
+			{"flag_eval_user_meta", []any{"f7", "m7"}},
 		} {
 			text := explainPlan(t, sqlDB, explain+s.q.SQL(c.stmt), c.args...)
 			for _, line := range strings.Split(text, "\n") {
@@ -659,21 +661,26 @@ func explainPlan(t *testing.T, db *sql.DB, q string, args ...any) string {
 	return text
 }
 
-// FlagDetail's statements are FlagIsActive's with the membership column
-// changed: the same columns before it, the same FROM and WHERE after it.
+// FlagDetail's and FlagDetailMeta's statements are FlagIsActive's with the
+// membership column changed: the same columns before it, the same FROM and
+// WHERE after it. An anonymous visitor's FlagDetail runs FlagIsActive's.
 func TestFlagDetailStatementsTwinFlagIsActive(t *testing.T) {
 	t.Parallel()
+	require.Equal(t, evalStatements[formActive].anonymous, evalStatements[formDetail].anonymous)
 	for _, dialect := range []string{"postgres", "sqlite"} {
 		q := query.For(dialect)
 		for i, base := range []string{evalStatements[0].full, evalStatements[0].user, evalStatements[0].anonymous} {
-			twin := []string{evalStatements[1].full, evalStatements[1].user, evalStatements[1].anonymous}[i]
-			a, b := q.SQL(base), q.SQL(twin)
-			head := "SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,"
-			require.Contains(t, a, "\n"+head, "%s %s", dialect, base)
-			require.Contains(t, b, "\n"+head, "%s %s", dialect, twin)
-			tail := a[strings.LastIndex(a, "\nFROM waffle_flag f WHERE"):]
-			require.True(t, strings.HasSuffix(b, tail), "%s %s ends as %s", dialect, twin, base)
-			require.Equal(t, 1, strings.Count(b, "\nFROM waffle_flag f WHERE"), "%s %s", dialect, twin)
+			for _, form := range []evalForm{formDetail, formMeta} {
+				twin := []string{evalStatements[form].full, evalStatements[form].user, evalStatements[form].anonymous}[i]
+				a, b := q.SQL(base), q.SQL(twin)
+				head := "SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,"
+				require.Contains(t, a, "\n"+head, "%s %s", dialect, base)
+				require.Contains(t, b, "\n"+head, "%s %s", dialect, twin)
+				tail := a[strings.LastIndex(a, "\nFROM waffle_flag f WHERE"):]
+				require.True(t, strings.HasSuffix(b, tail), "%s %s ends as %s", dialect, twin, base)
+				require.Equal(t, 1, strings.Count(b, "\nFROM waffle_flag f WHERE"), "%s %s", dialect, twin)
+				require.Equal(t, form == formMeta, strings.Contains(b, "f.modified"), "%s %s", dialect, twin)
+			}
 		}
 	}
 }

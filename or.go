@@ -13,7 +13,7 @@ import (
 // Config.ErrorLogInterval). A missing flag is not an error: it reads as
 // Config.FlagDefault, as in FlagIsActive.
 func (s *Store) FlagIsActiveOr(ctx context.Context, name string, dflt bool) bool {
-	d, err := s.evalFlag(ctx, name, false)
+	d, err := s.evalFlag(ctx, name, formActive, nil)
 	if err != nil {
 		s.readFailed(ctx, "flag", name, err)
 		return dflt

@@ -47,8 +47,10 @@ func planReads(kind string) []planRead {
 		{"FlagIsActive, 10,000 users, extra group names", "flag_eval", []any{benchFlag(benchLargeUsers), benchStranger, flagEvalGroups(query.For(kind), "bench-group-05", "other")}},
 		{"FlagDetail, 10,000 users, user in a group", "flag_eval_user_detail", []any{benchFlag(benchLargeUsers), benchGroupedUsr}},
 		{"FlagDetail, 10,000 users, user in no group", "flag_eval_user_detail", []any{benchFlag(benchLargeUsers), benchStranger}},
-		{"FlagDetail, 10,000 users, anonymous", "flag_eval_anonymous_detail", []any{benchFlag(benchLargeUsers)}},
 		{"FlagDetail, 10,000 users, extra group names", "flag_eval_detail", []any{benchFlag(benchLargeUsers), benchStranger, flagEvalGroups(query.For(kind), "bench-group-05", "other")}},
+		{"FlagDetailMeta, 10,000 users, user in a group", "flag_eval_user_meta", []any{benchFlag(benchLargeUsers), benchGroupedUsr}},
+		{"FlagDetailMeta, 10,000 users, anonymous", "flag_eval_anonymous_meta", []any{benchFlag(benchLargeUsers)}},
+		{"FlagDetailMeta, 10,000 users, extra group names", "flag_eval_meta", []any{benchFlag(benchLargeUsers), benchStranger, flagEvalGroups(query.For(kind), "bench-group-05", "other")}},
 		{"Evaluate, 30 flags and 2 switches, user in a group, extra group names", "batch_eval", batchEvalArgs(kind, benchNames(30, 2), benchGroupedUsr, "staff", "beta-testers")},
 	}
 }

@@ -175,7 +175,7 @@ func (p *Provider) BooleanEvaluation(ctx context.Context, key string, dflt bool,
 	if cerr != nil {
 		return fail(of.NewInvalidContextResolutionError(cerr.Error()))
 	}
-	d, err := p.store.FlagDetail(ctx, key)
+	d, err := p.store.FlagDetailMeta(ctx, key)
 	if err != nil {
 		return fail(resolutionError(key, err))
 	}

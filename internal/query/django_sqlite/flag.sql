@@ -97,16 +97,42 @@ SELECT flag_id, CAST(user_id AS TEXT) FROM waffle_flag_users ORDER BY flag_id, u
 SELECT fg.flag_id, g.name FROM waffle_flag_groups fg JOIN auth_group g ON g.id = fg.group_id
 ORDER BY fg.flag_id, g.name;
 
--- name: flag_eval_anonymous_detail
--- flag_eval_anonymous for FlagDetail: the same row, with the detail in place
+-- name: flag_eval_user_detail
+-- flag_eval_user for FlagDetail: 'u' (listed), 'g' and the least name of
+-- the user's auth_groups on the flag, or NULL, as the library's own
+-- (sqlite/flag_eval.sql). FlagDetail of an anonymous visitor runs
+-- flag_eval_anonymous itself; the _meta statements below add the
+-- modified time and the note, for FlagDetailMeta.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
+    CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
+        ELSE 'g' || (SELECT min(g.name) FROM waffle_flag_groups fg
+                   JOIN auth_user_groups ug ON ug.group_id = fg.group_id AND ug.user_id = ?2
+                   JOIN auth_group g ON g.id = fg.group_id
+                   WHERE fg.flag_id = f.id) END AS detail
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval_detail
+-- flag_eval for FlagDetail: as flag_eval_user_detail, the request's extra
+-- group names counting as the user's.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
+    CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
+        ELSE 'g' || (SELECT min(g.name) FROM waffle_flag_groups fg
+                   JOIN auth_group g ON g.id = fg.group_id
+                   WHERE fg.flag_id = f.id
+                     AND (EXISTS (SELECT 1 FROM auth_user_groups ug WHERE ug.group_id = g.id AND ug.user_id = ?2)
+                          OR g.name IN (SELECT value FROM json_each(?3)))) END AS detail
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval_anonymous_meta
+-- flag_eval_anonymous for FlagDetailMeta: the same row, with the detail in place
 -- of the membership column, as the library's own (sqlite/flag_eval.sql):
 -- '-', the modified time, the note, separated by char(31).
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
     '-' || char(31) || f.modified || char(31) || f.note AS detail
 FROM waffle_flag f WHERE f.name = ?1;
 
--- name: flag_eval_user_detail
--- flag_eval_user for FlagDetail: 'u' (listed), 'g' and the least name of
+-- name: flag_eval_user_meta
+-- flag_eval_user for FlagDetailMeta: 'u' (listed), 'g' and the least name of
 -- the user's auth_groups on the flag, or '-'; then as above.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
     CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
@@ -117,8 +143,8 @@ SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated,
         || char(31) || f.modified || char(31) || f.note AS detail
 FROM waffle_flag f WHERE f.name = ?1;
 
--- name: flag_eval_detail
--- flag_eval for FlagDetail: as flag_eval_user_detail, the request's extra
+-- name: flag_eval_meta
+-- flag_eval for FlagDetailMeta: as flag_eval_user_meta, the request's extra
 -- group names (?3) counting as the user's.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
     CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'

@@ -93,13 +93,32 @@ SELECT fg.flag_id, g.name FROM waffle_flag_group fg JOIN waffle_group g ON g.id 
 ORDER BY fg.flag_id, g.name COLLATE "C";
 
 -- name: flag_eval_detail
--- flag_eval for FlagDetail: the same row, with the detail in place of the
+-- flag_eval for FlagDetail: the same row, with the match in place of the
 -- membership column ('u' the user is listed, 'g' and the name of a group
--- that matched, or '-'), then the modified time and the note. The user's
--- groups as in flag_eval_user_detail (flag_eval.sql says why); the request's
--- names probed one by one, by name and by waffle_flag_group's primary key
--- (a scalar subquery, which PostgreSQL does not turn into a join over the
--- flag's groups), the least of them when several match.
+-- that matched, or NULL). The user's groups as in flag_eval_user_detail
+-- (flag_eval.sql says why); the request's names probed one by one, by name
+-- and by waffle_flag_group's primary key (a scalar subquery, which
+-- PostgreSQL does not turn into a join over the flag's groups), the least
+-- of them when several match.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    CASE WHEN $2::text <> '' AND EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN 'u'
+        ELSE 'g' || COALESCE(
+            CASE WHEN $2::text <> '' THEN COALESCE((SELECT g.name FROM waffle_group_member gm
+                   JOIN waffle_flag_group fg ON fg.group_id = gm.group_id AND fg.flag_id = f.id
+                   JOIN waffle_group g ON g.id = gm.group_id
+                   WHERE gm.user_id = $2::text AND NOT gm.synced LIMIT 1),
+                CASE WHEN EXISTS (SELECT 1 FROM waffle_flag_sync fs
+                   JOIN waffle_flag_group fg ON fg.flag_id = fs.flag_id AND fg.group_id = fs.group_id
+                   JOIN waffle_group_member gm ON gm.group_id = fs.group_id AND gm.user_id = $2::text
+                   WHERE fs.flag_id = f.id) THEN 'WAFFLE_' || f.name END) END,
+            (SELECT min(g.name) FROM waffle_group g
+                   WHERE g.name = ANY ($3::text[])
+                     AND (SELECT TRUE FROM waffle_flag_group fg WHERE fg.flag_id = f.id AND fg.group_id = g.id))) END AS detail
+FROM waffle_flag f WHERE f.name = $1;
+
+-- name: flag_eval_meta
+-- flag_eval_detail for FlagDetailMeta: the match, or '-', then the modified
+-- time and the note.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     CASE WHEN $2::text <> '' AND EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = $2::text) THEN 'u'
         ELSE COALESCE('g' || COALESCE(

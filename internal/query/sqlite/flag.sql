@@ -87,16 +87,35 @@ SELECT fg.flag_id, g.name FROM waffle_flag_group fg JOIN waffle_group g ON g.id 
 ORDER BY fg.flag_id, g.name;
 
 -- name: flag_eval_detail
--- flag_eval for FlagDetail: the same row, with the detail in place of the
+-- flag_eval for FlagDetail: the same row, with the match in place of the
 -- membership column: 'u' (the user is listed), 'g' and the name of a group
--- that matched (the first found; of the request's names, the least), or '-',
--- then the modified time, then the note (last:
--- free text), separated by the unit separator (char 31), which no name holds.
--- One text column rather than three (PostgreSQL's form): go-sqlite3 parses a
--- DATETIME column with time.ParseInLocation over its list of layouts, and
--- every column costs cgo calls; the library reads this text itself.
--- The request's names are probed one by one, by name and by
--- waffle_flag_group's primary key, never by the flag's list of groups.
+-- that matched (the first found; of the request's names, the least), or
+-- NULL (sqlite/flag_eval.sql: flag_eval_user_detail). The request's names are
+-- probed one by one, by name and by waffle_flag_group's primary key, never
+-- by the flag's list of groups.
+SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    CASE WHEN ?2 <> '' AND EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
+        ELSE 'g' || COALESCE(
+            CASE WHEN ?2 <> '' THEN COALESCE((SELECT g.name FROM waffle_group_member_by_user bu
+                   JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
+                   JOIN waffle_group g ON g.id = bu.group_id
+                   WHERE bu.user_id = ?2 LIMIT 1),
+                (SELECT g.name FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
+                   WHERE g.name = 'WAFFLE_' || f.name)) END,
+            CASE WHEN ?3 <> '[]' THEN (SELECT min(g.name) FROM waffle_group g
+                   WHERE g.name IN (SELECT value FROM json_each(?3))
+                     AND EXISTS (SELECT 1 FROM waffle_flag_group fg WHERE fg.flag_id = f.id AND fg.group_id = g.id)) END) END AS detail
+FROM waffle_flag f WHERE f.name = ?1;
+
+-- name: flag_eval_meta
+-- flag_eval_detail for FlagDetailMeta: the match, or '-', then the modified
+-- time, then the note (last: free text), separated by the unit separator
+-- (char 31), which no name holds. One text column rather than three
+-- (PostgreSQL's form): go-sqlite3 parses a DATETIME column with
+-- time.ParseInLocation over its list of layouts, and every column costs cgo
+-- calls; the library reads this text itself.
 SELECT f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
     CASE WHEN ?2 <> '' AND EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2) THEN 'u'
         ELSE COALESCE('g' || COALESCE(
