@@ -310,8 +310,14 @@ func (s *Store) batchArgs(n Names) batchArgs {
 // fetchNames is fetchBatch once n is validated and encoded as args.
 func (s *Store) fetchNames(ctx context.Context, n Names, args batchArgs, u *User) (*batch, error) {
 	b := newBatch(u, n)
-	rows, err := s.batchQuery(ctx, "batch_eval", args.flags, b.userID, s.listArg(b.groups, true),
-		args.switches, args.samples, args.strings)
+	var rows *sql.Rows
+	var err error
+	if len(n.Samples)+len(n.StringFlags) == 0 {
+		rows, err = s.batchQuery(ctx, "batch_eval_flags", args.flags, b.userID, s.listArg(b.groups, true), args.switches)
+	} else {
+		rows, err = s.batchQuery(ctx, "batch_eval", args.flags, b.userID, s.listArg(b.groups, true),
+			args.switches, args.samples, args.strings)
+	}
 	if err != nil {
 		return nil, opError("reading", "batch", "", err)
 	}
@@ -386,7 +392,7 @@ func (b *batch) scan(rows *sql.Rows, all bool) error {
 	dest := []any{&kind, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff,
 		&r.authenticated, &r.languages, &r.rollout, &r.ramp, &member, &active, &value, &modified}
 	if !all {
-		dest = dest[:len(dest)-1] // batch_eval has no modified column
+		dest = dest[:len(dest)-1] // batch_eval(_flags) has no modified column
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
