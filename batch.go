@@ -97,7 +97,7 @@ func (d *snapData) missing(n Names) Names {
 // ones), then every name is answered in n's order, as answer does.
 func (s *Store) evaluateSnapshot(ctx context.Context, d *snapData, n Names) (*Results, error) {
 	rest := d.missing(n)
-	b := newBatch(nil)
+	b := newBatch(nil, Names{})
 	if len(rest.Flags)+len(rest.Switches)+len(rest.Samples)+len(rest.StringFlags) > 0 {
 		var err error
 		if b, err = s.fetchBatch(ctx, rest, userFrom(ctx)); err != nil {
@@ -188,6 +188,7 @@ type batch struct {
 	userID   string
 	groups   []string
 	flags    map[string]*flagRow // nil: missing
+	rows     []flagRow           // the flags' rows, allocated at once (scan)
 	switches map[string]sql.NullBool
 	samples  map[string]sql.NullFloat64
 	strings  map[string]batchString
@@ -283,9 +284,40 @@ func (s *Store) fetchBatch(ctx context.Context, n Names, u *User) (*batch, error
 	if err := validateNames(n); err != nil {
 		return nil, err
 	}
-	b := newBatch(u)
-	rows, err := s.batchQuery(ctx, "batch_eval", s.listArg(n.Flags, false), b.userID, s.listArg(b.groups, true),
-		s.listArg(n.Switches, false), s.listArg(n.Samples, false), s.listArg(n.StringFlags, false))
+	return s.fetchNames(ctx, n, s.batchArgs(n), u)
+}
+
+// fetchDeclared is fetchBatch on a declaration's names, with the lists it
+// encoded once.
+func (s *Store) fetchDeclared(ctx context.Context, d *declaration, u *User) (*batch, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	return s.fetchNames(ctx, d.names, d.args, u)
+}
+
+// batchArgs is the name lists of batch_eval, encoded by listArg.
+type batchArgs struct {
+	flags, switches, samples, strings string
+}
+
+// batchArgs encodes n's lists for batch_eval.
+func (s *Store) batchArgs(n Names) batchArgs {
+	return batchArgs{flags: s.listArg(n.Flags, false), switches: s.listArg(n.Switches, false),
+		samples: s.listArg(n.Samples, false), strings: s.listArg(n.StringFlags, false)}
+}
+
+// fetchNames is fetchBatch once n is validated and encoded as args.
+func (s *Store) fetchNames(ctx context.Context, n Names, args batchArgs, u *User) (*batch, error) {
+	b := newBatch(u, n)
+	var rows *sql.Rows
+	var err error
+	if len(n.Samples)+len(n.StringFlags) == 0 {
+		rows, err = s.batchQuery(ctx, "batch_eval_flags", args.flags, b.userID, s.listArg(b.groups, true), args.switches)
+	} else {
+		rows, err = s.batchQuery(ctx, "batch_eval", args.flags, b.userID, s.listArg(b.groups, true),
+			args.switches, args.samples, args.strings)
+	}
 	if err != nil {
 		return nil, opError("reading", "batch", "", err)
 	}
@@ -300,7 +332,7 @@ func (s *Store) fetchBatch(ctx context.Context, n Names, u *User) (*batch, error
 
 // fetchAll reads every flag, switch and sample for u in one statement.
 func (s *Store) fetchAll(ctx context.Context, u *User) (*batch, error) {
-	b := newBatch(u)
+	b := newBatch(u, Names{})
 	b.all = true
 	rows, err := s.batchQuery(ctx, "batch_eval_all", b.userID, s.listArg(b.groups, true))
 	if err != nil {
@@ -312,12 +344,14 @@ func (s *Store) fetchAll(ctx context.Context, u *User) (*batch, error) {
 	return b, nil
 }
 
-func newBatch(u *User) *batch {
+// newBatch returns an empty batch for u, sized for n's names.
+func newBatch(u *User, n Names) *batch {
 	b := &batch{
-		flags:    map[string]*flagRow{},
-		switches: map[string]sql.NullBool{},
-		samples:  map[string]sql.NullFloat64{},
-		strings:  map[string]batchString{},
+		flags:    make(map[string]*flagRow, len(n.Flags)),
+		switches: make(map[string]sql.NullBool, len(n.Switches)),
+		samples:  make(map[string]sql.NullFloat64, len(n.Samples)),
+		strings:  make(map[string]batchString, len(n.StringFlags)),
+		rows:     make([]flagRow, 0, len(n.Flags)),
 	}
 	if u != nil {
 		if storableUserID(u.ID) {
@@ -358,7 +392,7 @@ func (b *batch) scan(rows *sql.Rows, all bool) error {
 	dest := []any{&kind, &name, &r.everyone, &r.percent, &r.testing, &r.superusers, &r.staff,
 		&r.authenticated, &r.languages, &r.rollout, &r.ramp, &member, &active, &value, &modified}
 	if !all {
-		dest = dest[:len(dest)-1] // batch_eval has no modified column
+		dest = dest[:len(dest)-1] // batch_eval(_flags) has no modified column
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -370,9 +404,7 @@ func (b *batch) scan(rows *sql.Rows, all bool) error {
 		r.member = member.Bool
 		switch kind {
 		case kindFlag:
-			fr := new(flagRow)
-			*fr = r
-			b.flags[name] = fr
+			b.flags[name] = b.addRow(r)
 		case kindSwitch:
 			b.switches[name] = active
 		case kindSample:
@@ -385,6 +417,18 @@ func (b *batch) scan(rows *sql.Rows, all bool) error {
 		}
 	}
 	return rows.Err()
+}
+
+// addRow returns a copy of r held by b: in b.rows while it has room (one
+// allocation for the flags newBatch was sized for), else on its own.
+func (b *batch) addRow(r flagRow) *flagRow {
+	if len(b.rows) == cap(b.rows) {
+		fr := new(flagRow)
+		*fr = r
+		return fr
+	}
+	b.rows = append(b.rows, r)
+	return &b.rows[len(b.rows)-1]
 }
 
 // batchMissing logs and creates what n names and b lacks, in n's order, as

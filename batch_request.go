@@ -23,23 +23,67 @@ import (
 //
 //	r.With(store.Needs(waffle.Names{Flags: []string{"beta", "new-nav"}})).Get("/", home)
 func (s *Store) Needs(n Names) func(http.Handler) http.Handler {
-	n = Names{Flags: slices.Clone(n.Flags), Switches: slices.Clone(n.Switches),
-		Samples: slices.Clone(n.Samples), StringFlags: slices.Clone(n.StringFlags)}
+	d := s.newDeclaration(n)
 	return func(next http.Handler) http.Handler {
 		return s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			requestStateFrom(r.Context()).batchMemo().declare(n)
+			requestStateFrom(r.Context()).batchMemo().declareShared(s, d)
 			next.ServeHTTP(w, r)
 		}))
 	}
 }
 
+// declaration is a set of declared names with what a fetch derives from
+// them, computed once: by Needs for every request of its route, or by a
+// memo when names add up. A declaration a memo shares is never changed.
+type declaration struct {
+	names Names
+	sets  [4]map[string]struct{} // names by kind, for lookups
+	count int                    // names in sets
+	args  batchArgs              // the lists as batch_eval takes them
+	err   error                  // validateNames(names), reported at the fetch
+}
+
+// newDeclaration returns the declaration of n's names, each once, in n's
+// order.
+func (s *Store) newDeclaration(n Names) *declaration {
+	d := &declaration{}
+	d.add(n)
+	d.seal(s)
+	return d
+}
+
+// add appends the names of n that d lacks; seal must follow.
+func (d *declaration) add(n Names) {
+	lists := [4]*[]string{&d.names.Flags, &d.names.Switches, &d.names.Samples, &d.names.StringFlags}
+	for kind, names := range [4][]string{n.Flags, n.Switches, n.Samples, n.StringFlags} {
+		if d.sets[kind] == nil {
+			d.sets[kind] = make(map[string]struct{}, len(names))
+		}
+		for _, name := range names {
+			if _, ok := d.sets[kind][name]; !ok {
+				d.sets[kind][name] = struct{}{}
+				*lists[kind] = append(*lists[kind], name)
+				d.count++
+			}
+		}
+	}
+}
+
+// seal computes what a fetch derives from d's names.
+func (d *declaration) seal(s *Store) {
+	d.err = validateNames(d.names)
+	if d.err == nil {
+		d.args = s.batchArgs(d.names)
+	}
+}
+
 // batchMemo is a request's declared names and, once fetched, their rows.
 type batchMemo struct {
-	mu       sync.Mutex
-	declared Names
-	sets     [4]map[string]struct{} // declared names by kind, for lookups
-	all      bool                   // fetch every flag, switch and sample instead (template helpers)
-	fetched  *batch
+	mu      sync.Mutex
+	decl    *declaration // nil: nothing declared
+	owned   bool         // decl is the memo's own, not a Needs' shared one
+	all     bool         // fetch every flag, switch and sample instead (template helpers)
+	fetched *batch
 }
 
 // batchMemo returns st's batch memo, creating it.
@@ -53,24 +97,33 @@ func (st *requestState) batchMemo() *batchMemo {
 }
 
 // declare adds n to the names the memo fetches, unless it has fetched.
-func (m *batchMemo) declare(n Names) {
+func (m *batchMemo) declare(s *Store, n Names) {
+	m.declareShared(s, s.newDeclaration(n))
+}
+
+// declareShared adds d's names to the names the memo fetches, unless it
+// has fetched. The first declaration is used as it is (a route's Needs:
+// nothing to compute per request); a later one is merged into a
+// declaration of the memo's own.
+func (m *batchMemo) declareShared(s *Store, d *declaration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fetched != nil {
 		return
 	}
 	m.all = false
-	lists := [4]*[]string{&m.declared.Flags, &m.declared.Switches, &m.declared.Samples, &m.declared.StringFlags}
-	for kind, names := range [4][]string{n.Flags, n.Switches, n.Samples, n.StringFlags} {
-		if m.sets[kind] == nil {
-			m.sets[kind] = map[string]struct{}{}
-		}
-		for _, name := range names {
-			if _, ok := m.sets[kind][name]; !ok {
-				m.sets[kind][name] = struct{}{}
-				*lists[kind] = append(*lists[kind], name)
-			}
-		}
+	switch {
+	case m.decl == nil:
+		m.decl = d
+	case !m.owned:
+		own := &declaration{}
+		own.add(m.decl.names)
+		own.add(d.names)
+		own.seal(s)
+		m.decl, m.owned = own, true
+	default:
+		m.decl.add(d.names)
+		m.decl.seal(s)
 	}
 }
 
@@ -79,7 +132,7 @@ func (m *batchMemo) declare(n Names) {
 func (m *batchMemo) declareAll() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.fetched == nil && len(m.sets[kindFlag])+len(m.sets[kindSwitch])+len(m.sets[kindSample])+len(m.sets[kindString]) == 0 {
+	if m.fetched == nil && (m.decl == nil || m.decl.count == 0) {
 		m.all = true
 	}
 }
@@ -105,12 +158,15 @@ func (s *Store) requestBatch(ctx context.Context, kind int, name string) (*batch
 func (s *Store) memoBatch(ctx context.Context, m *batchMemo, kind int, name string) (*batch, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, declared := m.sets[kind][name]
+	declared := false
+	if m.decl != nil {
+		_, declared = m.decl.sets[kind][name]
+	}
 	if !declared && !m.all {
 		return nil, nil
 	}
 	// One declared name: its own statement is the narrower one.
-	if !m.all && m.fetched == nil && len(m.sets[kindFlag])+len(m.sets[kindSwitch])+len(m.sets[kindSample])+len(m.sets[kindString]) == 1 {
+	if !m.all && m.fetched == nil && m.decl.count == 1 {
 		return nil, nil
 	}
 	u := userFrom(ctx)
@@ -119,7 +175,7 @@ func (s *Store) memoBatch(ctx context.Context, m *batchMemo, kind int, name stri
 		if m.all {
 			m.fetched, err = s.fetchAll(ctx, u)
 		} else {
-			m.fetched, err = s.fetchBatch(ctx, m.declared, u)
+			m.fetched, err = s.fetchDeclared(ctx, m.decl, u)
 		}
 		if err != nil {
 			return nil, err
@@ -187,5 +243,5 @@ func (g *guard) declare(ctx context.Context) {
 	case "sample":
 		n.Samples = []string{g.name}
 	}
-	m.declare(n)
+	m.declare(g.s, n)
 }

@@ -218,6 +218,11 @@ func genBatchRequest(gen *rand.Rand, w *batchWorld, i int) batchRequest {
 	if len(r.names.Flags) == 0 {
 		r.names.Flags = []string{w.flags[0]}
 	}
+	if i%3 == 0 {
+		// Flags and switches only: the batch reads them with its narrower
+		// statement (batch_eval_flags).
+		r.names.Samples, r.names.StringFlags = nil, nil
+	}
 	return r
 }
 

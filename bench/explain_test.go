@@ -51,8 +51,17 @@ func planReads(kind string) []planRead {
 		{"FlagDetailMeta, 10,000 users, user in a group", "flag_eval_user_meta", []any{benchFlag(benchLargeUsers), benchGroupedUsr}},
 		{"FlagDetailMeta, 10,000 users, anonymous", "flag_eval_anonymous_meta", []any{benchFlag(benchLargeUsers)}},
 		{"FlagDetailMeta, 10,000 users, extra group names", "flag_eval_meta", []any{benchFlag(benchLargeUsers), benchStranger, flagEvalGroups(query.For(kind), "bench-group-05", "other")}},
-		{"Evaluate, 30 flags and 2 switches, user in a group, extra group names", "batch_eval", batchEvalArgs(kind, benchNames(30, 2), benchGroupedUsr, "staff", "beta-testers")},
+		{"Evaluate, 30 flags and 2 switches, user in a group, extra group names", "batch_eval_flags", batchEvalArgs(kind, benchNames(30, 2), benchGroupedUsr, "staff", "beta-testers")[:4]},
+		{"Evaluate, 30 flags, 2 switches, a sample and a string flag, user in a group, extra group names", "batch_eval",
+			batchEvalArgs(kind, benchAllKinds(30, 2), benchGroupedUsr, "staff", "beta-testers")},
 	}
+}
+
+// benchAllKinds is benchNames with the benchmarked sample and string flag.
+func benchAllKinds(flags, switches int) waffle.Names {
+	n := benchNames(flags, switches)
+	n.Samples, n.StringFlags = []string{benchSample}, []string{benchString}
+	return n
 }
 
 // batchEvalArgs is batch_eval's arguments for n, the user id and the
@@ -211,19 +220,23 @@ func TestReadsReuseTheirPlan(t *testing.T) {
 			return err
 		},
 	}
-	// One prepared batch statement, called ten times with one name (where
+	// Each prepared batch statement, called ten times with one name (where
 	// a bare = ANY ($1) is re-planned at every call: its custom plans look
 	// cheaper than the generic one), then with thirty: the generic plan
-	// serves both.
-	batchCalls := 0
-	reads["batch_eval"] = func() error {
-		batchCalls++
-		n := 1
-		if batchCalls > 10 {
-			n = 30
+	// serves both. Flags and switches only are read by batch_eval_flags,
+	// with a sample and a string flag by batch_eval.
+	for stmt, names := range map[string]func(flags, switches int) waffle.Names{
+		"batch_eval_flags": benchNames, "batch_eval": benchAllKinds} {
+		calls := 0
+		reads[stmt] = func() error {
+			calls++
+			n := 1
+			if calls > 10 {
+				n = 30
+			}
+			_, err := d.store.Evaluate(user(benchGroupedUsr, "bench-group-05"), names(n, 2))
+			return err
 		}
-		_, err := d.store.Evaluate(user(benchGroupedUsr, "bench-group-05"), benchNames(n, 2))
-		return err
 	}
 	for name, read := range reads {
 		for range 20 {
@@ -233,7 +246,7 @@ func TestReadsReuseTheirPlan(t *testing.T) {
 	rows, err := d.sqlDB.QueryContext(ctx, "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
 	require.NoError(t, err)
 	defer rows.Close()
-	seen := 0
+	seen, batches := 0, 0
 	for rows.Next() {
 		var stmt string
 		var generic, custom int
@@ -242,8 +255,60 @@ func TestReadsReuseTheirPlan(t *testing.T) {
 			continue
 		}
 		seen++
+		if strings.Contains(stmt, "unnest((SELECT $1::text[])::text[]) AS n (name)") {
+			batches++
+		}
 		require.LessOrEqual(t, custom, 5, "planned at every call (%d custom plans, %d generic):\n%s", custom, generic, stmt)
 	}
 	require.NoError(t, rows.Err())
-	require.GreaterOrEqual(t, seen, 5, "the reads' prepared statements")
+	require.GreaterOrEqual(t, seen, 6, "the reads' prepared statements")
+	require.Equal(t, 2, batches, "the batch statements prepared: batch_eval_flags and batch_eval")
+}
+
+// batch_eval_flags, the statement of a request that reads flags and
+// switches, locks at most the 16 relations a PostgreSQL session locks on
+// its fast path (FP_LOCK_SLOTS_PER_BACKEND): more go through the shared
+// lock table, whose partition locks concurrent requests wait on. The
+// relations counted are those its generic plan, reused, locks in a
+// transaction.
+func TestBatchStatementLocksFitTheFastPath(t *testing.T) {
+	t.Parallel()
+	d := newBenchDB(t, testdb.Postgres, nil)
+	d.seed(t)
+	ctx := context.Background()
+	q := query.For(d.store.Dialect())
+	conn, err := d.sqlDB.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+	args := pgLiterals(batchEvalArgs(testdb.Postgres, benchNames(30, 2), benchGroupedUsr, "staff", "beta-testers")[:4])
+	for _, setup := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE waffle_locks AS " + q.SQL("batch_eval_flags")} {
+		_, err := conn.ExecContext(ctx, setup)
+		require.NoError(t, err, setup)
+	}
+	defer conn.ExecContext(ctx, "DEALLOCATE waffle_locks; RESET plan_cache_mode") //nolint:errcheck // best effort
+	// Planned once, outside the transaction: the planner locks every index
+	// of the tables it considers; a reused plan locks those it uses.
+	_, err = conn.ExecContext(ctx, "EXECUTE waffle_locks("+args+")")
+	require.NoError(t, err)
+	tx, err := conn.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer tx.Rollback() //nolint:errcheck // read only
+	n := func() int {
+		rows, err := tx.QueryContext(ctx, "EXECUTE waffle_locks("+args+")")
+		require.NoError(t, err)
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		require.NoError(t, rows.Err())
+		return n
+	}()
+	require.Equal(t, 32, n, "rows of 30 flags and 2 switches")
+	var locked int
+	var names string
+	require.NoError(t, tx.QueryRowContext(ctx, `SELECT count(*), string_agg(relation::regclass::text, ' ' ORDER BY 1)
+		FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation::regclass::text LIKE 'waffle%'`).Scan(&locked, &names))
+	require.LessOrEqual(t, locked, 16, "relations locked: %s", names)
+	require.GreaterOrEqual(t, locked, 10, "relations locked: %s", names)
 }

@@ -38,6 +38,24 @@ UNION ALL
 SELECT 3, v.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, NULL, v.value
 FROM unnest((SELECT $6::text[])::text[]) AS n (name) JOIN waffle_string_flag v ON v.name = n.name;
 
+-- name: batch_eval_flags
+-- batch_eval for a request that reads flags and switches only, as in
+-- postgres/batch.sql: the same rows without the sample and string flag
+-- branches; $1 to $4 as batch_eval's.
+WITH u AS (SELECT CASE WHEN $2::text ~ '^[1-9][0-9]{0,17}$' THEN $2::text::bigint END AS id),
+gs AS (SELECT ARRAY(
+    SELECT ug.group_id FROM auth_user_groups ug WHERE ug.user_id = (SELECT id FROM u)
+    UNION
+    SELECT g.id FROM unnest((SELECT $3::text[])::text[]) AS n (name) JOIN auth_group g ON g.name = n.name) AS ids)
+SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL::text,
+    EXISTS (SELECT 1 FROM waffle_flag_users fu WHERE fu.flag_id = f.id AND fu.user_id = (SELECT id FROM u) OFFSET 0)
+    OR EXISTS (SELECT 1 FROM waffle_flag_groups fg WHERE fg.flag_id = f.id AND fg.group_id = ANY ((SELECT ids FROM gs)::int[]) OFFSET 0),
+    NULL::boolean, NULL::text
+FROM unnest((SELECT $1::text[])::text[]) AS n (name) JOIN waffle_flag f ON f.name = n.name
+UNION ALL
+SELECT 1, w.name, NULL, NULL, FALSE, FALSE, FALSE, FALSE, '', FALSE, NULL, FALSE, w.active, NULL
+FROM unnest((SELECT $4::text[])::text[]) AS n (name) JOIN waffle_switch w ON w.name = n.name;
+
 -- name: batch_eval_all
 -- Every flag, switch and sample (the status view and wafflejs), ordered by
 -- kind and name; $1 and $2 as $2 and $3 of batch_eval.

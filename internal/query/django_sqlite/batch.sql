@@ -33,6 +33,24 @@ UNION ALL
 SELECT 3, v.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, NULL, v.value
 FROM waffle_string_flag v WHERE v.name IN (SELECT value FROM json_each(?6));
 
+-- name: batch_eval_flags
+-- batch_eval for a request that reads flags and switches only, as in
+-- sqlite/batch.sql: the same rows without the sample and string flag
+-- branches; ?1 to ?4 as batch_eval's.
+WITH u (id) AS (SELECT CASE WHEN ?2 <> '' AND length(?2) <= 18 AND ?2 NOT GLOB '*[^0-9]*' AND ?2 NOT GLOB '0*'
+                            THEN CAST(?2 AS INTEGER) END),
+gs (id) AS (SELECT ug.group_id FROM auth_user_groups ug JOIN u ON ug.user_id = u.id
+            UNION
+            SELECT g.id FROM auth_group g WHERE g.name IN (SELECT value FROM json_each(?3)))
+SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, NULL,
+    EXISTS (SELECT 1 FROM waffle_flag_users fu JOIN u ON fu.user_id = u.id WHERE fu.flag_id = f.id)
+    OR EXISTS (SELECT 1 FROM waffle_flag_groups fg WHERE fg.flag_id = f.id AND fg.group_id IN (SELECT id FROM gs)),
+    NULL, NULL
+FROM waffle_flag f WHERE f.name IN (SELECT value FROM json_each(?1))
+UNION ALL
+SELECT 1, w.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, w.active, NULL
+FROM waffle_switch w WHERE w.name IN (SELECT value FROM json_each(?4));
+
 -- name: batch_eval_all
 -- Every flag, switch and sample (the status view and wafflejs), ordered by
 -- kind and name; ?1 and ?2 as ?2 and ?3 of batch_eval.

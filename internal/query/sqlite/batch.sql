@@ -34,6 +34,29 @@ UNION ALL
 SELECT 3, v.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, NULL, v.value
 FROM waffle_string_flag v WHERE v.name IN (SELECT value FROM json_each(?6));
 
+-- name: batch_eval_flags
+-- batch_eval for a request that reads flags and switches only (the common
+-- case): the same rows, without the sample and string flag branches; ?1 to
+-- ?4 as batch_eval's.
+SELECT 0, f.name, f.everyone, f.percent, f.testing, f.superusers, f.staff, f.authenticated, f.languages, f.rollout, f.ramp,
+    (?2 <> '' AND (
+        EXISTS (SELECT 1 FROM waffle_flag_user fu WHERE fu.flag_id = f.id AND fu.user_id = ?2)
+        OR EXISTS (SELECT 1 FROM waffle_group_member_by_user bu
+                   JOIN waffle_flag_group fg ON fg.group_id = bu.group_id AND fg.flag_id = f.id
+                   WHERE bu.user_id = ?2)
+        OR EXISTS (SELECT 1 FROM waffle_group g
+                   JOIN waffle_flag_group fg ON fg.group_id = g.id AND fg.flag_id = f.id
+                   JOIN waffle_sync_member gm ON gm.group_id = g.id AND gm.user_id = ?2
+                   WHERE g.name = 'WAFFLE_' || f.name)))
+    OR (?3 <> '[]' AND EXISTS (SELECT 1 FROM waffle_flag_group fg
+                               JOIN waffle_group g ON g.id = fg.group_id
+                               WHERE fg.flag_id = f.id AND g.name IN (SELECT value FROM json_each(?3)))),
+    NULL, NULL
+FROM waffle_flag f WHERE f.name IN (SELECT value FROM json_each(?1))
+UNION ALL
+SELECT 1, w.name, NULL, NULL, 0, 0, 0, 0, '', 0, NULL, 0, w.active, NULL
+FROM waffle_switch w WHERE w.name IN (SELECT value FROM json_each(?4));
+
 -- name: batch_eval_all
 -- Every flag, switch and sample (the status view and wafflejs), ordered by
 -- kind and name; ?1 and ?2 as ?2 and ?3 of batch_eval.
