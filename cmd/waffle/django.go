@@ -63,6 +63,24 @@ func (cf *cmdFlags) resolve(name, env string, cmdValue, globalValue string) djan
 	return djangoSetting{cf.a.getenv(env), "$" + env}
 }
 
+// djangoArgs returns the Django-mode options given on the command line
+// (the command's or the global ones, not the environment's), each with a
+// leading space, for a message that names another command to run.
+func (cf *cmdFlags) djangoArgs() string {
+	args := ""
+	if mode := cf.resolve("django", envDjango, strconv.FormatBool(cf.django.on), strconv.FormatBool(cf.a.django.on)); mode.source == "--django" {
+		if on, err := strconv.ParseBool(mode.value); err == nil && on {
+			args += " --django"
+		} else {
+			args += " --django=" + mode.value
+		}
+	}
+	if tz := cf.resolve("django-time-zone", envDjangoTimeZone, cf.django.timeZone, cf.a.django.timeZone); tz.source == "--django-time-zone" {
+		args += " --django-time-zone=" + tz.value
+	}
+	return args
+}
+
 // djangoConfig returns the Config.Django of the command: nil outside Django
 // mode. A value it cannot use is a usage error.
 func (cf *cmdFlags) djangoConfig() (*waffle.DjangoConfig, error) {

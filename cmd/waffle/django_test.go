@@ -296,7 +296,10 @@ func TestDjangoModeSync(t *testing.T) {
 		}, nil)
 
 		// The library's own window (an instant, from now on) counts too.
-		c.ok("window", "add", "beta", "3")
+		// Django mode given by option: the sync it names is in Django mode too.
+		out, errOut, code := c.run(nil, "window", "add", "--django", "beta", "3")
+		require.Equal(t, 0, code, errOut)
+		require.Contains(t, out, "It takes effect at the next `waffle sync --django beta`.")
 		var windows []map[string]any
 		c.json(&windows, "window", "list", "--json")
 		require.Len(t, windows, 1, "only the library's own windows")
@@ -306,7 +309,7 @@ func TestDjangoModeSync(t *testing.T) {
 		require.Len(t, res.Flags, 1)
 		require.Equal(t, 1, res.Flags[0].Active, "Django's windows not yet live in Pago Pago")
 
-		out, errOut, code := c.run([]string{envDjango + "=true", envDjangoTimeZone + "=Pacific/Kiritimati"}, "sync", "--json")
+		out, errOut, code = c.run([]string{envDjango + "=true", envDjangoTimeZone + "=Pacific/Kiritimati"}, "sync", "--json")
 		require.Equal(t, 0, code, errOut)
 		require.NoError(t, json.Unmarshal([]byte(out), &res))
 		if time.Now().In(kiritimati).Format(time.DateOnly) != today {

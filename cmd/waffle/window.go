@@ -120,8 +120,9 @@ func (o *windowOptions) apply(cf *cmdFlags, m *waffle.FlagMember) error {
 	return nil
 }
 
-// report prints the window as stored.
-func (o *windowOptions) report(a *app, verb string, m waffle.FlagMember) error {
+// report prints the window as stored, and the sync command that makes it
+// take effect, with the Django-mode options the command line gave.
+func (o *windowOptions) report(a *app, cf *cmdFlags, verb string, m waffle.FlagMember) error {
 	if *o.asJSON {
 		return writeJSON(a.stdout, windowJSON{FlagMember: m, Active: m.ActiveAt(time.Now())})
 	}
@@ -130,7 +131,7 @@ func (o *windowOptions) report(a *app, verb string, m waffle.FlagMember) error {
 		until = "until " + formatInstant(*m.End)
 	}
 	a.printf("%s window %d: user %s has flag %s from %s %s.\n", verb, m.ID, m.User, m.Flag, formatInstant(m.Start), until)
-	a.printf("It takes effect at the next `waffle sync %s`.\n", m.Flag)
+	a.printf("It takes effect at the next `waffle sync%s %s`.\n", cf.djangoArgs(), m.Flag)
 	return nil
 }
 
@@ -149,7 +150,7 @@ func windowAdd(ctx context.Context, a *app, cf *cmdFlags, args []string) error {
 		if err != nil {
 			return err
 		}
-		return o.report(a, "Added", m)
+		return o.report(a, cf, "Added", m)
 	})
 }
 
@@ -178,7 +179,7 @@ func windowUpdate(ctx context.Context, a *app, cf *cmdFlags, args []string) erro
 		if m, err = s.UpdateWindow(ctx, m); err != nil {
 			return err
 		}
-		return o.report(a, "Updated", m)
+		return o.report(a, cf, "Updated", m)
 	})
 }
 
