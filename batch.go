@@ -278,12 +278,9 @@ func validateNames(n Names) error {
 	return nil
 }
 
-// fetchBatch validates n, reads every name of n for u in one statement,
-// then logs and creates the missing ones as Config says.
+// fetchBatch reads every name of n, which the caller validated, for u in
+// one statement, then logs and creates the missing ones as Config says.
 func (s *Store) fetchBatch(ctx context.Context, n Names, u *User) (*batch, error) {
-	if err := validateNames(n); err != nil {
-		return nil, err
-	}
 	return s.fetchNames(ctx, n, s.batchArgs(n), u)
 }
 

@@ -1,5 +1,7 @@
 -- Batch evaluation (batch.go): the rows of many flags, switches, samples and
--- string flags for one request, in one statement. Every row has the same
+-- string flags for one request, in one statement: batch_eval, or
+-- batch_eval_flags when the request reads flags and switches only;
+-- batch_eval_all reads every flag, switch and sample. Every row has the same
 -- columns: kind (0 flag, 1 switch, 2 sample, 3 string flag), name, the
 -- flag's rules (percent is a sample's percent too), member, a switch's
 -- active, a string flag's value; batch_eval_all adds modified.
