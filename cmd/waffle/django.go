@@ -68,23 +68,33 @@ func (cf *cmdFlags) resolve(name, env string, cmdValue, globalValue string) djan
 // leading space, for a message that names another command to run.
 func (cf *cmdFlags) djangoArgs() string {
 	args := ""
-	if mode := cf.resolve("django", envDjango, strconv.FormatBool(cf.django.on), strconv.FormatBool(cf.a.django.on)); mode.source == "--django" {
+	if mode := cf.djangoModeSetting(); mode.source == "--django" {
 		if on, err := strconv.ParseBool(mode.value); err == nil && on {
 			args += " --django"
 		} else {
 			args += " --django=" + mode.value
 		}
 	}
-	if tz := cf.resolve("django-time-zone", envDjangoTimeZone, cf.django.timeZone, cf.a.django.timeZone); tz.source == "--django-time-zone" {
-		args += " --django-time-zone=" + tz.value
+	if tz := cf.djangoTimeZoneSetting(); tz.source == "--django-time-zone" {
+		args += " --django-time-zone=" + strings.TrimSpace(tz.value)
 	}
 	return args
+}
+
+// djangoModeSetting is the command's --django, resolved.
+func (cf *cmdFlags) djangoModeSetting() djangoSetting {
+	return cf.resolve("django", envDjango, strconv.FormatBool(cf.django.on), strconv.FormatBool(cf.a.django.on))
+}
+
+// djangoTimeZoneSetting is the command's --django-time-zone, resolved.
+func (cf *cmdFlags) djangoTimeZoneSetting() djangoSetting {
+	return cf.resolve("django-time-zone", envDjangoTimeZone, cf.django.timeZone, cf.a.django.timeZone)
 }
 
 // djangoConfig returns the Config.Django of the command: nil outside Django
 // mode. A value it cannot use is a usage error.
 func (cf *cmdFlags) djangoConfig() (*waffle.DjangoConfig, error) {
-	mode := cf.resolve("django", envDjango, strconv.FormatBool(cf.django.on), strconv.FormatBool(cf.a.django.on))
+	mode := cf.djangoModeSetting()
 	on := false
 	if v := strings.TrimSpace(mode.value); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -93,7 +103,7 @@ func (cf *cmdFlags) djangoConfig() (*waffle.DjangoConfig, error) {
 		}
 		on = b
 	}
-	tz := cf.resolve("django-time-zone", envDjangoTimeZone, cf.django.timeZone, cf.a.django.timeZone)
+	tz := cf.djangoTimeZoneSetting()
 	name := strings.TrimSpace(tz.value)
 	if !on {
 		if name != "" {
